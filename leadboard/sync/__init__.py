@@ -1,0 +1,1 @@
+"""HubSpot ⇄ cache synchronisation. UI-free: nothing under here imports Textual."""

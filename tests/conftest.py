@@ -1,0 +1,39 @@
+"""Shared fixtures: every test runs with its own config, data and cache dirs, never the developer's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SHARED_SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "hubspot-specs"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point XDG dirs and leadboard's own variables at tmp_path so no test reads or writes a real config."""
+    home = tmp_path / "home"
+    for sub in ("config", "data", "cache", "state"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("LEADBOARD_CONFIG", str(home / "config" / "leadboard" / "config.toml"))
+    for var in ("LEADBOARD_PORTAL", "LEADBOARD_EMAIL", "LEADBOARD_DB", "HUBSPOT_ACCESS_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATION", "none")
+    yield home
+
+
+@pytest.fixture(scope="session")
+def hubspot_specs_dir() -> Path:
+    """HubSpot's official OpenAPI files, read from ../shared/hubspot-specs (never copied into the repo)."""
+    if not SHARED_SPECS.is_dir():
+        pytest.fail(
+            f"HubSpot's OpenAPI files were not found at {SHARED_SPECS}. "
+            "The contract tests read them from ../shared/hubspot-specs beside the checkout; "
+            "put the shared folder there (CI has it there) and run the tests again."
+        )
+    return SHARED_SPECS

@@ -1,0 +1,45 @@
+"""The design's import rules: the domain, the cache and sync stay UI-free; only the gateway talks HubSpot."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "leadboard"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_domain_cache_and_sync_never_import_textual() -> None:
+    ui_free = [p for p in python_files() if p.name in {"state.py", "store.py"} or "sync" in p.parts]
+    assert ui_free, "expected state.py, store.py and sync/ to exist"
+    offenders = {
+        str(p.relative_to(PACKAGE)): sorted(m for m in imported_modules(p) if m.split(".")[0] == "textual")
+        for p in ui_free
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_gateway_and_the_sandbox_import_hubspot() -> None:
+    allowed = {PACKAGE / "sync" / "hubspot.py"}
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in python_files()
+        if p not in allowed
+        and "sandbox" not in p.relative_to(PACKAGE).parts
+        and any(m.split(".")[0] == "hubspot" for m in imported_modules(p))
+    ]
+    assert offenders == []
