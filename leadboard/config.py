@@ -311,6 +311,8 @@ def save_setting(key: str, value: Any) -> Path:
 
 def _relative_to(base: Path, raw: str) -> str:
     """A relative `db` in the file means relative to the file, not to wherever leadboard was started."""
+    if not raw.strip():
+        return raw  # left for the validator to refuse
     expanded = Path(raw).expanduser()
     return str(expanded if expanded.is_absolute() else base / expanded)
 
