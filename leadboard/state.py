@@ -1,0 +1,556 @@
+"""The lead process as data and rules: portal metadata, leads, the rep's commands. Pure: no I/O.
+
+Labels are never hard-coded: stages, lead types, labels, disqualification reasons and call outcomes
+come from the portal (`PortalMeta`, filled by the pull from HubSpot's pipelines, properties and
+dispositions). Only ids are compared.
+
+How the board and the CLI use it::
+
+    meta = store.portal_meta()                      # PortalMeta
+    lead = store.lead_state(lead_id)                # the lead as the rep sees it (pending ops applied)
+    cmd = Disqualify(lead_id=lead_id, reason="bad timing", note=text)
+    cmd = check_command(cmd, lead, meta)            # normalised copy, or raises CommandRefused
+    store.enqueue(cmd)                              # (store.enqueue runs check_command itself too)
+
+`CommandRefused` is the one refusal type; its message is a sentence a rep understands and says what
+is missing. Modals call `check_command` on every change to keep Save disabled and show the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+
+from leadboard.text import clean_untrusted, note_to_html
+
+# --- HubSpot names and defaults (ids, never labels) ------------------------------------------------
+
+DEFAULT_PIPELINE_ID = "lead-pipeline-id"
+QUALIFIED_STAGE_ID = "qualified-stage-id"
+UNQUALIFIED_STAGE_ID = "unqualified-stage-id"
+ATTEMPTING_STAGE_ID = "attempting-stage-id"
+CONNECTED_STAGE_ID = "connected-stage-id"
+CONNECTED_DISPOSITION_ID = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
+
+PROP_NAME = "hs_lead_name"
+PROP_STAGE = "hs_pipeline_stage"
+PROP_PIPELINE = "hs_pipeline"
+PROP_TYPE = "hs_lead_type"
+PROP_LABEL = "hs_lead_label"
+PROP_OWNER = "hubspot_owner_id"
+PROP_REASON = "hs_lead_disqualification_reason"
+PROP_DQ_NOTE = "hs_lead_disqualification_note"
+
+#: The lead properties the pull asks for; `Lead.from_hubspot` reads these.
+LEAD_PROPERTIES: tuple[str, ...] = (
+    PROP_NAME,
+    PROP_PIPELINE,
+    PROP_STAGE,
+    PROP_TYPE,
+    PROP_LABEL,
+    PROP_OWNER,
+    PROP_REASON,
+    PROP_DQ_NOTE,
+    "createdate",
+    "hs_createdate",
+    "hs_lastmodifieddate",
+    "hs_lead_first_outreach_date",
+    "hs_last_activity_date",
+    "hs_primary_contact_id",
+    "hs_associated_contact_email",
+    "hs_associated_contact_firstname",
+    "hs_associated_contact_lastname",
+    "hs_associated_company_name",
+)
+
+#: HubSpot's limit on `hs_note_body` (and, we assume, `hs_call_body`), counted on the HTML we send.
+NOTE_BODY_LIMIT = 65_536
+#: Room kept free in every body for the sync marker the push may append to find the object again.
+MARKER_ROOM = 64
+NOTE_HTML_LIMIT = NOTE_BODY_LIMIT - MARKER_ROOM
+
+
+class CommandRefused(ValueError):
+    """A command the lead process does not allow. `str(exc)` is the plain sentence to show the rep."""
+
+
+# --- Portal metadata --------------------------------------------------------------------------------
+
+
+class Stage(BaseModel):
+    """A stage of the rep's lead pipeline. Closed = qualified or unqualified, decided by id."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    label: str
+    display_order: int = 0
+    closed: bool = False
+
+
+class Option(BaseModel):
+    """An enumeration option of a HubSpot property: write `value`, show `label`."""
+
+    model_config = ConfigDict(frozen=True)
+    value: str
+    label: str
+    display_order: int = 0
+    hidden: bool = False
+
+
+class Disposition(BaseModel):
+    """A call outcome (`hs_call_disposition`): a GUID id and the portal's label."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    label: str
+    deleted: bool = False
+
+
+class PortalMeta(BaseModel):
+    """Everything the rules need to know about the portal; built by the pull, stored in the cache."""
+
+    model_config = ConfigDict(frozen=True)
+    pipeline_id: str = DEFAULT_PIPELINE_ID
+    stages: tuple[Stage, ...] = ()
+    qualified_stage_id: str = QUALIFIED_STAGE_ID
+    unqualified_stage_id: str = UNQUALIFIED_STAGE_ID
+    lead_types: tuple[Option, ...] = ()
+    lead_labels: tuple[Option, ...] = ()
+    disqualification_reasons: tuple[Option, ...] = ()
+    dispositions: tuple[Disposition, ...] = ()
+    owner_id: str | None = None
+
+    @property
+    def open_stages(self) -> list[Stage]:
+        """The board's columns, in pipeline order."""
+        return sorted((s for s in self.stages if not s.closed), key=lambda s: s.display_order)
+
+    @property
+    def closed_stage_ids(self) -> frozenset[str]:
+        return frozenset({self.qualified_stage_id, self.unqualified_stage_id})
+
+    def stage(self, stage_id: str | None) -> Stage | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def stage_label(self, stage_id: str | None) -> str:
+        """The portal's label, or the raw id for a stage the pipeline no longer has."""
+        found = self.stage(stage_id)
+        return found.label if found else (stage_id or "no stage")
+
+    def is_open(self, stage_id: str | None) -> bool:
+        """Open = not qualified and not unqualified. A stage unknown to the pipeline counts as open."""
+        return stage_id not in self.closed_stage_ids
+
+    def option_label(self, options: Sequence[Option], value: str | None) -> str | None:
+        return next((o.label for o in options if o.value == value), value)
+
+    def disposition_label(self, disposition_id: str | None) -> str | None:
+        return next((d.label for d in self.dispositions if d.id == disposition_id), disposition_id)
+
+
+def stages_from_pipeline(
+    pipeline: Mapping[str, Any],
+    qualified_stage_id: str = QUALIFIED_STAGE_ID,
+    unqualified_stage_id: str = UNQUALIFIED_STAGE_ID,
+) -> tuple[Stage, ...]:
+    """Stages from HubSpot's `Pipeline` JSON (`GET /crm/v3/pipelines/leads`), archived ones left out."""
+    closed = {qualified_stage_id, unqualified_stage_id}
+    return tuple(
+        Stage(
+            id=str(s["id"]),
+            label=clean_untrusted(str(s.get("label") or s["id"])),
+            display_order=int(s.get("displayOrder") or 0),
+            closed=str(s["id"]) in closed,
+        )
+        for s in pipeline.get("stages", [])
+        if not s.get("archived")
+    )
+
+
+def options_from_property(prop: Mapping[str, Any]) -> tuple[Option, ...]:
+    """Options from HubSpot's `Property` JSON (`GET /crm/v3/properties/leads/{name}`), in display order."""
+    options = [
+        Option(
+            value=str(o["value"]),
+            label=clean_untrusted(str(o.get("label") or o["value"])),
+            display_order=int(o.get("displayOrder") or 0),
+            hidden=bool(o.get("hidden")),
+        )
+        for o in prop.get("options", [])
+    ]
+    return tuple(sorted(options, key=lambda o: o.display_order))
+
+
+def dispositions_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[Disposition, ...]:
+    """Dispositions from `GET /calling/v1/dispositions` (a bare array)."""
+    return tuple(
+        Disposition(
+            id=str(d["id"]),
+            label=clean_untrusted(str(d.get("label") or d["id"])),
+            deleted=bool(d.get("deleted")),
+        )
+        for d in items
+    )
+
+
+# --- Resolving what the rep typed -------------------------------------------------------------------
+
+
+def _choices(labels: Iterable[str]) -> str:
+    return ", ".join(labels) or "(the portal has none: run a sync)"
+
+
+def resolve_option(options: Sequence[Option], text: str, what: str) -> Option:
+    """Map the rep's input to an option: the exact value, else the label or value case-insensitively.
+
+    `what` names the thing in the refusal ("reason", "lead type"). Hidden options are not offered.
+    """
+    visible = [o for o in options if not o.hidden]
+    wanted = text.strip()
+    if not wanted:
+        raise CommandRefused(f"Choose a {what}: one of {_choices(o.label for o in visible)}.")
+    folded = wanted.casefold()
+    for found in (
+        [o for o in visible if o.value == wanted],
+        [o for o in visible if o.label.casefold() == folded],
+        [o for o in visible if o.value.casefold() == folded],
+    ):
+        if found:
+            return found[0]
+    raise CommandRefused(
+        f"'{clean_untrusted(wanted)}' is not a {what} here: "
+        f"choose one of {_choices(o.label for o in visible)}."
+    )
+
+
+def resolve_stage(meta: PortalMeta, text: str) -> Stage:
+    """Map a stage label (case-insensitive) or id to the portal's stage, or refuse listing them all."""
+    options = [Option(value=s.id, label=s.label, display_order=s.display_order) for s in meta.stages]
+    chosen = resolve_option(sorted(options, key=lambda o: o.display_order), text, "stage")
+    stage = meta.stage(chosen.value)
+    assert stage is not None
+    return stage
+
+
+def resolve_outcome(meta: PortalMeta, text: str) -> Disposition:
+    """Map a call outcome label (case-insensitive) or GUID to the portal's disposition."""
+    options = [Option(value=d.id, label=d.label, hidden=d.deleted) for d in meta.dispositions]
+    chosen = resolve_option(options, text, "call outcome")
+    return next(d for d in meta.dispositions if d.id == chosen.value)
+
+
+# --- Leads ------------------------------------------------------------------------------------------
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+
+def _clean_or_none(value: Any) -> Any:
+    value = _blank_to_none(value)
+    return clean_untrusted(value) if isinstance(value, str) else value
+
+
+OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptText = Annotated[str | None, BeforeValidator(_clean_or_none)]
+OptTime = Annotated[datetime | None, BeforeValidator(_blank_to_none)]
+
+
+class Lead(BaseModel):
+    """A HubSpot lead, parsed from its string properties (blank → None, text cleaned)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str = ""
+    pipeline_id: OptStr = None
+    stage_id: OptStr = None
+    lead_type: OptStr = None
+    label: OptStr = None
+    owner_id: OptStr = None
+    created_at: OptTime = None
+    last_modified_at: OptTime = None
+    first_outreach_at: OptTime = None
+    last_activity_at: OptTime = None
+    disqualification_reason: OptStr = None
+    disqualification_note: OptText = None
+    primary_contact_id: OptStr = None
+    contact_email: OptText = None
+    contact_first_name: OptText = None
+    contact_last_name: OptText = None
+    company_name: OptText = None
+    archived: bool = False
+
+    @classmethod
+    def from_hubspot(cls, obj: Mapping[str, Any]) -> Lead:
+        """Parse HubSpot's `SimplePublicObject` JSON (`{"id", "properties", "createdAt", ...}`)."""
+        p: Mapping[str, Any] = obj.get("properties") or {}
+        return cls(
+            id=str(obj["id"]),
+            name=clean_untrusted(str(p.get(PROP_NAME) or "")).strip(),
+            pipeline_id=p.get(PROP_PIPELINE),
+            stage_id=p.get(PROP_STAGE),
+            lead_type=p.get(PROP_TYPE),
+            label=p.get(PROP_LABEL),
+            owner_id=p.get(PROP_OWNER),
+            created_at=_blank_to_none(p.get("hs_createdate"))
+            or _blank_to_none(p.get("createdate"))
+            or obj.get("createdAt"),
+            last_modified_at=_blank_to_none(p.get("hs_lastmodifieddate")) or obj.get("updatedAt"),
+            first_outreach_at=p.get("hs_lead_first_outreach_date"),
+            last_activity_at=p.get("hs_last_activity_date"),
+            disqualification_reason=p.get(PROP_REASON),
+            disqualification_note=p.get(PROP_DQ_NOTE),
+            primary_contact_id=p.get("hs_primary_contact_id"),
+            contact_email=p.get("hs_associated_contact_email"),
+            contact_first_name=p.get("hs_associated_contact_firstname"),
+            contact_last_name=p.get("hs_associated_contact_lastname"),
+            company_name=p.get("hs_associated_company_name"),
+            archived=bool(obj.get("archived", False)),
+        )
+
+
+class LeadFacts(Protocol):
+    """What the rules read from a lead: `Lead`, or a read-model row with the rep's pending ops applied."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def stage_id(self) -> str | None: ...
+    @property
+    def lead_type(self) -> str | None: ...
+
+
+# --- Commands ---------------------------------------------------------------------------------------
+
+CallDirection = Literal["OUTBOUND", "INBOUND"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MoveStage(BaseModel):
+    """Move an open lead to another open stage by hand; the note says what happened."""
+
+    kind: Literal["move_stage"] = "move_stage"
+    lead_id: str
+    stage_id: str
+    note: str
+
+
+class LogCall(BaseModel):
+    """Log a call made outside HubSpot. Duration defaults to 0 s ("not recorded"): we never invent one."""
+
+    kind: Literal["log_call"] = "log_call"
+    lead_id: str
+    outcome_id: str
+    note: str
+    direction: CallDirection = "OUTBOUND"
+    duration_seconds: int = 0
+    at: datetime = Field(default_factory=_now)
+
+
+class AddNote(BaseModel):
+    """A note on the lead and its contact; allowed on open and closed leads."""
+
+    kind: Literal["add_note"] = "add_note"
+    lead_id: str
+    text: str
+
+
+class SetLeadType(BaseModel):
+    """Set `hs_lead_type` (it must be chosen by hand); allowed any time."""
+
+    kind: Literal["set_lead_type"] = "set_lead_type"
+    lead_id: str
+    lead_type: str
+
+
+class Deal(BaseModel):
+    """The deal a qualify creates (HubSpot's UI creates one too)."""
+
+    name: str
+    amount: float | None = None
+    close_date: date
+
+
+class Qualify(BaseModel):
+    """Close the lead as qualified, with a note and a deal (`deal=None` means the rep chose "no deal")."""
+
+    kind: Literal["qualify"] = "qualify"
+    lead_id: str
+    note: str
+    deal: Deal | None = None
+
+
+class Disqualify(BaseModel):
+    """Close the lead as disqualified: a reason from the portal's list and a note, both required."""
+
+    kind: Literal["disqualify"] = "disqualify"
+    lead_id: str
+    reason: str
+    note: str
+
+
+Command = Annotated[
+    MoveStage | LogCall | AddNote | SetLeadType | Qualify | Disqualify, Field(discriminator="kind")
+]
+COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+CommandKind = Literal["move_stage", "log_call", "add_note", "set_lead_type", "qualify", "disqualify"]
+
+_ACTION = {
+    "move_stage": "Moving a lead",
+    "log_call": "Logging a call",
+    "add_note": "A note",
+    "set_lead_type": "Setting the lead type",
+    "qualify": "Qualify",
+    "disqualify": "Disqualify",
+}
+
+
+def clean_note(text: str, action: str) -> str:
+    """The rep's note, cleaned and stripped; refused when blank or too long for HubSpot once in HTML."""
+    note = clean_untrusted(text).strip()
+    if not note:
+        raise CommandRefused(f"{action} needs a note: write what happened.")
+    size = len(note_to_html(note))
+    if size > NOTE_HTML_LIMIT:
+        raise CommandRefused(
+            f"The note is too long: {size:,} characters once formatted for HubSpot, and the most it takes "
+            f"is {NOTE_HTML_LIMIT:,}. Shorten it by {size - NOTE_HTML_LIMIT:,} characters."
+        )
+    return note
+
+
+def _require_open(lead: LeadFacts, meta: PortalMeta, action: str) -> None:
+    if not meta.is_open(lead.stage_id):
+        raise CommandRefused(
+            f"{action} is not possible: '{lead.name or lead.id}' is closed "
+            f"({meta.stage_label(lead.stage_id)}). "
+            "You can still add a note or set its lead type."
+        )
+
+
+def check_command(command: Command, lead: LeadFacts, meta: PortalMeta) -> Command:
+    """Apply the lead process to `command` for `lead` as the rep sees it now; return the normalised command.
+
+    Normalised: notes cleaned and stripped, options resolved from label to value. Raises `CommandRefused`
+    with a sentence that says what is missing. `lead` must be the *effective* lead (pending ops applied),
+    so a pending lead type counts for Qualify and a pending disqualify closes the lead.
+    """
+    action = _ACTION[command.kind]
+    if command.lead_id != lead.id:
+        raise CommandRefused(f"This command is for lead {command.lead_id}, not {lead.id}.")
+    if isinstance(command, MoveStage):
+        _require_open(lead, meta, action)
+        note = clean_note(command.note, action)
+        target = resolve_stage(meta, command.stage_id)
+        if target.id == meta.qualified_stage_id:
+            raise CommandRefused(
+                f"To move a lead to {target.label}, qualify it: that needs a note and a deal."
+            )
+        if target.id == meta.unqualified_stage_id:
+            raise CommandRefused(
+                f"To move a lead to {target.label}, disqualify it: that needs a reason and a note."
+            )
+        if target.id == lead.stage_id:
+            raise CommandRefused(f"The lead is already in {target.label}: choose another stage.")
+        return command.model_copy(update={"stage_id": target.id, "note": note})
+    if isinstance(command, LogCall):
+        _require_open(lead, meta, action)
+        if not command.outcome_id.strip():
+            raise CommandRefused(
+                f"Logging a call needs an outcome: choose one of "
+                f"{_choices(d.label for d in meta.dispositions if not d.deleted)}."
+            )
+        outcome = resolve_outcome(meta, command.outcome_id)
+        note = clean_note(command.note, action)
+        if command.duration_seconds < 0:
+            raise CommandRefused("A call's duration cannot be negative.")
+        at = command.at if command.at.tzinfo else command.at.replace(tzinfo=UTC)
+        return command.model_copy(update={"outcome_id": outcome.id, "note": note, "at": at})
+    if isinstance(command, AddNote):
+        return command.model_copy(update={"text": clean_note(command.text, action)})
+    if isinstance(command, SetLeadType):
+        chosen = resolve_option(meta.lead_types, command.lead_type, "lead type")
+        return command.model_copy(update={"lead_type": chosen.value})
+    if isinstance(command, Qualify):
+        _require_open(lead, meta, action)
+        if not lead.lead_type:
+            raise CommandRefused(
+                "Qualify needs a lead type: set it first (one of "
+                f"{_choices(o.label for o in meta.lead_types if not o.hidden)})."
+            )
+        note = clean_note(command.note, action)
+        deal = command.deal
+        if deal is not None:
+            deal_name = clean_untrusted(deal.name).strip()
+            if not deal_name:
+                raise CommandRefused("Qualify needs a deal name, or choose 'no deal'.")
+            if deal.amount is not None and not deal.amount >= 0:
+                raise CommandRefused("The deal amount cannot be negative.")
+            deal = deal.model_copy(update={"name": deal_name})
+        return command.model_copy(update={"note": note, "deal": deal})
+    # Disqualify
+    _require_open(lead, meta, action)
+    reasons = [o for o in meta.disqualification_reasons if not o.hidden]
+    if not command.reason.strip():
+        raise CommandRefused(
+            f"Disqualify needs a reason: choose one of {_choices(o.label for o in reasons)}."
+        )
+    reason = resolve_option(meta.disqualification_reasons, command.reason, "disqualification reason")
+    note = clean_note(command.note, action)
+    return command.model_copy(update={"reason": reason.value, "note": note})
+
+
+# --- What the ops change, and what follows a call ---------------------------------------------------
+
+
+def property_changes(command: Command, meta: PortalMeta) -> dict[str, str]:
+    """The lead properties a (checked) command writes: the store overlays these and keeps their base."""
+    if isinstance(command, MoveStage):
+        return {PROP_STAGE: command.stage_id}
+    if isinstance(command, SetLeadType):
+        return {PROP_TYPE: command.lead_type}
+    if isinstance(command, Qualify):
+        return {PROP_STAGE: meta.qualified_stage_id}
+    if isinstance(command, Disqualify):
+        return {
+            PROP_STAGE: meta.unqualified_stage_id,
+            PROP_REASON: command.reason,
+            PROP_DQ_NOTE: command.note,
+        }
+    return {}
+
+
+def suggest_stage_after_call(meta: PortalMeta, stage_id: str | None, outcome_id: str) -> Stage | None:
+    """The stage move the process suggests after a call, or None: it never moves a lead backwards.
+
+    Outcome Connected → the Connected stage; any other outcome on a lead in the first open stage (New)
+    → Attempting. Stages are found by HubSpot's default ids, else by position in the pipeline.
+    """
+    open_stages = meta.open_stages
+    if not open_stages or not meta.is_open(stage_id):
+        return None
+    by_id = {s.id: s for s in open_stages}
+    current = by_id.get(stage_id) if stage_id else None
+    outcome = next((d for d in meta.dispositions if d.id == outcome_id), None)
+    is_connected = outcome_id == CONNECTED_DISPOSITION_ID or (
+        outcome is not None and outcome.label.casefold() == "connected"
+    )
+    if is_connected:
+        target = by_id.get(CONNECTED_STAGE_ID) or (open_stages[2] if len(open_stages) > 2 else None)
+    elif current is None or current.id == open_stages[0].id:
+        target = by_id.get(ATTEMPTING_STAGE_ID) or (open_stages[1] if len(open_stages) > 1 else None)
+    else:
+        return None
+    if target is None or target.id == stage_id:
+        return None
+    if current is not None and target.display_order <= current.display_order:
+        return None
+    return target
