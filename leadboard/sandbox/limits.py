@@ -1,0 +1,171 @@
+"""HubSpot's request limits for a private app on a Professional portal, per token.
+
+The sync engine has to live within these limits against the real HubSpot, so the sandbox enforces
+them the same way: a rolling ten-second burst window with `X-HubSpot-RateLimit-*` headers on every
+non-search response, a separate per-second window for search (which HubSpot answers without rate
+limit headers), and a daily budget. A request turned away with 429 spends no budget.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The limits the sandbox enforces; tests shrink the windows instead of sleeping ten seconds."""
+
+    enabled: bool = True
+    burst_max: int = 190
+    burst_window: float = 10.0
+    search_max: int = 5
+    search_window: float = 1.0
+    daily_max: int = 650_000
+
+    @classmethod
+    def off(cls) -> RateLimits:
+        return cls(enabled=False)
+
+
+@dataclass
+class LimitDecision:
+    """What the limiter says about one request: headers to add, or the 429 to answer instead."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    rejected_body: dict[str, Any] | None = None
+    retry_after: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return self.rejected_body is None
+
+    def rejection_headers(self) -> dict[str, str]:
+        return {**self.headers, "Retry-After": str(self.retry_after)}
+
+
+@dataclass
+class _TokenUsage:
+    burst: deque[float] = field(default_factory=deque)
+    search: deque[float] = field(default_factory=deque)
+    day: str = ""
+    daily_used: int = 0
+
+
+def rate_limit_body(policy: str) -> dict[str, Any]:
+    """HubSpot's 429 body for a policy (`TEN_SECONDLY_ROLLING`, `SECONDLY` or `DAILY`).
+
+    HubSpot's own body carries `errorType` and `policyName`; `category` is added so the body also
+    satisfies the OpenAPI `Error` schema, which requires it.
+    """
+    return {
+        "status": "error",
+        "message": f"You have reached your {policy.lower()} limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": str(uuid.uuid4()),
+        "policyName": policy,
+        "requestId": str(uuid.uuid4()),
+        "category": "RATE_LIMITS",
+    }
+
+
+class RateLimiter:
+    """Thread-safe per-token counters; `check` both decides and, when it allows, spends budget."""
+
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._usage: dict[str, _TokenUsage] = {}
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    def configure(self, limits: RateLimits) -> None:
+        """Swap the limits (e.g. turn them off) and forget what was spent under the old ones."""
+        with self._lock:
+            self._limits = limits
+            self._usage.clear()
+
+    def check(self, token: str, *, search: bool) -> LimitDecision:
+        limits = self._limits
+        if not limits.enabled:
+            return LimitDecision()
+        now = self._clock()
+        today = time.strftime("%Y-%m-%d")
+        with self._lock:
+            usage = self._usage.setdefault(token, _TokenUsage())
+            if usage.day != today:
+                usage.day, usage.daily_used = today, 0
+            if usage.daily_used >= limits.daily_max:
+                return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight())
+            if search:
+                return self._check_window(
+                    usage.search,
+                    limits.search_max,
+                    limits.search_window,
+                    now,
+                    usage,
+                    limits,
+                    "SECONDLY",
+                    search=True,
+                )
+            return self._check_window(
+                usage.burst,
+                limits.burst_max,
+                limits.burst_window,
+                now,
+                usage,
+                limits,
+                "TEN_SECONDLY_ROLLING",
+                search=False,
+            )
+
+    def _check_window(
+        self,
+        window: deque[float],
+        maximum: int,
+        length: float,
+        now: float,
+        usage: _TokenUsage,
+        limits: RateLimits,
+        policy: str,
+        *,
+        search: bool,
+    ) -> LimitDecision:
+        while window and window[0] <= now - length:
+            window.popleft()
+        if len(window) >= maximum:
+            wait = window[0] + length - now
+            return self._reject(policy, self._headers(usage, limits, search), max(1, math.ceil(wait)))
+        window.append(now)
+        usage.daily_used += 1
+        return LimitDecision(headers=self._headers(usage, limits, search))
+
+    @staticmethod
+    def _headers(usage: _TokenUsage, limits: RateLimits, search: bool) -> dict[str, str]:
+        if search:
+            return {}
+        return {
+            "X-HubSpot-RateLimit-Max": str(limits.burst_max),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, limits.burst_max - len(usage.burst))),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(round(limits.burst_window * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(limits.daily_max),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, limits.daily_max - usage.daily_used)),
+        }
+
+    @staticmethod
+    def _reject(policy: str, headers: dict[str, str], retry_after: int) -> LimitDecision:
+        return LimitDecision(headers=headers, rejected_body=rate_limit_body(policy), retry_after=retry_after)
+
+
+def _seconds_to_midnight() -> int:
+    now = time.localtime()
+    return max(1, 86_400 - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec))
