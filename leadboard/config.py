@@ -280,16 +280,18 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-def save_setting(key: str, value: Any) -> Path:
+def save_setting(key: str | tuple[str, ...], value: Any) -> Path:
     """Remember one setting (e.g. `theme`, `keymap.quit`) in the config file; return its path.
 
-    The file is re-read, the value set, the whole file validated (so nothing unusable is
-    written), then replaced atomically. Other keys are kept; comments are not (tomli-w).
+    A dotted string names a nested key; pass a tuple such as `("keymap", "app.quit")` when a
+    part itself contains a dot. The file is re-read, the value set, the whole file validated
+    (so nothing unusable is written), then replaced atomically. Other keys are kept; comments
+    are not (tomli-w cannot keep them).
     """
     path = config_path()
     data = read_config_file(path)
-    parts = key.split(".")
-    if not all(p.strip() for p in parts):
+    parts = list(key) if isinstance(key, tuple) else key.split(".")
+    if not parts or not all(p.strip() for p in parts):
         raise ConfigError(f"{key!r} is not a setting name")
     table = data
     for depth, part in enumerate(parts[:-1], start=1):

@@ -241,17 +241,18 @@ def test_save_setting_keeps_the_other_keys_and_tables(config_file: Path) -> None
     )
     assert save_setting("theme", "gruvbox") == config_file
     assert save_setting("keymap.log-call", "L") == config_file
+    assert save_setting(("keymap", "app.focus"), "f") == config_file
     saved = tomllib.loads(config_file.read_text(encoding="utf-8"))
     assert saved == {
         "portal": "http://127.0.0.1:8765",
         "email": "rep@example.com",
         "theme": "gruvbox",
-        "keymap": {"quit": "ctrl+q", "log-call": "L"},
+        "keymap": {"quit": "ctrl+q", "log-call": "L", "app.focus": "f"},
         "sla": {"by_label": {"hot": "30 minutes"}},
     }
     settings = load_settings()
     assert settings.theme == "gruvbox"
-    assert settings.keymap == {"quit": "ctrl+q", "log-call": "L"}
+    assert settings.keymap == {"quit": "ctrl+q", "log-call": "L", "app.focus": "f"}
     assert [p.name for p in config_file.parent.iterdir()] == ["config.toml"], "no temporary file left behind"
 
 
