@@ -64,6 +64,8 @@ ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 DISPOSITIONS_PATH = "/calling/v1/dispositions"
 ADMIN_PREFIX = "/_sandbox/"
+# Injected faults after which the client receives no HTTP response to validate.
+DROPPED = frozenset({"drop_before", "drop_after_commit"})
 
 _PARAM = re.compile(r"\{[^}/]+\}")
 
@@ -202,6 +204,8 @@ class SpecIndex:
         label = f"{exchange.method.upper()} {exchange.path} → {exchange.status}"
         if path.startswith(ADMIN_PREFIX.rstrip("/")):
             return []
+        if getattr(exchange, "fault", None) in DROPPED:
+            return []  # the connection was closed: the client saw no response at all
         if path == DISPOSITIONS_PATH:
             return [f"{label}: {p}" for p in dispositions_problems(exchange)]
         routes = self.routes_for(exchange.method, path)
