@@ -23,12 +23,18 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
-@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on; 0 picks a free one.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
+)
+@click.option(
+    "--port", default=8765, show_default=True, type=int, help="Port to listen on; 0 picks a free one."
+)
 @click.option("--token", default=None, help="Access token the portal accepts (default: a fixed demo token).")
 @click.option("--rep-email", default=None, help="Email of the demo rep (an owner in the portal).")
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed for the generated portal data.")
-@click.option("--leads", "rep_leads", default=150, show_default=True, type=int, help="Open leads owned by the demo rep.")
+@click.option(
+    "--leads", "rep_leads", default=150, show_default=True, type=int, help="Open leads owned by the demo rep."
+)
 @click.option("--owners", default=6, show_default=True, type=int, help="How many owners the portal has.")
 @click.option(
     "--data",
@@ -38,8 +44,14 @@ def main() -> None:
     help="Keep the portal in this file across restarts.",
 )
 @click.option("--no-rate-limit", is_flag=True, help="Turn HubSpot's request limits off.")
-@click.option("--search-lag", default=1.0, show_default=True, type=float, help="Seconds before a write shows in search.")
-@click.option("--live", is_flag=True, help="Now and then, make HubSpot-side changes (new leads, replies, reassignments).")
+@click.option(
+    "--search-lag", default=1.0, show_default=True, type=float, help="Seconds before a write shows in search."
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Now and then, make HubSpot-side changes (new leads, replies, reassignments).",
+)
 def sandbox(
     host: str,
     port: int,

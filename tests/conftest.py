@@ -27,6 +27,18 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     yield home
 
 
+@pytest.fixture(autouse=True)
+def no_real_keyring() -> Iterator[None]:
+    """A test must never read or write the developer's own keyring: start every test with none."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(scope="session")
 def hubspot_specs_dir() -> Path:
     """HubSpot's official OpenAPI files, read from ../shared/hubspot-specs (never copied into the repo)."""
