@@ -1,0 +1,755 @@
+"""The HubSpot gateway: the one place leadboard talks to HubSpot (or the sandbox portal).
+
+Built once from (base_url, token). The generated API objects are created once and reused (each
+fresh one costs a PoolManager and a TCP connection); `host=` points all of them at the portal.
+Every call: waits for the rate limiter, carries a (connect, read) timeout (the client has none by
+default), lets urllib3 retry only connection attempts that never sent anything, reads the raw
+JSON (`_preload_content=False`; SDK models are ~40x slower and not what we store), and turns any
+failure into one of our own errors (errors.py). It returns plain data (remote.py).
+
+The token lives only inside the client's configuration: not in our repr, messages or logs.
+
+Creates take the outbox op id as `marker` and write `lb:<op id>` into the object's body (a deal's
+description), so `find_created` can find an object whose create had an unknown outcome by reading
+the lead's associations, never the eventually consistent search index.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from hubspot import HubSpot
+from hubspot.discovery.discovery_base import DiscoveryBase
+from pydantic import SecretStr
+from urllib3.util.retry import Retry
+
+from leadboard.sync.errors import (
+    Ambiguous,
+    AuthFailed,
+    GatewayError,
+    OwnerNotFound,
+    RateLimited,
+    Rejected,
+    ServerError,
+)
+from leadboard.sync.ratelimit import Kind, RateLimiter
+from leadboard.sync.remote import (
+    CALL_TO_CONTACT,
+    CALL_TO_LEAD,
+    CREATED_KINDS,
+    DEAL_TO_CONTACT,
+    DEAL_TO_LEAD,
+    NOTE_TO_CONTACT,
+    NOTE_TO_LEAD,
+    PRIMARY_DEAL_TO_LEAD,
+    TASK_TO_CONTACT,
+    TASK_TO_LEAD,
+    AccountDetails,
+    Association,
+    BatchRead,
+    CreatedKind,
+    Disposition,
+    ListPage,
+    Owner,
+    Pipeline,
+    PropertyDefinition,
+    PropertyOption,
+    RemoteObject,
+    SearchPage,
+    marker_for,
+    markers_in,
+    next_after,
+)
+from leadboard.sync.translate import translate
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)  # (connect, read) seconds
+DEFAULT_MAX_RATE_WAIT = 30.0
+BATCH_READ_MAX = 100
+ASSOCIATION_BATCH_MAX = 1_000
+ASSOCIATION_PAGE = 500
+SEARCH_PAGE_MAX = 200
+LIST_PAGE_MAX = 100
+BODY_MAX_CHARS = 65_536
+LEAD_ENUM_PROPERTIES = ("hs_lead_type", "hs_lead_label", "hs_lead_disqualification_reason")
+
+
+def transport_retry() -> Retry:
+    """Retry only connection attempts (nothing sent yet); never reads, statuses or Retry-After.
+
+    A read error on a POST may follow a commit, so only the sync engine, which can reconcile,
+    decides about retrying those. urllib3 would otherwise sleep on a 429's Retry-After for GETs.
+    """
+    return Retry(
+        total=2,
+        connect=2,
+        read=0,
+        status=0,
+        other=0,
+        redirect=False,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+
+
+class HubSpotGateway:
+    """Typed, rate-limited, timeout-bounded access to the HubSpot calls the sync engine needs.
+
+    Thread-safe: the API objects are shared and urllib3's pools are thread-safe. `limiter` may be
+    shared by several gateways (e.g. one rebuilt after a new token); `cancel` aborts limiter waits;
+    a limiter wait longer than `max_rate_wait` raises `RateLimited(sent=False)` instead of blocking.
+    A 429 from HubSpot pauses `limiter` itself (per policy and Retry-After) before it is raised.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | SecretStr,
+        *,
+        limiter: RateLimiter | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        cancel: threading.Event | None = None,
+        max_rate_wait: float = DEFAULT_MAX_RATE_WAIT,
+    ) -> None:
+        secret = token.get_secret_value() if isinstance(token, SecretStr) else token
+        if not secret or not secret.strip():
+            raise AuthFailed(
+                "No HubSpot access token is set. Run `leadboard login` or set HUBSPOT_ACCESS_TOKEN."
+            )
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.timeout = timeout
+        self._cancel = cancel
+        self._max_rate_wait = max_rate_wait
+        self._secrets = (secret.strip(),)
+        self._apis: dict[tuple[str, str], Any] = {}
+        self._apis_lock = threading.Lock()
+        self._client = HubSpot(
+            access_token=secret.strip(),
+            host=self.base_url,
+            retry=transport_retry(),
+            api_factory=self._api_factory,
+        )
+
+    def __repr__(self) -> str:
+        return f"HubSpotGateway(base_url={self.base_url!r})"
+
+    def _api_factory(self, package: Any, api_name: str, config: Mapping[str, Any]) -> Any:
+        """HubSpot's own factory, memoised: one ApiClient and pool per generated API."""
+        key = (package.__name__, api_name)
+        with self._apis_lock:
+            api = self._apis.get(key)
+            if api is None:
+                api = DiscoveryBase._default_api_factory(package, api_name, dict(config))
+                self._apis[key] = api
+            return api
+
+    def close(self) -> None:
+        """Close pooled connections. The gateway stays usable; pools reopen on demand."""
+        with self._apis_lock:
+            for api in self._apis.values():
+                api.api_client.rest_client.pool_manager.clear()
+
+    def __enter__(self) -> HubSpotGateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the one way out ---------------------------------------------------------------------------
+
+    def _call(
+        self,
+        operation: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        method: str,
+        kind: Kind = "general",
+        is_create: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Acquire, send with the timeout, decode JSON (None for an empty body) or raise our error."""
+        self.limiter.acquire(kind, cancel=self._cancel, max_wait=self._max_rate_wait)
+        try:
+            response = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            raw = response.data
+        except Exception as exc:
+            error = translate(
+                exc,
+                operation=operation,
+                method=method,
+                is_create=is_create,
+                host=self.base_url,
+                secrets=self._secrets,
+            )
+            if error is None:
+                raise
+        else:
+            return _decode(raw, operation=operation, method=method, is_create=is_create)
+        # Raised outside the except block, so the client's exception (headers, raw body) is not
+        # chained into our traceback.
+        self._note_rate_limit(error)
+        raise error
+
+    def _note_rate_limit(self, error: GatewayError) -> None:
+        if isinstance(error, RateLimited) and error.sent:
+            self.limiter.pause_for_rate_limit(error.policy, error.retry_after)
+
+    @property
+    def _objects(self) -> Any:
+        return self._client.crm.objects
+
+    @property
+    def _associations(self) -> Any:
+        return self._client.crm.associations.v4
+
+    def _get_raw_path(self, operation: str, path: str) -> Any:
+        """GET an endpoint the generated client does not wrap, through a generated ApiClient, so it
+        shares the host, pool, token, retry policy and timeout (never `client.api_request`)."""
+        api_client = self._objects.basic_api.api_client
+        return self._call(
+            operation,
+            api_client.call_api,
+            path,
+            "GET",
+            method="GET",
+            header_params={"Accept": "application/json"},
+            auth_settings=["oauth2"],
+            response_types_map={},
+        )
+
+    # -- who and what: owner, metadata -------------------------------------------------------------
+
+    def find_owner_by_email(self, email: str) -> Owner:
+        """The active owner whose email matches (case-insensitively); `OwnerNotFound` if none."""
+        wanted = email.strip().lower()
+        after: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"email": email.strip(), "limit": 100, "archived": False}
+            if after:
+                kwargs["after"] = after
+            page = self._call(
+                "looking up the owner", self._client.crm.owners.owners_api.get_page, method="GET", **kwargs
+            )
+            for item in page.get("results") or []:
+                if str(item.get("email") or "").lower() == wanted:
+                    return Owner.from_json(item)
+            after = next_after(page)
+            if after is None:
+                break
+        raise OwnerNotFound(
+            f"No HubSpot user with the email {email.strip()} was found in this portal. "
+            "Check the email in leadboard's settings (or --email)."
+        )
+
+    def pipelines(self, object_type: str) -> tuple[Pipeline, ...]:
+        """All pipelines of an object type (`leads`, `deals`), stages in display order."""
+        data = self._call(
+            f"reading {object_type} pipelines",
+            self._client.crm.pipelines.pipelines_api.get_all,
+            object_type,
+            method="GET",
+        )
+        return tuple(
+            sorted((Pipeline.from_json(p) for p in data.get("results") or []), key=lambda p: p.display_order)
+        )
+
+    def lead_pipelines(self) -> tuple[Pipeline, ...]:
+        return self.pipelines("leads")
+
+    def property_definition(self, object_type: str, name: str) -> PropertyDefinition:
+        data = self._call(
+            f"reading the {name} property",
+            self._client.crm.properties.core_api.get_by_name,
+            object_type,
+            name,
+            method="GET",
+        )
+        return PropertyDefinition.from_json(data)
+
+    def property_options(self, object_type: str, name: str) -> tuple[PropertyOption, ...]:
+        """An enumeration property's options (all of them, hidden ones flagged)."""
+        return self.property_definition(object_type, name).options
+
+    def lead_properties(self, names: Iterable[str] = LEAD_ENUM_PROPERTIES) -> dict[str, PropertyDefinition]:
+        """The named lead properties from one call; a name the portal lacks is simply absent."""
+        wanted = set(names)
+        data = self._call(
+            "reading lead properties",
+            self._client.crm.properties.core_api.get_all,
+            "leads",
+            method="GET",
+            archived=False,
+        )
+        found = (PropertyDefinition.from_json(p) for p in data.get("results") or [])
+        return {p.name: p for p in found if p.name in wanted}
+
+    def call_dispositions(self) -> tuple[Disposition, ...]:
+        """The portal's call outcomes (GET /calling/v1/dispositions, a bare JSON array)."""
+        data = self._get_raw_path("reading call outcomes", "/calling/v1/dispositions")
+        items = data if isinstance(data, list) else []
+        return tuple(Disposition.from_json(d) for d in items if isinstance(d, dict) and "id" in d)
+
+    def account_details(self) -> AccountDetails:
+        data = self._get_raw_path("reading account details", "/account-info/v3/details")
+        return AccountDetails.from_json(data if isinstance(data, dict) else {})
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        object_type: str,
+        *,
+        filter_groups: Sequence[Mapping[str, Any]] = (),
+        sorts: Sequence[Mapping[str, Any] | str] = (),
+        properties: Sequence[str] = (),
+        after: str | int | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        """One search page. `after` is HubSpot's offset; past 10,000 results HubSpot answers 400."""
+        if not 1 <= limit <= SEARCH_PAGE_MAX:
+            raise ValueError(f"search limit must be 1-{SEARCH_PAGE_MAX}")
+        body: dict[str, Any] = {
+            "filterGroups": [dict(g) for g in filter_groups],
+            "sorts": [s if isinstance(s, str) else dict(s) for s in sorts],
+            "properties": list(properties),
+            "limit": limit,
+        }
+        if after is not None:
+            body["after"] = str(after)
+        data = self._call(
+            f"searching {object_type}",
+            self._objects.search_api.do_search,
+            object_type,
+            body,
+            method="POST",
+            kind="search",
+        )
+        results = tuple(RemoteObject.from_json(o) for o in data.get("results") or [])
+        return SearchPage(results=results, total=int(data.get("total") or 0), next_after=next_after(data))
+
+    def search_leads(
+        self,
+        filter_groups: Sequence[Mapping[str, Any]],
+        sorts: Sequence[Mapping[str, Any] | str],
+        properties: Sequence[str],
+        after: str | int | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        return self.search(
+            "leads", filter_groups=filter_groups, sorts=sorts, properties=properties, after=after, limit=limit
+        )
+
+    def get_object(
+        self,
+        object_type: str,
+        object_id: str,
+        properties: Sequence[str] = (),
+        *,
+        archived: bool = False,
+        properties_with_history: Sequence[str] = (),
+    ) -> RemoteObject:
+        """One object; `NotFound` when it does not exist (or is archived and `archived` is False)."""
+        kwargs: dict[str, Any] = {"archived": archived}
+        if properties:
+            kwargs["properties"] = list(properties)
+        if properties_with_history:
+            kwargs["properties_with_history"] = list(properties_with_history)
+        data = self._call(
+            f"reading {_singular(object_type)} {object_id}",
+            self._objects.basic_api.get_by_id,
+            object_type,
+            str(object_id),
+            method="GET",
+            **kwargs,
+        )
+        return RemoteObject.from_json(data)
+
+    def get_lead(
+        self,
+        lead_id: str,
+        properties: Sequence[str] = (),
+        *,
+        archived: bool = False,
+        properties_with_history: Sequence[str] = (),
+    ) -> RemoteObject:
+        return self.get_object(
+            "leads", lead_id, properties, archived=archived, properties_with_history=properties_with_history
+        )
+
+    def list_objects(
+        self,
+        object_type: str,
+        properties: Sequence[str] = (),
+        *,
+        after: str | None = None,
+        limit: int = LIST_PAGE_MAX,
+        archived: bool = False,
+    ) -> ListPage:
+        """One page of the list endpoint (`after` is an id-style cursor)."""
+        kwargs: dict[str, Any] = {"limit": min(max(limit, 1), LIST_PAGE_MAX), "archived": archived}
+        if properties:
+            kwargs["properties"] = list(properties)
+        if after:
+            kwargs["after"] = after
+        data = self._call(
+            f"listing {'archived ' if archived else ''}{object_type}",
+            self._objects.basic_api.get_page,
+            object_type,
+            method="GET",
+            **kwargs,
+        )
+        results = tuple(RemoteObject.from_json(o) for o in data.get("results") or [])
+        return ListPage(results=results, next_after=next_after(data))
+
+    def list_archived_leads(
+        self, properties: Sequence[str] = (), *, after: str | None = None, limit: int = LIST_PAGE_MAX
+    ) -> ListPage:
+        """Archived leads (archiving does not bump hs_lastmodifieddate, so search never shows it)."""
+        return self.list_objects("leads", properties, after=after, limit=limit, archived=True)
+
+    def batch_read(
+        self,
+        object_type: str,
+        ids: Iterable[str],
+        properties: Sequence[str] = (),
+        *,
+        archived: bool = False,
+        properties_with_history: Sequence[str] = (),
+    ) -> BatchRead:
+        """Objects by id, 100 per request (chunked here); ids HubSpot did not return are `missing`."""
+        wanted = _unique(str(i) for i in ids)
+        found: dict[str, RemoteObject] = {}
+        for chunk in _chunks(wanted, BATCH_READ_MAX):
+            body = {
+                "inputs": [{"id": i} for i in chunk],
+                "properties": list(properties),
+                "propertiesWithHistory": list(properties_with_history),
+            }
+            data = self._call(
+                f"reading {object_type}",
+                self._objects.batch_api.read,
+                object_type,
+                body,
+                method="POST",
+                archived=archived,
+            )
+            for item in data.get("results") or []:
+                obj = RemoteObject.from_json(item)
+                found[obj.id] = obj
+        return BatchRead(found=found, missing=tuple(i for i in wanted if i not in found))
+
+    def batch_read_associations(
+        self, from_type: str, to_type: str, ids: Iterable[str]
+    ) -> dict[str, tuple[Association, ...]]:
+        """Each id's associations to `to_type` (1,000 ids per request, per-id paging followed).
+
+        Every requested id is a key; ids without associations (or unknown to HubSpot) map to ().
+        """
+        wanted = _unique(str(i) for i in ids)
+        found: dict[str, list[Association]] = {i: [] for i in wanted}
+        pending: list[dict[str, str]] = [{"id": i} for i in wanted]
+        while pending:
+            chunk, pending = pending[:ASSOCIATION_BATCH_MAX], pending[ASSOCIATION_BATCH_MAX:]
+            data = self._call(
+                f"reading {from_type} → {to_type} associations",
+                self._associations.batch_api.get_page,
+                from_type,
+                to_type,
+                {"inputs": chunk},
+                method="POST",
+            )
+            for result in data.get("results") or []:
+                from_id = str((result.get("from") or {}).get("id"))
+                found.setdefault(from_id, []).extend(Association.from_json(t) for t in result.get("to") or [])
+                after = next_after(result)
+                if after:
+                    pending.append({"id": from_id, "after": after})
+        return {k: tuple(v) for k, v in found.items()}
+
+    def list_associations(self, from_type: str, from_id: str, to_type: str) -> tuple[Association, ...]:
+        """One object's associations to `to_type`, all pages (500 each)."""
+        found: list[Association] = []
+        after: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"limit": ASSOCIATION_PAGE}
+            if after:
+                kwargs["after"] = after
+            data = self._call(
+                f"reading the associations of {_singular(from_type)} {from_id}",
+                self._associations.basic_api.get_page,
+                from_type,
+                str(from_id),
+                to_type,
+                method="GET",
+                **kwargs,
+            )
+            found.extend(Association.from_json(t) for t in data.get("results") or [])
+            after = next_after(data)
+            if after is None:
+                return tuple(found)
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def update_object(
+        self, object_type: str, object_id: str, properties: Mapping[str, object]
+    ) -> RemoteObject:
+        """PATCH properties (None clears a value); returns the object as HubSpot saved it."""
+        body = {"properties": {k: "" if v is None else _wire_value(v) for k, v in properties.items()}}
+        data = self._call(
+            f"updating {_singular(object_type)} {object_id}",
+            self._objects.basic_api.update,
+            object_type,
+            str(object_id),
+            body,
+            method="PATCH",
+        )
+        return RemoteObject.from_json(data)
+
+    def update_lead(self, lead_id: str, properties: Mapping[str, object]) -> RemoteObject:
+        return self.update_object("leads", lead_id, properties)
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, type_id: int) -> None:
+        """Add one HubSpot-defined association (v4 PUT; idempotent, safe to repeat)."""
+        spec = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": int(type_id)}]
+        self._call(
+            f"associating {_singular(from_type)} {from_id} with {_singular(to_type)} {to_id}",
+            self._associations.basic_api.create,
+            from_type,
+            str(from_id),
+            to_type,
+            str(to_id),
+            spec,
+            method="PUT",
+        )
+
+    def create_note(
+        self,
+        *,
+        marker: str,
+        body_html: str,
+        timestamp: datetime | str,
+        owner_id: str | None,
+        contact_id: str | None,
+        lead_id: str,
+    ) -> str:
+        """A note on the contact (202) and the lead (855); returns its id."""
+        properties = {"hs_timestamp": _iso(timestamp), "hs_note_body": _with_html_marker(body_html, marker)}
+        _put_owner(properties, owner_id)
+        associations = _inline(contact_id, NOTE_TO_CONTACT) + _inline(lead_id, NOTE_TO_LEAD)
+        return self._create("creating a note", "notes", properties, associations)
+
+    def create_call(
+        self,
+        *,
+        marker: str,
+        body_html: str,
+        timestamp: datetime | str,
+        owner_id: str | None,
+        contact_id: str | None,
+        lead_id: str,
+        disposition_id: str | None,
+        direction: str = "OUTBOUND",
+        duration_ms: int | None = None,
+        title: str | None = None,
+        status: str = "COMPLETED",
+    ) -> str:
+        """A logged call on the contact (194) and the lead (597); returns its id."""
+        properties = {
+            "hs_timestamp": _iso(timestamp),
+            "hs_call_body": _with_html_marker(body_html, marker),
+            "hs_call_direction": direction,
+            "hs_call_status": status,
+        }
+        if disposition_id:
+            properties["hs_call_disposition"] = disposition_id
+        if duration_ms is not None:
+            properties["hs_call_duration"] = str(int(duration_ms))
+        if title:
+            properties["hs_call_title"] = title
+        _put_owner(properties, owner_id)
+        associations = _inline(contact_id, CALL_TO_CONTACT) + _inline(lead_id, CALL_TO_LEAD)
+        return self._create("logging a call", "calls", properties, associations)
+
+    def create_deal(
+        self,
+        *,
+        marker: str,
+        name: str,
+        amount: Decimal | int | float | str | None,
+        close_date: date | datetime | str | None,
+        pipeline: str | None,
+        stage: str | None,
+        owner_id: str | None,
+        contact_id: str | None,
+        lead_id: str,
+        primary: bool = True,
+    ) -> str:
+        """A deal on the contact (3) and the lead (1038, plus 583 = the lead's primary deal)."""
+        properties = {"dealname": name, "description": marker_for(marker)}
+        if amount is not None and str(amount) != "":
+            properties["amount"] = _wire_value(amount)
+        if close_date is not None:
+            properties["closedate"] = _iso(close_date)
+        if pipeline:
+            properties["pipeline"] = pipeline
+        if stage:
+            properties["dealstage"] = stage
+        _put_owner(properties, owner_id)
+        lead_types = (DEAL_TO_LEAD, PRIMARY_DEAL_TO_LEAD) if primary else (DEAL_TO_LEAD,)
+        associations = _inline(contact_id, DEAL_TO_CONTACT) + _inline(lead_id, *lead_types)
+        return self._create("creating a deal", "deals", properties, associations)
+
+    def create_task(
+        self,
+        *,
+        marker: str,
+        subject: str,
+        body_html: str,
+        due: datetime | str,
+        owner_id: str | None,
+        contact_id: str | None,
+        lead_id: str,
+        status: str = "NOT_STARTED",
+        task_type: str = "TODO",
+        priority: str | None = None,
+    ) -> str:
+        """A task on the contact (204) and the lead (647); returns its id."""
+        properties = {
+            "hs_timestamp": _iso(due),
+            "hs_task_subject": subject,
+            "hs_task_body": _with_html_marker(body_html, marker),
+            "hs_task_status": status,
+            "hs_task_type": task_type,
+        }
+        if priority:
+            properties["hs_task_priority"] = priority
+        _put_owner(properties, owner_id)
+        associations = _inline(contact_id, TASK_TO_CONTACT) + _inline(lead_id, TASK_TO_LEAD)
+        return self._create("creating a task", "tasks", properties, associations)
+
+    def _create(
+        self, operation: str, object_type: str, properties: dict[str, str], associations: list[dict[str, Any]]
+    ) -> str:
+        for name, value in properties.items():
+            if len(value) > BODY_MAX_CHARS:
+                raise Rejected(
+                    f"HubSpot rejected {operation}: {name} is longer than {BODY_MAX_CHARS:,} characters.",
+                    codes=["TOO_LONG"],
+                    properties=[name],
+                    operation=operation,
+                    status=None,
+                )
+        body = {"properties": properties, "associations": associations}
+        data = self._call(
+            operation, self._objects.basic_api.create, object_type, body, method="POST", is_create=True
+        )
+        if not isinstance(data, dict) or not data.get("id"):
+            raise Ambiguous(
+                f"HubSpot's answer to {operation} had no id; it may have been saved, "
+                "so it is checked before any retry.",
+                method="POST",
+                is_create=True,
+                operation=operation,
+            )
+        return str(data["id"])
+
+    # -- finding a create whose outcome was unknown ---------------------------------------------
+
+    def find_created_all(self, kind: CreatedKind, marker: str, lead_id: str) -> tuple[str, ...]:
+        """Ids of the lead's notes/calls/deals/tasks carrying the op marker, oldest first.
+
+        Reads the lead's v4 associations and batch-reads the marker property: exact, unlike search.
+        """
+        object_type, marker_property = CREATED_KINDS[kind]
+        op_id = marker_for(marker).removeprefix("lb:")
+        ids = [a.to_id for a in self.list_associations("leads", lead_id, object_type)]
+        if not ids:
+            return ()
+        batch = self.batch_read(object_type, ids, [marker_property])
+        hits = [o for o in batch.found.values() if op_id in markers_in(o.get(marker_property))]
+        hits.sort(key=lambda o: (o.created_at or "", int(o.id) if o.id.isdigit() else 0, o.id))
+        return tuple(o.id for o in hits)
+
+    def find_created(self, kind: CreatedKind, marker: str, lead_id: str) -> str | None:
+        """The oldest object created with this marker on the lead, or None if there is none."""
+        found = self.find_created_all(kind, marker, lead_id)
+        return found[0] if found else None
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes | None, *, operation: str, method: str, is_create: bool) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        if is_create:
+            raise Ambiguous(
+                f"HubSpot's answer to {operation} could not be read; it may have been saved.",
+                method=method,
+                is_create=True,
+                operation=operation,
+            ) from None
+        raise ServerError(
+            f"HubSpot sent an unreadable answer while {operation}.", operation=operation
+        ) from None
+
+
+def _iso(value: date | datetime | str | int) -> str:
+    """HubSpot datetimes: ISO-8601 UTC with milliseconds; a date means its midnight UTC."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamps sent to HubSpot must be timezone-aware")
+        moment = value.astimezone(UTC)
+    else:
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _wire_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime):
+        return _iso(value)
+    return str(value)
+
+
+def _with_html_marker(body_html: str, marker: str) -> str:
+    return f"{body_html}<p>{marker_for(marker)}</p>"
+
+
+def _put_owner(properties: dict[str, str], owner_id: str | None) -> None:
+    if owner_id:
+        properties["hubspot_owner_id"] = str(owner_id)
+
+
+def _inline(to_id: str | None, *type_ids: int) -> list[dict[str, Any]]:
+    if not to_id:
+        return []
+    types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t} for t in type_ids]
+    return [{"to": {"id": str(to_id)}, "types": types}]
+
+
+def _singular(object_type: str) -> str:
+    return {"companies": "company"}.get(object_type, object_type.removesuffix("s"))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
