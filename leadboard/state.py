@@ -257,6 +257,15 @@ def _clean_or_none(value: Any) -> Any:
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptText = Annotated[str | None, BeforeValidator(_clean_or_none)]
 OptTime = Annotated[datetime | None, BeforeValidator(_blank_to_none)]
+_TIME_ADAPTER: TypeAdapter[datetime | None] = TypeAdapter(OptTime)
+
+
+def parse_hubspot_time(value: Any) -> datetime | None:
+    """A HubSpot timestamp (ISO string, epoch-ms string, blank or None) as an aware datetime or None."""
+    parsed = _TIME_ADAPTER.validate_python(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 class Lead(BaseModel):

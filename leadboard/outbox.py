@@ -1,0 +1,458 @@
+"""The outbox: every change the rep makes, kept until HubSpot has it, pushed once and in order per lead.
+
+States (see research/sync-reliability.md, recommendation A)::
+
+    pending ──claim──▶ in_flight ──▶ done
+       ▲                  │  ├──▶ failed     (rep: retry, edit and retry, or discard)
+       │                  │  ├──▶ conflict   (rep: keep mine → pending, take theirs → cancelled)
+       │                  │  ├──▶ blocked    (rep: retry → pending, or discard)
+       └── defer ─────────┘  └──▶ unknown    (outcome not known: reconcile before any retry)
+    crash: in_flight ──recover_after_crash()──▶ unknown
+
+Nothing the rep typed is deleted: done and cancelled ops stay in the table. For the sync engine:
+`claim_next` → HTTP → one of `finish_done` / `finish_failed` / `finish_conflict` / `finish_blocked` /
+`defer`, with `record_step` between the steps of a compound op (qualify, disqualify). Every call is
+its own committed transaction (or joins `store.transaction()` when one is open).
+
+`base` holds, for each property the op writes, the value the rep saw when they made the change (the
+remote value with their earlier open ops applied): the push compares HubSpot's value with it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from leadboard.logs import redact
+from leadboard.state import (
+    COMMAND_ADAPTER,
+    PROP_STAGE,
+    PROP_TYPE,
+    Command,
+    CommandRefused,
+    check_command,
+    property_changes,
+)
+from leadboard.text import clean_untrusted
+
+if TYPE_CHECKING:
+    from leadboard.store import Store
+
+OpState = Literal["pending", "in_flight", "unknown", "done", "failed", "conflict", "blocked", "cancelled"]
+#: Non-terminal states: these ops are overlaid on the board and keep later ops of their lead waiting.
+OPEN_STATES: tuple[OpState, ...] = ("pending", "in_flight", "unknown", "failed", "conflict", "blocked")
+#: States the push may claim.
+READY_STATES: tuple[OpState, ...] = ("pending", "unknown")
+#: States that need the rep.
+ATTENTION_STATES: tuple[OpState, ...] = ("failed", "conflict", "blocked")
+MAX_ERROR_CHARS = 2_000
+
+_OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATES)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One outbox row. `command` is the checked command; `changes` the properties it writes."""
+
+    op_id: str
+    seq: int
+    lead_id: str
+    kind: str
+    command: Command
+    changes: dict[str, str]
+    base: dict[str, str | None]
+    state: OpState
+    step: int
+    attempts: int
+    next_attempt_at: int | None
+    first_ambiguous_at: int | None
+    remote_ids: dict[str, str]
+    conflict: dict[str, dict[str, str | None]] | None
+    last_error: str | None
+    created_at: int
+    updated_at: int
+
+    @property
+    def marker(self) -> str:
+        """The id written to HubSpot with what this op creates, to find it again after a crash."""
+        return self.op_id
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    op_id: str
+    n: int
+    started_at: int
+    ended_at: int | None
+    outcome: str | None
+    http_status: int | None
+    correlation_id: str | None
+    error: str | None
+
+
+def safe_error(text: str | None) -> str | None:
+    """Error text as stored: tokens masked, control sequences stripped, length capped."""
+    if text is None:
+        return None
+    return clean_untrusted(redact(str(text)))[:MAX_ERROR_CHARS]
+
+
+class OpNotFound(LookupError):
+    pass
+
+
+class Outbox:
+    """The outbox of one `Store` (use `store.outbox`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def get(self, op_id: str) -> Op:
+        row = self.store.db.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE op_id = ?", [op_id]).fetchone()
+        if row is None:
+            raise OpNotFound(f"No change {op_id} in the outbox.")
+        return _op(row)
+
+    def ops(self, *, lead_id: str | None = None, states: Iterable[OpState] | None = None) -> list[Op]:
+        """Ops in push order, optionally for one lead and/or in some states."""
+        where, args = [], []
+        if lead_id is not None:
+            where.append("lead_id = ?")
+            args.append(lead_id)
+        if states is not None:
+            wanted = list(states)
+            where.append(f"state IN ({', '.join('?' * len(wanted))})")
+            args.extend(wanted)
+        sql = f"SELECT {_COLUMNS} FROM outbox {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY seq"
+        return [_op(r) for r in self.store.db.conn.execute(sql, args)]
+
+    def attempts(self, op_id: str) -> list[Attempt]:
+        rows = self.store.db.conn.execute(
+            "SELECT op_id, n, started_at, ended_at, outcome, http_status, correlation_id, error "
+            "FROM op_attempts WHERE op_id = ? ORDER BY n",
+            [op_id],
+        )
+        return [Attempt(*r) for r in rows]
+
+    # --- the rep's side -----------------------------------------------------------------------------
+
+    def enqueue(self, command: Command, *, now: int | None = None) -> Op:
+        """Check `command` against the lead as the rep sees it and queue it, in one transaction.
+
+        Raises `CommandRefused` (nothing queued) when the lead is unknown or the process forbids it.
+        """
+        from leadboard.store import now_ms
+
+        stamp = now if now is not None else now_ms()
+        with self.store.transaction() as conn:
+            lead = self.store.lead_state(command.lead_id)
+            if lead is None:
+                raise CommandRefused(
+                    f"There is no lead {command.lead_id} in the cache: check the id, or sync first."
+                )
+            meta = self.store.portal_meta()
+            checked = check_command(command, lead, meta)
+            changes = property_changes(checked, meta)
+            base = self._seen_values(command.lead_id, changes, lead.stage_id, lead.lead_type)
+            seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM outbox").fetchone()[0]
+            op_id = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO outbox (op_id, seq, lead_id, kind, payload_json, changes_json, base_json, "
+                "new_stage_id, new_lead_type, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                [
+                    op_id,
+                    seq,
+                    checked.lead_id,
+                    checked.kind,
+                    COMMAND_ADAPTER.dump_json(checked).decode(),
+                    json.dumps(changes),
+                    json.dumps(base),
+                    changes.get(PROP_STAGE),
+                    changes.get(PROP_TYPE),
+                    stamp,
+                    stamp,
+                ],
+            )
+        return self.get(op_id)
+
+    def _seen_values(
+        self, lead_id: str, changes: Mapping[str, str], stage_id: str | None, lead_type: str | None
+    ) -> dict[str, str | None]:
+        """What the rep saw for each property `changes` writes: stage and type overlaid, the rest remote."""
+        if not changes:
+            return {}
+        row = self.store.db.conn.execute("SELECT props_json FROM leads WHERE id = ?", [lead_id]).fetchone()
+        remote: dict[str, Any] = json.loads(row[0]) if row else {}
+        seen: dict[str, str | None] = {}
+        for prop in changes:
+            value = stage_id if prop == PROP_STAGE else lead_type if prop == PROP_TYPE else remote.get(prop)
+            seen[prop] = None if value in (None, "") else str(value)
+        return seen
+
+    def retry(self, op_id: str, command: Command | None = None) -> Op:
+        """Send a failed or blocked op again, optionally with an edited command (checked again)."""
+        op = self.get(op_id)
+        if op.state not in ("failed", "blocked"):
+            raise CommandRefused(f"Only a failed or blocked change can be retried; this one is {op.state}.")
+        updates: dict[str, Any] = {"state": "pending", "next_attempt_at": None, "last_error": None}
+        if command is not None:
+            if command.kind != op.kind or command.lead_id != op.lead_id:
+                raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
+            lead = self.store.lead_state(op.lead_id)
+            if lead is None:
+                raise CommandRefused(f"There is no lead {op.lead_id} in the cache any more.")
+            meta = self.store.portal_meta()
+            checked = check_command(command, lead, meta)
+            changes = property_changes(checked, meta)
+            updates |= {
+                "payload_json": COMMAND_ADAPTER.dump_json(checked).decode(),
+                "changes_json": json.dumps(changes),
+                "new_stage_id": changes.get(PROP_STAGE),
+                "new_lead_type": changes.get(PROP_TYPE),
+            }
+        return self._update(op_id, updates, expect=("failed", "blocked"))
+
+    def keep_mine(self, op_id: str) -> Op:
+        """Resolve a conflict by pushing the rep's values over HubSpot's: the new base is theirs."""
+        op = self.get(op_id)
+        if op.state != "conflict" or op.conflict is None:
+            raise CommandRefused(f"This change is {op.state}, not in conflict.")
+        base = dict(op.base) | {prop: sides.get("theirs") for prop, sides in op.conflict.items()}
+        return self._update(
+            op_id,
+            {"state": "pending", "base_json": json.dumps(base), "next_attempt_at": None, "last_error": None},
+            expect=("conflict",),
+        )
+
+    def take_theirs(self, op_id: str) -> Op:
+        """Resolve a conflict by keeping HubSpot's values: the op is cancelled (and kept in the table)."""
+        return self._update(op_id, {"state": "cancelled"}, expect=("conflict",))
+
+    def discard(self, op_id: str) -> Op:
+        """Cancel an op that has not reached HubSpot. Refused while it is being pushed or may have landed."""
+        return self._update(
+            op_id, {"state": "cancelled"}, expect=("pending", "failed", "conflict", "blocked")
+        )
+
+    # --- the sync engine's side ---------------------------------------------------------------------
+
+    def recover_after_crash(self) -> int:
+        """At start-up (holding the push lock): ops left in_flight may have landed; mark them unknown."""
+        from leadboard.store import now_ms
+
+        stamp = now_ms()
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'unknown', first_ambiguous_at = coalesce(first_ambiguous_at, ?), "
+                "updated_at = ? WHERE state = 'in_flight'",
+                [stamp, stamp],
+            )
+            conn.execute(
+                "UPDATE op_attempts SET ended_at = ?, outcome = 'interrupted' "
+                "WHERE ended_at IS NULL AND op_id IN (SELECT op_id FROM outbox WHERE state = 'unknown')",
+                [stamp],
+            )
+            return int(cur.rowcount)
+
+    def claim_next(self, *, now: int | None = None) -> Op | None:
+        """Take the next op to push and mark it in_flight, committed before returning.
+
+        The next op is the lowest seq in pending/unknown whose next_attempt_at has come and whose lead
+        has no earlier unfinished op. `attempts` goes up by one and an attempt row is logged.
+        """
+        from leadboard.store import now_ms
+
+        stamp = now if now is not None else now_ms()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                f"""SELECT op_id, attempts FROM outbox o
+                WHERE o.state IN ('pending', 'unknown') AND coalesce(o.next_attempt_at, 0) <= ?
+                  AND NOT EXISTS (SELECT 1 FROM outbox e
+                                  WHERE e.lead_id = o.lead_id AND e.seq < o.seq AND e.state IN ({_OPEN_SQL}))
+                ORDER BY o.seq LIMIT 1""",
+                [stamp],
+            ).fetchone()
+            if row is None:
+                return None
+            op_id, attempts = row[0], row[1] + 1
+            conn.execute(
+                "UPDATE outbox SET state = 'in_flight', attempts = ?, updated_at = ? WHERE op_id = ?",
+                [attempts, stamp, op_id],
+            )
+            conn.execute(
+                "INSERT INTO op_attempts (op_id, n, started_at) VALUES (?, ?, ?)", [op_id, attempts, stamp]
+            )
+        return self.get(op_id)
+
+    def record_step(self, op_id: str, step: int, remote_ids: Mapping[str, str] | None = None) -> Op:
+        """Persist a compound op's progress (and any ids it created) so a restart resumes at `step`."""
+        op = self.get(op_id)
+        ids = op.remote_ids | dict(remote_ids or {})
+        return self._update(op_id, {"step": step, "remote_ids_json": json.dumps(ids)}, expect=("in_flight",))
+
+    def finish_done(
+        self,
+        op_id: str,
+        *,
+        remote_ids: Mapping[str, str] | None = None,
+        lead: Mapping[str, Any] | None = None,
+        http_status: int | None = None,
+        correlation_id: str | None = None,
+    ) -> Op:
+        """The op reached HubSpot. `lead` (HubSpot's lead JSON from the response) refreshes the cache
+        in the same transaction, so the board never flickers back to the old value."""
+        with self.store.transaction():
+            op = self.get(op_id)
+            ids = op.remote_ids | dict(remote_ids or {})
+            if lead is not None:
+                self.store.upsert_leads([lead])
+            self._log_end(op_id, "done", http_status, correlation_id, None)
+            return self._update(
+                op_id,
+                {
+                    "state": "done",
+                    "remote_ids_json": json.dumps(ids),
+                    "last_error": None,
+                    "next_attempt_at": None,
+                },
+                expect=("in_flight",),
+            )
+
+    def finish_failed(
+        self, op_id: str, error: str, *, http_status: int | None = None, correlation_id: str | None = None
+    ) -> Op:
+        """HubSpot refused the op (400, 403, invalid stage…): kept for the rep, never retried by itself."""
+        with self.store.transaction():
+            self._log_end(op_id, "failed", http_status, correlation_id, error)
+            return self._update(
+                op_id, {"state": "failed", "last_error": safe_error(error)}, expect=("in_flight",)
+            )
+
+    def finish_conflict(
+        self, op_id: str, theirs: Mapping[str, str | None], *, error: str | None = None
+    ) -> Op:
+        """HubSpot's value differs from both the base and ours: keep base, mine and theirs for the rep."""
+        with self.store.transaction():
+            op = self.get(op_id)
+            conflict = {
+                prop: {"base": op.base.get(prop), "mine": op.changes.get(prop), "theirs": theirs.get(prop)}
+                for prop in theirs
+            }
+            message = error or "Changed in HubSpot since you made this change."
+            self._log_end(op_id, "conflict", None, None, message)
+            return self._update(
+                op_id,
+                {
+                    "state": "conflict",
+                    "conflict_json": json.dumps(conflict),
+                    "last_error": safe_error(message),
+                },
+                expect=("in_flight",),
+            )
+
+    def finish_blocked(self, op_id: str, reason: str) -> Op:
+        """The lead was reassigned, archived or merged: hold the op and say why."""
+        with self.store.transaction():
+            self._log_end(op_id, "blocked", None, None, reason)
+            return self._update(
+                op_id, {"state": "blocked", "last_error": safe_error(reason)}, expect=("in_flight",)
+            )
+
+    def defer(
+        self,
+        op_id: str,
+        *,
+        until: int,
+        error: str | None = None,
+        ambiguous: bool = False,
+        counts_as_attempt: bool = True,
+        http_status: int | None = None,
+    ) -> Op:
+        """Put an in_flight op back to wait until `until` (epoch ms).
+
+        `ambiguous=True` (timeout or reset after a create was sent) makes it `unknown`: the push must
+        look for what it may have created before sending again. `counts_as_attempt=False` (a 429) undoes
+        the attempt count: rate limits are not the op's fault.
+        """
+        from leadboard.store import now_ms
+
+        op = self.get(op_id)
+        updates: dict[str, Any] = {
+            "state": "unknown" if ambiguous or op.state == "unknown" else "pending",
+            "next_attempt_at": until,
+            "last_error": safe_error(error),
+        }
+        if ambiguous and op.first_ambiguous_at is None:
+            updates["first_ambiguous_at"] = now_ms()
+        if not counts_as_attempt:
+            updates["attempts"] = max(op.attempts - 1, 0)
+        with self.store.transaction():
+            outcome = "unknown" if ambiguous else ("rate_limited" if not counts_as_attempt else "retry")
+            self._log_end(op_id, outcome, http_status, None, error)
+            return self._update(op_id, updates, expect=("in_flight",))
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _log_end(
+        self, op_id: str, outcome: str, http_status: int | None, correlation_id: str | None, error: str | None
+    ) -> None:
+        from leadboard.store import now_ms
+
+        self.store.db.conn.execute(
+            "UPDATE op_attempts SET ended_at = ?, outcome = ?, http_status = ?, correlation_id = ?, "
+            "error = ? "
+            "WHERE op_id = ? AND n = (SELECT max(n) FROM op_attempts WHERE op_id = ?) AND ended_at IS NULL",
+            [now_ms(), outcome, http_status, correlation_id, safe_error(error), op_id, op_id],
+        )
+
+    def _update(self, op_id: str, updates: Mapping[str, Any], *, expect: tuple[OpState, ...]) -> Op:
+        """Change an op only if it is in one of `expect` states; refuse with a plain sentence otherwise."""
+        from leadboard.store import now_ms
+
+        columns = dict(updates) | {"updated_at": now_ms()}
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        marks = ", ".join("?" * len(expect))
+        with self.store.transaction() as conn:
+            cur: sqlite3.Cursor = conn.execute(
+                f"UPDATE outbox SET {assignments} WHERE op_id = ? AND state IN ({marks})",
+                [*columns.values(), op_id, *expect],
+            )
+            if cur.rowcount == 0:
+                state = self.get(op_id).state  # raises OpNotFound for an unknown id
+                raise CommandRefused(f"This change is {state.replace('_', ' ')}; that cannot be done now.")
+        return self.get(op_id)
+
+
+_COLUMNS = (
+    "op_id, seq, lead_id, kind, payload_json, changes_json, base_json, state, step, attempts, "
+    "next_attempt_at, first_ambiguous_at, remote_ids_json, conflict_json, last_error, created_at, updated_at"
+)
+
+
+def _op(row: tuple[Any, ...]) -> Op:
+    return Op(
+        op_id=row[0],
+        seq=row[1],
+        lead_id=row[2],
+        kind=row[3],
+        command=COMMAND_ADAPTER.validate_json(row[4]),
+        changes=json.loads(row[5]),
+        base=json.loads(row[6]),
+        state=row[7],
+        step=row[8],
+        attempts=row[9],
+        next_attempt_at=row[10],
+        first_ambiguous_at=row[11],
+        remote_ids=json.loads(row[12]),
+        conflict=json.loads(row[13]) if row[13] else None,
+        last_error=row[14],
+        created_at=row[15],
+        updated_at=row[16],
+    )

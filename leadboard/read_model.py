@@ -1,0 +1,338 @@
+"""What the board and `leadboard leads` show: HubSpot's leads with the rep's open ops applied.
+
+The overlay uses every *non-terminal* op (pending, in_flight, unknown, failed, conflict, blocked):
+until the rep resolves it, their change is what they see, and the row's `marker` says it has not
+reached HubSpot (conflict > failed > blocked > pending). So a pending stage move shows the lead in the
+target column, and a pending disqualify takes it off the open board into the closed view. Done and
+cancelled ops are not overlaid: by then the remote tables hold the truth.
+
+Rows are plain slotted dataclasses built from one indexed query, so 10,000 leads read in a few
+milliseconds (see benchmarks/read_model.py). Timestamps are epoch milliseconds (UTC).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from leadboard.outbox import OPEN_STATES, Op
+from leadboard.state import Lead
+
+if TYPE_CHECKING:
+    from leadboard.store import Store
+
+View = Literal["open", "closed", "all"]
+Sort = Literal["newest", "oldest", "last_touch", "name"]
+#: The order `s` cycles through on the board.
+SORTS: tuple[Sort, ...] = ("newest", "oldest", "last_touch", "name")
+
+#: sync_state keys the engine writes and `sync_status` reads.
+KEY_LAST_SYNC = "last_sync_at"  # epoch ms of the last completed pull+push
+KEY_LAST_PULL = "last_pull_at"
+KEY_AUTH_STATE = "auth_state"  # "ok" | "invalid"
+KEY_RATE_PAUSE_UNTIL = "rate_pause_until"  # epoch ms
+
+_OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
+_ORDER = {
+    "newest": "l.created_at DESC, l.id DESC",
+    "oldest": "l.created_at ASC, l.id ASC",
+    "last_touch": "last_touch_at DESC, l.created_at DESC, l.id DESC",
+    "name": "l.name_fold ASC, l.id ASC",
+}
+
+
+def to_datetime(epoch_ms: int | None) -> datetime | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardLead:
+    """One lead as the rep sees it. `stage_id`/`lead_type` include open ops; `remote_*` are HubSpot's."""
+
+    id: str
+    name: str
+    stage_id: str | None
+    remote_stage_id: str | None
+    lead_type: str | None
+    remote_lead_type: str | None
+    label: str | None
+    owner_id: str | None
+    created_at: int | None
+    last_touch_at: int | None
+    contact_name: str | None
+    contact_email: str | None
+    company_name: str | None
+    closed: bool
+    archived: bool
+    n_pending: int
+    n_failed: int
+    n_conflict: int
+    n_blocked: int
+
+    @property
+    def marker(self) -> str | None:
+        """ "conflict", "failed", "blocked", "pending" or None: the most urgent state of its open ops."""
+        if self.n_conflict:
+            return "conflict"
+        if self.n_failed:
+            return "failed"
+        if self.n_blocked:
+            return "blocked"
+        return "pending" if self.n_pending else None
+
+
+_SELECT = f"""
+WITH open_ops AS (
+  SELECT lead_id, seq, state, kind, created_at, new_stage_id, new_lead_type
+  FROM outbox WHERE state IN ({_OPEN})
+), ops AS (
+  SELECT lead_id,
+    sum(state IN ('pending', 'in_flight', 'unknown')) AS n_pending,
+    sum(state = 'failed') AS n_failed, sum(state = 'conflict') AS n_conflict,
+    sum(state = 'blocked') AS n_blocked,
+    max(CASE WHEN kind IN ('log_call', 'add_note', 'move_stage') THEN created_at END) AS local_touch,
+    (SELECT s.new_stage_id FROM open_ops s WHERE s.lead_id = o.lead_id AND s.new_stage_id IS NOT NULL
+     ORDER BY s.seq DESC LIMIT 1) AS ov_stage,
+    (SELECT t.new_lead_type FROM open_ops t WHERE t.lead_id = o.lead_id AND t.new_lead_type IS NOT NULL
+     ORDER BY t.seq DESC LIMIT 1) AS ov_type
+  FROM open_ops o GROUP BY lead_id
+), rows AS (
+  SELECT l.id, l.name, coalesce(ops.ov_stage, l.stage_id) AS stage_id, l.stage_id AS remote_stage_id,
+    coalesce(ops.ov_type, l.lead_type) AS lead_type, l.lead_type AS remote_lead_type, l.label, l.owner_id,
+    l.created_at,
+    CASE WHEN coalesce(ops.local_touch, 0) > coalesce(l.last_activity_at, 0) THEN ops.local_touch
+         ELSE l.last_activity_at END AS last_touch_at,
+    coalesce(nullif(trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), ''),
+             l.assoc_contact_name) AS contact_name,
+    coalesce(c.email, l.assoc_contact_email) AS contact_email,
+    coalesce(co.name, l.assoc_company_name) AS company_name,
+    l.archived,
+    coalesce(ops.n_pending, 0) AS n_pending, coalesce(ops.n_failed, 0) AS n_failed,
+    coalesce(ops.n_conflict, 0) AS n_conflict, coalesce(ops.n_blocked, 0) AS n_blocked,
+    l.name_fold, l.search_fold, co.name_fold AS company_fold, c.search_fold AS contact_fold
+  FROM leads l
+  LEFT JOIN ops ON ops.lead_id = l.id
+  LEFT JOIN contacts c ON c.id = l.contact_id
+  LEFT JOIN companies co ON co.id = coalesce(l.company_id, c.company_id)
+  {{where_lead}}
+)
+SELECT id, name, stage_id, remote_stage_id, lead_type, remote_lead_type, label, owner_id, created_at,
+  last_touch_at, contact_name, contact_email, company_name,
+  stage_id IN (SELECT id FROM stages WHERE closed = 1) AS closed,
+  archived, n_pending, n_failed, n_conflict, n_blocked
+FROM rows l
+"""
+
+
+def _row(r: tuple[Any, ...]) -> BoardLead:
+    return BoardLead(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18],
+    )  # fmt: skip
+
+
+def board(
+    store: Store,
+    *,
+    view: View = "open",
+    needle: str = "",
+    sort: Sort = "newest",
+    owner_id: str | None = None,
+) -> list[BoardLead]:
+    """The rep's leads for the board or `leadboard leads`.
+
+    `view`: "open" (the board), "closed" (qualified/disqualified, including by a pending op) or "all".
+    Archived leads and other owners' leads are left out (`owner_id` defaults to the stored "me"; with
+    no owner known yet, every owner's leads show). `needle` filters case-insensitively on lead name,
+    contact name and email, and company name. The UI splits rows into columns by `stage_id`.
+    """
+    if owner_id is None:
+        me = store.db.conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
+        owner_id = me[0] if me else None
+    where = ["l.archived = 0"]
+    args: list[Any] = []
+    if owner_id is not None:
+        where.append("l.owner_id = ?")
+        args.append(owner_id)
+    outer = []
+    if view != "all":
+        outer.append(
+            f"(stage_id IN (SELECT id FROM stages WHERE closed = 1)) = {1 if view == 'closed' else 0}"
+        )
+    folded = needle.strip().casefold()
+    if folded:
+        outer.append(
+            "(instr(l.search_fold, ?) OR instr(coalesce(l.company_fold, ''), ?) "
+            "OR instr(coalesce(l.contact_fold, ''), ?))"
+        )
+    sql = _SELECT.format(where_lead="WHERE " + " AND ".join(where))
+    if outer:
+        sql += " WHERE " + " AND ".join(outer)
+    sql += f" ORDER BY {_ORDER[sort]}"
+    if folded:
+        args.extend([folded] * 3)
+    return [_row(r) for r in store.db.conn.execute(sql, args)]
+
+
+def lead_state(store: Store, lead_id: str) -> BoardLead | None:
+    """One lead as the rep sees it (any owner, archived or closed), for `state.check_command`."""
+    sql = _SELECT.format(where_lead="WHERE l.id = ?")
+    row = store.db.conn.execute(sql, [lead_id]).fetchone()
+    return None if row is None else _row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    job_title: str | None
+
+    @property
+    def name(self) -> str:
+        return " ".join(n for n in (self.first_name, self.last_name) if n)
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    id: str
+    name: str | None
+    domain: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """A call or note from the cache; `body_text` is clean plain text (HubSpot's HTML converted)."""
+
+    id: str
+    kind: str
+    timestamp: int | None
+    body_text: str
+    title: str | None
+    direction: str | None
+    disposition_id: str | None
+    duration_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDetail:
+    lead: BoardLead
+    remote: Lead
+    contact: Contact | None
+    company: Company | None
+    timeline: list[Activity]
+    other_leads: list[BoardLead]
+    ops: list[Op]
+
+
+def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
+    """Everything the lead screen shows, from the cache: the lead (overlaid and as in HubSpot), its
+    contact and company, its timeline (newest first), the contact's other leads and this lead's ops."""
+    lead = lead_state(store, lead_id)
+    if lead is None:
+        return None
+    conn = store.db.conn
+    row = conn.execute(
+        "SELECT props_json, contact_id, company_id, archived FROM leads WHERE id = ?",
+        [lead_id],
+    ).fetchone()
+    props = json.loads(row[0])
+    remote = Lead.from_hubspot({"id": lead_id, "properties": props, "archived": bool(row[3])})
+    contact = None
+    contact_id = row[1]
+    if contact_id:
+        c = conn.execute(
+            "SELECT id, first_name, last_name, email, phone, job_title FROM contacts WHERE id = ?",
+            [contact_id],
+        ).fetchone()
+        if c:
+            contact = Contact(*c)
+    company_id = (
+        row[2]
+        or (conn.execute("SELECT company_id FROM contacts WHERE id = ?", [contact_id]).fetchone() or [None])[
+            0
+        ]
+    )
+    company = None
+    if company_id:
+        co = conn.execute("SELECT id, name, domain FROM companies WHERE id = ?", [company_id]).fetchone()
+        company = Company(*co) if co else None
+    timeline = [
+        Activity(*a)
+        for a in conn.execute(
+            "SELECT id, kind, timestamp, body_text, title, direction, disposition_id, duration_ms "
+            "FROM activities "
+            "WHERE lead_id = ? OR (contact_id IS NOT NULL AND contact_id = ?) "
+            "ORDER BY timestamp DESC, id DESC",
+            [lead_id, contact_id],
+        )
+    ]
+    others: list[BoardLead] = []
+    if contact_id:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT lead_id FROM contact_leads WHERE contact_id = ? AND lead_id != ? "
+                "UNION SELECT id FROM leads WHERE contact_id = ? AND id != ?",
+                [contact_id, lead_id, contact_id, lead_id],
+            )
+        ]
+        others = [o for o in (lead_state(store, i) for i in ids) if o is not None]
+        others.sort(key=lambda o: o.created_at or 0, reverse=True)
+    return LeadDetail(
+        lead=lead,
+        remote=remote,
+        contact=contact,
+        company=company,
+        timeline=timeline,
+        other_leads=others,
+        ops=store.outbox.ops(lead_id=lead_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """Counts for the status line; timestamps are epoch ms or None."""
+
+    pending: int
+    in_flight: int
+    unknown: int
+    failed: int
+    conflict: int
+    blocked: int
+    last_sync_at: int | None
+    last_pull_at: int | None
+    auth_state: str | None
+    rate_pause_until: int | None
+
+    @property
+    def waiting(self) -> int:
+        """Changes not yet in HubSpot that need no action from the rep."""
+        return self.pending + self.in_flight + self.unknown
+
+
+def sync_status(store: Store) -> SyncStatus:
+    counts = dict(
+        store.db.conn.execute(f"SELECT state, count(*) FROM outbox WHERE state IN ({_OPEN}) GROUP BY state")
+    )
+
+    def state_int(key: str) -> int | None:
+        value = store.get_state(key)
+        return int(value) if value and value.lstrip("-").isdigit() else None
+
+    return SyncStatus(
+        pending=counts.get("pending", 0),
+        in_flight=counts.get("in_flight", 0),
+        unknown=counts.get("unknown", 0),
+        failed=counts.get("failed", 0),
+        conflict=counts.get("conflict", 0),
+        blocked=counts.get("blocked", 0),
+        last_sync_at=state_int(KEY_LAST_SYNC),
+        last_pull_at=state_int(KEY_LAST_PULL),
+        auth_state=store.get_state(KEY_AUTH_STATE),
+        rate_pause_until=state_int(KEY_RATE_PAUSE_UNTIL),
+    )
