@@ -415,7 +415,7 @@ CommandKind = Literal["move_stage", "log_call", "add_note", "set_lead_type", "qu
 _ACTION = {
     "move_stage": "Moving a lead",
     "log_call": "Logging a call",
-    "add_note": "A note",
+    "add_note": "Adding a note",
     "set_lead_type": "Setting the lead type",
     "qualify": "Qualify",
     "disqualify": "Disqualify",
@@ -426,6 +426,8 @@ def clean_note(text: str, action: str) -> str:
     """The rep's note, cleaned and stripped; refused when blank or too long for HubSpot once in HTML."""
     note = clean_untrusted(text).strip()
     if not note:
+        if action == _ACTION["add_note"]:
+            raise CommandRefused("The note is empty: write what happened.")
         raise CommandRefused(f"{action} needs a note: write what happened.")
     size = len(note_to_html(note))
     if size > NOTE_HTML_LIMIT:

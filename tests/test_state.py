@@ -1,0 +1,328 @@
+"""The lead process rules: every refusal says what is missing, and labels come from the portal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from leadboard.state import (
+    CONNECTED_DISPOSITION_ID,
+    NOTE_HTML_LIMIT,
+    AddNote,
+    CommandRefused,
+    Deal,
+    Disqualify,
+    Lead,
+    LogCall,
+    MoveStage,
+    Option,
+    PortalMeta,
+    Qualify,
+    SetLeadType,
+    Stage,
+    check_command,
+    parse_hubspot_time,
+    property_changes,
+    resolve_option,
+    resolve_outcome,
+    resolve_stage,
+    suggest_stage_after_call,
+)
+from tests.cache_fixtures import NO_ANSWER, default_meta, hubspot_lead
+
+META = default_meta()
+
+
+def lead(stage: str = "new-stage-id", lead_type: str = "", name: str = "Jane Doe") -> Lead:
+    return Lead.from_hubspot(hubspot_lead("42", name, stage=stage, lead_type=lead_type))
+
+
+def refusal(command: object, on: Lead | None = None, meta: PortalMeta = META) -> str:
+    with pytest.raises(CommandRefused) as caught:
+        check_command(command, on or lead(), meta)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+# --- metadata ---------------------------------------------------------------------------------------
+
+
+def test_stages_come_from_the_pipeline_with_closed_decided_by_id() -> None:
+    assert [s.label for s in META.open_stages] == ["New", "Attempting", "Connected"]
+    assert {s.id for s in META.stages if s.closed} == {"qualified-stage-id", "unqualified-stage-id"}
+    renamed = PortalMeta(
+        stages=(
+            Stage(id="1213103916", label="Fresh", display_order=0),
+            Stage(id="qualified-stage-id", label="Won", display_order=1, closed=True),
+        )
+    )
+    assert [s.label for s in renamed.open_stages] == ["Fresh"]
+    assert not renamed.is_open("qualified-stage-id")
+
+
+def test_hidden_options_are_not_offered() -> None:
+    message = refusal(Disqualify(lead_id="42", reason="", note="no"))
+    assert "Old reason" not in message
+
+
+def test_lead_parses_hubspot_strings_blank_as_none_and_cleans_text() -> None:
+    obj = hubspot_lead(
+        "7",
+        "Evil\x1b]52;c;aGk=\x07 Corp\u202e",
+        lead_type="",
+        hs_lead_first_outreach_date="1714557600000",
+        hs_associated_company_name="Acme\x1b[2J",
+        hs_lead_disqualification_note="",
+    )
+    parsed = Lead.from_hubspot(obj)
+    assert parsed.name == "Evil Corp"
+    assert parsed.company_name == "Acme"
+    assert parsed.lead_type is None
+    assert parsed.disqualification_note is None
+    assert parsed.first_outreach_at == datetime.fromisoformat("2024-05-01T10:00:00+00:00")
+    assert parsed.created_at == datetime.fromisoformat("2026-01-05T10:00:00+00:00")
+
+
+def test_hubspot_times_parse_from_iso_epoch_or_blank() -> None:
+    assert parse_hubspot_time("") is None
+    assert parse_hubspot_time("2024-11-20T20:12:09.236Z") == datetime.fromisoformat(
+        "2024-11-20T20:12:09.236+00:00"
+    )
+    assert parse_hubspot_time("1714557600000") == datetime.fromisoformat("2024-05-01T10:00:00+00:00")
+
+
+# --- resolving input --------------------------------------------------------------------------------
+
+
+def test_options_resolve_by_value_or_label_case_insensitively() -> None:
+    reasons = META.disqualification_reasons
+    assert resolve_option(reasons, "bad timing", "reason").value == "BAD_TIMING"
+    assert resolve_option(reasons, "BUDGET_CONSTRAINTS", "reason").value == "BUDGET_CONSTRAINTS"
+    assert resolve_option(reasons, "bounce cheques", "reason").value == "bounce cheques"
+    assert resolve_option(reasons, "BOUNCED CHEQUES", "reason").value == "bounce cheques"
+
+
+def test_unknown_option_is_refused_with_the_valid_choices() -> None:
+    with pytest.raises(CommandRefused) as caught:
+        resolve_option(META.lead_types, "enterprise", "lead type")
+    assert str(caught.value) == (
+        "'enterprise' is not a lead type here: choose one of New business, Upsell, Re-attempting."
+    )
+
+
+def test_stage_and_outcome_resolve_by_label_or_id() -> None:
+    assert resolve_stage(META, "attempting").id == "attempting-stage-id"
+    assert resolve_stage(META, "connected-stage-id").label == "Connected"
+    assert resolve_outcome(META, "no ANSWER").id == NO_ANSWER
+    with pytest.raises(CommandRefused, match="choose one of Busy, Connected, Left voicemail, No answer"):
+        resolve_outcome(META, "hung up")
+
+
+# --- move stage -------------------------------------------------------------------------------------
+
+
+def test_move_needs_a_note() -> None:
+    assert refusal(MoveStage(lead_id="42", stage_id="attempting", note="  \n\t")) == (
+        "Moving a lead needs a note: write what happened."
+    )
+
+
+def test_move_to_a_closed_stage_goes_through_qualify_or_disqualify() -> None:
+    assert "qualify it" in refusal(MoveStage(lead_id="42", stage_id="Qualified", note="x"))
+    assert refusal(MoveStage(lead_id="42", stage_id="Disqualified", note="x")) == (
+        "To move a lead to Disqualified, disqualify it: that needs a reason and a note."
+    )
+
+
+def test_move_to_the_same_stage_or_an_unknown_one_is_refused() -> None:
+    assert refusal(MoveStage(lead_id="42", stage_id="New", note="x")) == (
+        "The lead is already in New: choose another stage."
+    )
+    assert "'Won' is not a stage here: choose one of New, Attempting, Connected" in refusal(
+        MoveStage(lead_id="42", stage_id="Won", note="x")
+    )
+
+
+def test_closed_leads_take_no_stage_commands_but_take_notes_and_types() -> None:
+    closed = lead(stage="unqualified-stage-id", name="Gone Ltd")
+    expected = (
+        "is not possible: 'Gone Ltd' is closed (Disqualified). You can still add a note or set its lead type."
+    )
+    assert refusal(MoveStage(lead_id="42", stage_id="attempting", note="x"), closed).endswith(expected)
+    assert refusal(LogCall(lead_id="42", outcome_id="Busy", note="x"), closed).startswith("Logging a call")
+    assert refusal(Qualify(lead_id="42", note="x"), closed).startswith("Qualify is not possible")
+    assert refusal(Disqualify(lead_id="42", reason="Bad timing", note="x"), closed).startswith(
+        "Disqualify is not"
+    )
+    assert check_command(AddNote(lead_id="42", text=" later "), closed, META) == AddNote(
+        lead_id="42", text="later"
+    )
+    assert check_command(SetLeadType(lead_id="42", lead_type="upsell"), closed, META).lead_type == "UPSELL"
+
+
+def test_a_checked_move_is_normalised() -> None:
+    checked = check_command(
+        MoveStage(lead_id="42", stage_id="Attempting", note="  called, no answer \n"), lead(), META
+    )
+    assert checked == MoveStage(lead_id="42", stage_id="attempting-stage-id", note="called, no answer")
+    assert property_changes(checked, META) == {"hs_pipeline_stage": "attempting-stage-id"}
+
+
+# --- log call ---------------------------------------------------------------------------------------
+
+
+def test_call_needs_an_outcome_from_the_portal_and_a_note() -> None:
+    assert refusal(LogCall(lead_id="42", outcome_id="", note="x")) == (
+        "Logging a call needs an outcome: choose one of Busy, Connected, Left voicemail, No answer."
+    )
+    assert refusal(LogCall(lead_id="42", outcome_id="Busy", note="")) == (
+        "Logging a call needs a note: write what happened."
+    )
+    assert "duration cannot be negative" in refusal(
+        LogCall(lead_id="42", outcome_id="Busy", note="x", duration_seconds=-5)
+    )
+
+
+def test_call_defaults_are_outbound_zero_seconds_now() -> None:
+    call = check_command(LogCall(lead_id="42", outcome_id="connected", note="talked"), lead(), META)
+    assert isinstance(call, LogCall)
+    assert (call.outcome_id, call.direction, call.duration_seconds) == (
+        CONNECTED_DISPOSITION_ID,
+        "OUTBOUND",
+        0,
+    )
+    assert call.at.tzinfo is not None
+    assert property_changes(call, META) == {}
+
+
+# --- notes ------------------------------------------------------------------------------------------
+
+
+def test_note_must_not_be_blank_and_is_cleaned() -> None:
+    assert (
+        refusal(AddNote(lead_id="42", text="\x1b[31m \u202e ")) == "The note is empty: write what happened."
+    )
+    cleaned = check_command(AddNote(lead_id="42", text="hi\x1b]52;c;x\x07 [@click=app.quit]"), lead(), META)
+    assert cleaned == AddNote(lead_id="42", text="hi [@click=app.quit]")
+
+
+def test_note_too_long_after_html_conversion_says_by_how_much() -> None:
+    # "<" becomes "&lt;": 20,000 of them are 80,000 characters of HTML.
+    message = refusal(AddNote(lead_id="42", text="<" * 20_000))
+    assert message == (
+        f"The note is too long: 80,007 characters once formatted for HubSpot, and the most it takes is "
+        f"{NOTE_HTML_LIMIT:,}. Shorten it by {80_007 - NOTE_HTML_LIMIT:,} characters."
+    )
+    fits = "a" * (NOTE_HTML_LIMIT - len("<p></p>"))
+    assert check_command(AddNote(lead_id="42", text=fits), lead(), META)
+
+
+def test_a_100k_note_is_refused_not_truncated() -> None:
+    assert refusal(AddNote(lead_id="42", text="x" * 100_000)).startswith("The note is too long: 100,007")
+
+
+# --- lead type, qualify, disqualify -----------------------------------------------------------------
+
+
+def test_lead_type_must_be_one_of_the_portals() -> None:
+    assert refusal(SetLeadType(lead_id="42", lead_type="")) == (
+        "Choose a lead type: one of New business, Upsell, Re-attempting."
+    )
+
+
+def test_qualify_needs_a_lead_type_a_note_and_a_deal_or_no_deal() -> None:
+    assert refusal(Qualify(lead_id="42", note="x")) == (
+        "Qualify needs a lead type: set it first (one of New business, Upsell, Re-attempting)."
+    )
+    typed = lead(lead_type="NEW_BUSINESS")
+    assert refusal(Qualify(lead_id="42", note=" "), typed) == "Qualify needs a note: write what happened."
+    no_name = Qualify(lead_id="42", note="x", deal=Deal(name=" ", close_date=date(2026, 3, 1)))
+    assert refusal(no_name, typed) == "Qualify needs a deal name, or choose 'no deal'."
+    negative = Qualify(lead_id="42", note="x", deal=Deal(name="D", amount=-1, close_date=date(2026, 3, 1)))
+    assert refusal(negative, typed) == "The deal amount cannot be negative."
+    ok = check_command(
+        Qualify(
+            lead_id="42", note=" go ", deal=Deal(name=" Acme deal ", amount=0, close_date=date(2026, 3, 1))
+        ),
+        typed,
+        META,
+    )
+    assert isinstance(ok, Qualify) and ok.note == "go" and ok.deal is not None and ok.deal.name == "Acme deal"
+    assert property_changes(ok, META) == {"hs_pipeline_stage": "qualified-stage-id"}
+    assert check_command(Qualify(lead_id="42", note="no deal yet"), typed, META).deal is None  # type: ignore[union-attr]
+
+
+def test_disqualify_needs_a_reason_from_the_list_and_a_note() -> None:
+    assert refusal(Disqualify(lead_id="42", reason=" ", note="x")) == (
+        "Disqualify needs a reason: choose one of Bad Timing, Budget Constraints, Not a Good Fit, Bounced cheques."
+    )
+    assert refusal(Disqualify(lead_id="42", reason="too expensive", note="x")) == (
+        "'too expensive' is not a disqualification reason here: choose one of Bad Timing, Budget Constraints, "
+        "Not a Good Fit, Bounced cheques."
+    )
+    assert refusal(Disqualify(lead_id="42", reason="bad timing", note="")) == (
+        "Disqualify needs a note: write what happened."
+    )
+    ok = check_command(
+        Disqualify(lead_id="42", reason="Bounced Cheques", note="cheque bounced"), lead(), META
+    )
+    assert property_changes(ok, META) == {
+        "hs_pipeline_stage": "unqualified-stage-id",
+        "hs_lead_disqualification_reason": "bounce cheques",
+        "hs_lead_disqualification_note": "cheque bounced",
+    }
+
+
+def test_a_portal_with_no_options_yet_says_to_sync() -> None:
+    empty = PortalMeta(stages=META.stages)
+    assert refusal(Disqualify(lead_id="42", reason="", note="x"), meta=empty) == (
+        "Disqualify needs a reason: choose one of (the portal has none: run a sync)."
+    )
+
+
+def test_command_for_another_lead_is_refused() -> None:
+    assert refusal(AddNote(lead_id="41", text="x")) == "This command is for lead 41, not 42."
+
+
+# --- after a call -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "outcome", "expected"),
+    [
+        ("new-stage-id", NO_ANSWER, "attempting-stage-id"),
+        ("new-stage-id", CONNECTED_DISPOSITION_ID, "connected-stage-id"),
+        ("attempting-stage-id", CONNECTED_DISPOSITION_ID, "connected-stage-id"),
+        ("attempting-stage-id", NO_ANSWER, None),
+        ("connected-stage-id", NO_ANSWER, None),
+        ("connected-stage-id", CONNECTED_DISPOSITION_ID, None),
+        ("qualified-stage-id", CONNECTED_DISPOSITION_ID, None),
+    ],
+)
+def test_the_stage_move_suggested_after_a_call(stage: str, outcome: str, expected: str | None) -> None:
+    suggested = suggest_stage_after_call(META, stage, outcome)
+    assert (suggested.id if suggested else None) == expected
+
+
+def test_suggestion_works_with_renamed_custom_stages_and_outcomes() -> None:
+    meta = PortalMeta(
+        stages=(
+            Stage(id="10", label="Fresh", display_order=0),
+            Stage(id="11", label="Tried", display_order=1),
+            Stage(id="12", label="Talking", display_order=2),
+            Stage(id="qualified-stage-id", label="Won", display_order=3, closed=True),
+        ),
+        dispositions=(
+            *META.dispositions[:1],
+            META.dispositions[1].model_copy(update={"id": "custom-guid", "label": "connected"}),
+        ),
+    )
+    assert suggest_stage_after_call(meta, "10", "9d9162e7-6cf3-4944-bf63-4dff82258764") == meta.stages[1]
+    assert suggest_stage_after_call(meta, "11", "custom-guid") == meta.stages[2]
+
+
+def test_option_labels_display() -> None:
+    assert META.option_label(META.disqualification_reasons, "bounce cheques") == "Bounced cheques"
+    assert META.disposition_label(CONNECTED_DISPOSITION_ID) == "Connected"
+    assert META.stage_label("gone-stage") == "gone-stage"
+    assert Option(value="A", label="a").hidden is False
