@@ -254,11 +254,12 @@ def test_qualify_needs_a_lead_type_a_note_and_a_deal_or_no_deal() -> None:
 
 def test_disqualify_needs_a_reason_from_the_list_and_a_note() -> None:
     assert refusal(Disqualify(lead_id="42", reason=" ", note="x")) == (
-        "Disqualify needs a reason: choose one of Bad Timing, Budget Constraints, Not a Good Fit, Bounced cheques."
+        "Disqualify needs a reason: choose one of Bad Timing, Budget Constraints, Not a Good Fit, "
+        "Bounced cheques."
     )
     assert refusal(Disqualify(lead_id="42", reason="too expensive", note="x")) == (
-        "'too expensive' is not a disqualification reason here: choose one of Bad Timing, Budget Constraints, "
-        "Not a Good Fit, Bounced cheques."
+        "'too expensive' is not a disqualification reason here: choose one of Bad Timing, "
+        "Budget Constraints, Not a Good Fit, Bounced cheques."
     )
     assert refusal(Disqualify(lead_id="42", reason="bad timing", note="")) == (
         "Disqualify needs a note: write what happened."
