@@ -83,9 +83,11 @@ class Gateway:
         path: str = scope["path"]
         fault = self.context.faults.take(method, path)
         kind = fault.kind if fault is not None else None
+        # Each request is logged before the client can see its outcome, so a test that just got an
+        # answer (or a dropped connection) always finds that request in the log.
         if fault is not None and fault.kind == "drop_before":
-            await _drop_connection(scope, receive, send)
             self._log(scope, body, (0, [], b""), kind)
+            await _drop_connection(scope, receive, send)
             return
         if fault is not None and fault.kind == "status":
             response = _fault_response(fault)
@@ -97,11 +99,11 @@ class Gateway:
             if 200 <= status < 300 and is_write(method, path):
                 self.context.on_write()
         if fault is not None and fault.kind == "drop_after_commit":
-            await _drop_connection(scope, receive, send)
             self._log(scope, body, (0, [], b""), kind)
+            await _drop_connection(scope, receive, send)
             return
-        await _send_response(send, response)
         self._log(scope, body, response, kind)
+        await _send_response(send, response)
 
     async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
         chunks: list[bytes] = []

@@ -78,7 +78,8 @@ def rate_limit_body(policy: str) -> dict[str, Any]:
 class RateLimiter:
     """Thread-safe per-token counters; `check` both decides and, when it allows, spends budget."""
 
-    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.time) -> None:
+        """`clock` is wall time in seconds (the portal's clock, so tests can move both at once)."""
         self._limits = limits
         self._clock = clock
         self._lock = threading.Lock()
@@ -99,13 +100,13 @@ class RateLimiter:
         if not limits.enabled:
             return LimitDecision()
         now = self._clock()
-        today = time.strftime("%Y-%m-%d")
+        today = time.strftime("%Y-%m-%d", time.localtime(now))
         with self._lock:
             usage = self._usage.setdefault(token, _TokenUsage())
             if usage.day != today:
                 usage.day, usage.daily_used = today, 0
             if usage.daily_used >= limits.daily_max:
-                return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight())
+                return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight(now))
             if search:
                 return self._check_window(
                     usage.search,
@@ -166,6 +167,6 @@ class RateLimiter:
         return LimitDecision(headers=headers, rejected_body=rate_limit_body(policy), retry_after=retry_after)
 
 
-def _seconds_to_midnight() -> int:
-    now = time.localtime()
-    return max(1, 86_400 - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec))
+def _seconds_to_midnight(now: float) -> int:
+    local = time.localtime(now)
+    return max(1, 86_400 - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec))

@@ -207,7 +207,9 @@ def running_sandbox(
     configured = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits()
     active = configured if rate_limits is not False else RateLimits.off()
     portal = _load_portal(settings, path)
-    context = SandboxContext(portal=portal, limiter=RateLimiter(active), log=RequestLog(request_log_size))
+    context = SandboxContext(
+        portal=portal, limiter=RateLimiter(active, clock=settings.clock), log=RequestLog(request_log_size)
+    )
     context.tokens.add(token)
 
     with ExitStack() as stack:
