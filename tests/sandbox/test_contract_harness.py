@@ -149,3 +149,18 @@ def test_dispositions_are_checked_against_the_research_shape(specs: SpecIndex) -
 
 def test_admin_paths_are_not_hubspot_api_and_are_skipped(specs: SpecIndex) -> None:
     assert specs.problems(exchange("GET", "/_sandbox/info", 200, {"anything": 1})) == []
+
+
+def test_empty_properties_may_be_null_but_never_numbers(specs: SpecIndex) -> None:
+    empty = {**LEAD, "properties": {**LEAD["properties"], "hs_lead_label": None}}  # type: ignore[dict-item]
+    assert specs.problems(exchange("GET", "/crm/v3/objects/leads/512", 200, empty)) == []
+    number = {**LEAD, "properties": {**LEAD["properties"], "hs_lead_call_count": 3}}  # type: ignore[dict-item]
+    assert specs.problems(exchange("GET", "/crm/v3/objects/leads/512", 200, number))
+
+
+def test_association_reads_accept_the_documented_numeric_ids_and_null_labels(specs: SpecIndex) -> None:
+    types = [{"category": "HUBSPOT_DEFINED", "typeId": 608, "label": None}]
+    page = {"results": [{"toObjectId": 1029, "associationTypes": types}]}
+    assert specs.problems(exchange("GET", "/crm/v4/objects/leads/1/associations/contacts", 200, page)) == []
+    wrong = {"results": [{"toObjectId": {"id": 1029}, "associationTypes": types}]}
+    assert specs.problems(exchange("GET", "/crm/v4/objects/leads/1/associations/contacts", 200, wrong))
