@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from leadboard.sync.errors import Cancelled, RateLimited
@@ -46,10 +46,13 @@ class Pause:
 
 
 def seconds_until_midnight(now: datetime) -> float:
-    """Seconds from an aware `now` to the next midnight in `now`'s own time zone."""
+    """Real seconds from an aware `now` to the next midnight in `now`'s own time zone.
+
+    Compared in UTC: same-zone aware subtraction ignores a DST change in between.
+    """
     tomorrow = (now + timedelta(days=1)).date()
     midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=now.tzinfo)
-    return max(0.0, (midnight - now).total_seconds())
+    return max(0.0, (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
 
 
 def _local_now() -> datetime:
