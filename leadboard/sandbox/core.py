@@ -84,9 +84,12 @@ class PortalCore:
     # --- records ----------------------------------------------------------------------------------
 
     def _insert(
-        self, object_type: str, props: dict[str, str], created_ms: int, *, index_now: bool = False
+        self, object_type: str, props: dict[str, str], created_ms: int, *, index_now: bool | None = False
     ) -> Record:
-        """Store a new record with its system properties; indexed now (seed) or after the lag."""
+        """Store a new record with its system properties.
+
+        It is indexed now (seed), after the lag (False), or not yet (None: the caller indexes it).
+        """
         record = Record(
             self._new_id(), object_type, {k: v for k, v in props.items() if v != ""}, created_ms, created_ms
         )
@@ -100,7 +103,7 @@ class PortalCore:
         self._records[object_type][record.id] = record
         if index_now:
             self._index.put_now(record)
-        else:
+        elif index_now is False:
             self._schedule(record)
         return record
 

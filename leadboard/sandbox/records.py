@@ -6,6 +6,7 @@ serialising a record is a dict lookup, not a conversion.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,9 @@ from leadboard.sandbox.schema import ASSOCIATION_BY_ID
 def iso(ms: int) -> str:
     """Milliseconds since the epoch → HubSpot's `2024-11-20T20:12:09.236Z`."""
     seconds, millis = divmod(ms, 1000)
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+    t = time.gmtime(seconds)
+    date = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+    return f"{date}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{millis:03d}Z"
 
 
 def parse_instant(value: str) -> int | None:

@@ -121,9 +121,15 @@ def association_types(from_type: str, to_type: str) -> list[AssociationType]:
     return [a for a in ASSOCIATION_TYPES if a.from_type == from_type and a.to_type == to_type]
 
 
+_DEFAULTS: dict[tuple[str, str], AssociationType] = {}
+for _assoc in ASSOCIATION_TYPES:
+    if _assoc.label is None:
+        _DEFAULTS.setdefault((_assoc.from_type, _assoc.to_type), _assoc)
+
+
 def default_association(from_type: str, to_type: str) -> AssociationType | None:
     """The unlabelled type `associate default` uses for a pair, or None if the pair has none."""
-    return next((a for a in association_types(from_type, to_type) if a.label is None), None)
+    return _DEFAULTS.get((from_type, to_type))
 
 
 def association_type_name(from_type: str, to_type: str, assoc: AssociationType) -> str:

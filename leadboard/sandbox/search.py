@@ -52,14 +52,10 @@ class IndexedDoc:
 
     @classmethod
     def of(cls, record: Record) -> IndexedDoc:
-        return cls(
-            record.id,
-            record.sid,
-            dict(record.props),
-            record.created_ms,
-            iso(record.created_ms),
-            iso(record.updated_ms),
-        )
+        props = record.props
+        created = props.get("hs_createdate") or iso(record.created_ms)
+        updated = props.get("hs_lastmodifieddate") or iso(record.updated_ms)
+        return cls(record.id, record.sid, dict(props), record.created_ms, created, updated)
 
     def typed(self, prop: PropertyDef) -> Any:
         """The value in comparable form (number, ms instant, or string; case folded unless enumeration)."""

@@ -386,7 +386,7 @@ class Seeder:
             else plan.created_ms + rng.randrange(1, max(2, age))
         )
         props["hs_v2_date_entered_current_stage"] = iso(stage_ms)
-        lead = portal._insert("leads", props, plan.created_ms, index_now=True)
+        lead = portal._insert("leads", props, plan.created_ms, index_now=None)
         portal._link("leads", lead.id, "contacts", contact_id, 578, None)
         company = portal._assoc.target_with("contacts", contact_id, "companies", 1)
         if company is not None:

@@ -140,8 +140,9 @@ def check_properties(
         clean[name], issue = check_value(prop, text, owner_ids)
         if issue is not None:
             issues.append(issue)
+    reported = {i["name"] for i in issues}
     stage_issue = _check_stage(object_type, clean, current or {})
-    if stage_issue is not None:
+    if stage_issue is not None and stage_issue["name"] not in reported:
         issues.append(stage_issue)
     if issues:
         raise property_values_error(issues)
