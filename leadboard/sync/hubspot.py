@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from hubspot import HubSpot
@@ -28,27 +26,18 @@ from hubspot.discovery.discovery_base import DiscoveryBase
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
+from leadboard.sync.creates import CreatesActivities, wire_value
 from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
     GatewayError,
     OwnerNotFound,
     RateLimited,
-    Rejected,
     ServerError,
 )
 from leadboard.sync.ratelimit import Kind, RateLimiter
 from leadboard.sync.remote import (
-    CALL_TO_CONTACT,
-    CALL_TO_LEAD,
     CREATED_KINDS,
-    DEAL_TO_CONTACT,
-    DEAL_TO_LEAD,
-    NOTE_TO_CONTACT,
-    NOTE_TO_LEAD,
-    PRIMARY_DEAL_TO_LEAD,
-    TASK_TO_CONTACT,
-    TASK_TO_LEAD,
     AccountDetails,
     Association,
     BatchRead,
@@ -75,7 +64,6 @@ ASSOCIATION_BATCH_MAX = 1_000
 ASSOCIATION_PAGE = 500
 SEARCH_PAGE_MAX = 200
 LIST_PAGE_MAX = 100
-BODY_MAX_CHARS = 65_536
 LEAD_ENUM_PROPERTIES = ("hs_lead_type", "hs_lead_label", "hs_lead_disqualification_reason")
 
 
@@ -97,7 +85,7 @@ def transport_retry() -> Retry:
     )
 
 
-class HubSpotGateway:
+class HubSpotGateway(CreatesActivities):
     """Typed, rate-limited, timeout-bounded access to the HubSpot calls the sync engine needs.
 
     Thread-safe: the API objects are shared and urllib3's pools are thread-safe. `limiter` may be
@@ -500,7 +488,7 @@ class HubSpotGateway:
         self, object_type: str, object_id: str, properties: Mapping[str, object]
     ) -> RemoteObject:
         """PATCH properties (None clears a value); returns the object as HubSpot saved it."""
-        body = {"properties": {k: "" if v is None else _wire_value(v) for k, v in properties.items()}}
+        body = {"properties": {k: "" if v is None else wire_value(v) for k, v in properties.items()}}
         data = self._call(
             f"updating {_singular(object_type)} {object_id}",
             self._objects.basic_api.update,
@@ -528,124 +516,8 @@ class HubSpotGateway:
             method="PUT",
         )
 
-    def create_note(
-        self,
-        *,
-        marker: str,
-        body_html: str,
-        timestamp: datetime | str,
-        owner_id: str | None,
-        contact_id: str | None,
-        lead_id: str,
-    ) -> str:
-        """A note on the contact (202) and the lead (855); returns its id."""
-        properties = {"hs_timestamp": _iso(timestamp), "hs_note_body": _with_html_marker(body_html, marker)}
-        _put_owner(properties, owner_id)
-        associations = _inline(contact_id, NOTE_TO_CONTACT) + _inline(lead_id, NOTE_TO_LEAD)
-        return self._create("creating a note", "notes", properties, associations)
-
-    def create_call(
-        self,
-        *,
-        marker: str,
-        body_html: str,
-        timestamp: datetime | str,
-        owner_id: str | None,
-        contact_id: str | None,
-        lead_id: str,
-        disposition_id: str | None,
-        direction: str = "OUTBOUND",
-        duration_ms: int | None = None,
-        title: str | None = None,
-        status: str = "COMPLETED",
-    ) -> str:
-        """A logged call on the contact (194) and the lead (597); returns its id."""
-        properties = {
-            "hs_timestamp": _iso(timestamp),
-            "hs_call_body": _with_html_marker(body_html, marker),
-            "hs_call_direction": direction,
-            "hs_call_status": status,
-        }
-        if disposition_id:
-            properties["hs_call_disposition"] = disposition_id
-        if duration_ms is not None:
-            properties["hs_call_duration"] = str(int(duration_ms))
-        if title:
-            properties["hs_call_title"] = title
-        _put_owner(properties, owner_id)
-        associations = _inline(contact_id, CALL_TO_CONTACT) + _inline(lead_id, CALL_TO_LEAD)
-        return self._create("logging a call", "calls", properties, associations)
-
-    def create_deal(
-        self,
-        *,
-        marker: str,
-        name: str,
-        amount: Decimal | int | float | str | None,
-        close_date: date | datetime | str | None,
-        pipeline: str | None,
-        stage: str | None,
-        owner_id: str | None,
-        contact_id: str | None,
-        lead_id: str,
-        primary: bool = True,
-    ) -> str:
-        """A deal on the contact (3) and the lead (1038, plus 583 = the lead's primary deal)."""
-        properties = {"dealname": name, "description": marker_for(marker)}
-        if amount is not None and str(amount) != "":
-            properties["amount"] = _wire_value(amount)
-        if close_date is not None:
-            properties["closedate"] = _iso(close_date)
-        if pipeline:
-            properties["pipeline"] = pipeline
-        if stage:
-            properties["dealstage"] = stage
-        _put_owner(properties, owner_id)
-        lead_types = (DEAL_TO_LEAD, PRIMARY_DEAL_TO_LEAD) if primary else (DEAL_TO_LEAD,)
-        associations = _inline(contact_id, DEAL_TO_CONTACT) + _inline(lead_id, *lead_types)
-        return self._create("creating a deal", "deals", properties, associations)
-
-    def create_task(
-        self,
-        *,
-        marker: str,
-        subject: str,
-        body_html: str,
-        due: datetime | str,
-        owner_id: str | None,
-        contact_id: str | None,
-        lead_id: str,
-        status: str = "NOT_STARTED",
-        task_type: str = "TODO",
-        priority: str | None = None,
-    ) -> str:
-        """A task on the contact (204) and the lead (647); returns its id."""
-        properties = {
-            "hs_timestamp": _iso(due),
-            "hs_task_subject": subject,
-            "hs_task_body": _with_html_marker(body_html, marker),
-            "hs_task_status": status,
-            "hs_task_type": task_type,
-        }
-        if priority:
-            properties["hs_task_priority"] = priority
-        _put_owner(properties, owner_id)
-        associations = _inline(contact_id, TASK_TO_CONTACT) + _inline(lead_id, TASK_TO_LEAD)
-        return self._create("creating a task", "tasks", properties, associations)
-
-    def _create(
-        self, operation: str, object_type: str, properties: dict[str, str], associations: list[dict[str, Any]]
-    ) -> str:
-        for name, value in properties.items():
-            if len(value) > BODY_MAX_CHARS:
-                raise Rejected(
-                    f"HubSpot rejected {operation}: {name} is longer than {BODY_MAX_CHARS:,} characters.",
-                    codes=["TOO_LONG"],
-                    properties=[name],
-                    operation=operation,
-                    status=None,
-                )
-        body = {"properties": properties, "associations": associations}
+    def _post_create(self, operation: str, object_type: str, body: dict[str, Any]) -> str:
+        """POST a create (never retried here) and return the new id."""
         data = self._call(
             operation, self._objects.basic_api.create, object_type, body, method="POST", is_create=True
         )
@@ -701,45 +573,6 @@ def _decode(raw: bytes | None, *, operation: str, method: str, is_create: bool) 
         raise ServerError(
             f"HubSpot sent an unreadable answer while {operation}.", operation=operation
         ) from None
-
-
-def _iso(value: date | datetime | str | int) -> str:
-    """HubSpot datetimes: ISO-8601 UTC with milliseconds; a date means its midnight UTC."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("timestamps sent to HubSpot must be timezone-aware")
-        moment = value.astimezone(UTC)
-    else:
-        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _wire_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | datetime):
-        return _iso(value)
-    return str(value)
-
-
-def _with_html_marker(body_html: str, marker: str) -> str:
-    return f"{body_html}<p>{marker_for(marker)}</p>"
-
-
-def _put_owner(properties: dict[str, str], owner_id: str | None) -> None:
-    if owner_id:
-        properties["hubspot_owner_id"] = str(owner_id)
-
-
-def _inline(to_id: str | None, *type_ids: int) -> list[dict[str, Any]]:
-    if not to_id:
-        return []
-    types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t} for t in type_ids]
-    return [{"to": {"id": str(to_id)}, "types": types}]
 
 
 def _singular(object_type: str) -> str:

@@ -568,3 +568,22 @@ def test_hubspot_echoing_the_token_is_redacted(gateway: HubSpotGateway, sandbox:
         gateway.update_lead(lead_id, {"hs_lead_type": SECRET})
     assert "[redacted]" in str(caught.value)
     assert SECRET not in str(caught.value) and SECRET not in repr(caught.value)
+
+
+def test_a_note_over_hubspots_limit_is_refused_before_sending(
+    gateway: HubSpotGateway, sandbox: SandboxHandle
+) -> None:
+    lead_id, contact_id = lead_and_contact(gateway, sandbox, 10)
+    sandbox.clear_request_log()
+    with pytest.raises(Rejected) as caught:
+        gateway.create_note(
+            marker="op-huge",
+            body_html="<p>" + "x" * 100_000 + "</p>",
+            timestamp=WHEN,
+            owner_id=None,
+            contact_id=contact_id,
+            lead_id=lead_id,
+        )
+    assert "hs_note_body" in caught.value.properties
+    assert "65,536" in str(caught.value)
+    assert sandbox.request_log() == []
