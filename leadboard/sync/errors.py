@@ -4,6 +4,20 @@ The gateway turns every HubSpot `ApiException` (each generated module has its ow
 raw urllib3 network error into one of these. They import nothing from `hubspot`, so the engine,
 the CLI and the UI can catch them without loading the client. Every message is safe to show a rep:
 one line, no control characters, no token, no raw response body beyond HubSpot's own message.
+
+What the sync engine should do with each (research/sync-reliability.md, Recommendations B):
+
+    Offline        nothing was sent: back off with jitter, show offline, op stays pending
+    Ambiguous      may have been applied: a create -> op `unknown`, reconcile with
+                   gateway.find_created(...) before any retry; a PATCH -> re-read, 3-way check
+    RateLimited    not an attempt: the gateway has already paused its limiter (sent=True);
+                   `daily` -> nothing before midnight; sent=False -> the pause was too long to wait
+    AuthFailed     stop pushing, ops stay pending, status "token needs attention"
+    MissingScopes  fail the op naming `scopes`
+    NotFound       the lead is archived/deleted (or merged): block its property ops
+    Rejected       fail the op and keep it, showing the message (`codes`, `properties` locate it)
+    ServerError    back off and retry; if `is_create`, reconcile like Ambiguous first
+    Cancelled      the worker is stopping: leave the op as it was
 """
 
 from __future__ import annotations

@@ -12,6 +12,19 @@ The token lives only inside the client's configuration: not in our repr, message
 Creates take the outbox op id as `marker` and write `lb:<op id>` into the object's body (a deal's
 description), so `find_created` can find an object whose create had an unknown outcome by reading
 the lead's associations, never the eventually consistent search index.
+
+Use from a worker thread (never the UI thread), one gateway and one limiter per portal:
+
+    limiter = RateLimiter()                       # share it; it holds the 429 pause
+    gateway = HubSpotGateway(base_url, token, limiter=limiter, cancel=stop_event)
+    me = gateway.find_owner_by_email(email)       # Owner; OwnerNotFound if no such user
+    page = gateway.search_leads(groups, sorts, props, after=None)   # SearchPage(results, total, next_after)
+    note_id = gateway.create_note(marker=op_id, body_html=..., timestamp=..., owner_id=me.id,
+                                  contact_id=..., lead_id=...)
+    # on Ambiguous (or ServerError with is_create): gateway.find_created("note", op_id, lead_id)
+
+Every method raises only leadboard.sync.errors.GatewayError subclasses for HubSpot and network
+failures (see errors.py for what each means to the engine); ValueError for a caller's mistake.
 """
 
 from __future__ import annotations

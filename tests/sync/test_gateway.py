@@ -587,3 +587,41 @@ def test_a_note_over_hubspots_limit_is_refused_before_sending(
     assert "hs_note_body" in caught.value.properties
     assert "65,536" in str(caught.value)
     assert sandbox.request_log() == []
+
+
+def test_associate_links_an_existing_note_to_another_lead(
+    gateway: HubSpotGateway, sandbox: SandboxHandle
+) -> None:
+    note_id = new_note(gateway, sandbox, "op-assoc", 11)
+    other_lead, _ = lead_and_contact(gateway, sandbox, 12)
+    assert note_id not in {a.to_id for a in gateway.list_associations("leads", other_lead, "notes")}
+    gateway.associate("notes", note_id, "leads", other_lead, 855)
+    gateway.associate("notes", note_id, "leads", other_lead, 855)  # repeating it is harmless
+    links = [a for a in gateway.list_associations("leads", other_lead, "notes") if a.to_id == note_id]
+    assert len(links) == 1 and 854 in links[0].type_ids
+
+
+def test_archived_leads_are_listed_and_readable_only_as_archived(
+    gateway: HubSpotGateway, sandbox: SandboxHandle
+) -> None:
+    owner = sandbox.portal.rep_owner_id
+    theirs = next(
+        lead["id"]
+        for lead in sandbox.portal.objects("leads")
+        if lead["properties"].get("hubspot_owner_id") != owner
+    )
+    sandbox.portal.archive_object("leads", theirs)
+    archived: set[str] = set()
+    after: str | None = None
+    while True:
+        page = gateway.list_archived_leads(["hs_lead_name"], after=after, limit=50)
+        archived.update(obj.id for obj in page.results)
+        assert all(obj.archived for obj in page.results)
+        after = page.next_after
+        if after is None:
+            break
+    assert theirs in archived
+    with pytest.raises(NotFound):
+        gateway.get_lead(theirs)
+    assert gateway.get_lead(theirs, archived=True).archived
+    assert gateway.batch_read("leads", [theirs]).missing == (theirs,)
