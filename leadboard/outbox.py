@@ -205,7 +205,9 @@ class Outbox:
         if command is not None:
             if command.kind != op.kind or command.lead_id != op.lead_id:
                 raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
-            lead = self.store.lead_state(op.lead_id)
+            from leadboard.read_model import lead_state
+
+            lead = lead_state(self.store, op.lead_id, excluding_op=op_id)  # as if this op were not there
             if lead is None:
                 raise CommandRefused(f"There is no lead {op.lead_id} in the cache any more.")
             meta = self.store.portal_meta()
@@ -287,7 +289,9 @@ class Outbox:
                 [attempts, stamp, op_id],
             )
             conn.execute(
-                "INSERT INTO op_attempts (op_id, n, started_at) VALUES (?, ?, ?)", [op_id, attempts, stamp]
+                "INSERT INTO op_attempts (op_id, n, started_at) "
+                "SELECT ?, coalesce(max(n), 0) + 1, ? FROM op_attempts WHERE op_id = ?",
+                [op_id, stamp, op_id],
             )
         return self.get(op_id)
 
@@ -378,14 +382,15 @@ class Outbox:
         """Put an in_flight op back to wait until `until` (epoch ms).
 
         `ambiguous=True` (timeout or reset after a create was sent) makes it `unknown`: the push must
-        look for what it may have created before sending again. `counts_as_attempt=False` (a 429) undoes
+        look for what it may have created before sending again. Once ambiguous, an op stays `unknown`
+        until it finishes, so every later attempt reconciles first. `counts_as_attempt=False` (a 429) undoes
         the attempt count: rate limits are not the op's fault.
         """
         from leadboard.store import now_ms
 
         op = self.get(op_id)
         updates: dict[str, Any] = {
-            "state": "unknown" if ambiguous or op.state == "unknown" else "pending",
+            "state": "unknown" if ambiguous or op.first_ambiguous_at is not None else "pending",
             "next_attempt_at": until,
             "last_error": safe_error(error),
         }

@@ -86,7 +86,7 @@ class BoardLead:
 _SELECT = f"""
 WITH open_ops AS (
   SELECT lead_id, seq, state, kind, created_at, new_stage_id, new_lead_type
-  FROM outbox WHERE state IN ({_OPEN})
+  FROM outbox WHERE state IN ({_OPEN}) {{excluding}}
 ), ops AS (
   SELECT lead_id,
     sum(state IN ('pending', 'in_flight', 'unknown')) AS n_pending,
@@ -167,7 +167,7 @@ def board(
             "(instr(l.search_fold, ?) OR instr(coalesce(l.company_fold, ''), ?) "
             "OR instr(coalesce(l.contact_fold, ''), ?))"
         )
-    sql = _SELECT.format(where_lead="WHERE " + " AND ".join(where))
+    sql = _SELECT.format(where_lead="WHERE " + " AND ".join(where), excluding="")
     if outer:
         sql += " WHERE " + " AND ".join(outer)
     sql += f" ORDER BY {_ORDER[sort]}"
@@ -176,10 +176,15 @@ def board(
     return [_row(r) for r in store.db.conn.execute(sql, args)]
 
 
-def lead_state(store: Store, lead_id: str) -> BoardLead | None:
-    """One lead as the rep sees it (any owner, archived or closed), for `state.check_command`."""
-    sql = _SELECT.format(where_lead="WHERE l.id = ?")
-    row = store.db.conn.execute(sql, [lead_id]).fetchone()
+def lead_state(store: Store, lead_id: str, *, excluding_op: str | None = None) -> BoardLead | None:
+    """One lead as the rep sees it (any owner, archived or closed), for `state.check_command`.
+
+    `excluding_op` leaves one op out of the overlay: editing a failed op is checked as if it were not there.
+    """
+    excluding = "AND op_id != ?" if excluding_op else ""
+    sql = _SELECT.format(where_lead="WHERE l.id = ?", excluding=excluding)
+    args = [excluding_op, lead_id] if excluding_op else [lead_id]
+    row = store.db.conn.execute(sql, args).fetchone()
     return None if row is None else _row(row)
 
 
