@@ -16,6 +16,7 @@ from tests.sandbox.contract_support import (
     assoc,
     last_json,
     lead_input,
+    raw_get,
 )
 
 _names = itertools.count(1)
@@ -253,3 +254,47 @@ def test_property_values_are_strings_and_timestamps_iso_with_ms_and_z(
         assert ISO_MS_Z.match(result["createdAt"]) and ISO_MS_Z.match(
             result["properties"]["hs_lastmodifieddate"]
         )
+
+
+def test_query_arrays_work_comma_separated_as_well_as_repeated(
+    client: Any, sandbox: Any, contact_ids: list[str]
+) -> None:
+    lead = create_lead(client, contact_ids[0], hs_lead_label="COLD")
+    path = f"/crm/v3/objects/leads/{lead.id}?properties=hs_lead_name,hs_lead_label&associations=contacts"
+    status, body, _ = raw_get(sandbox.base_url, path, sandbox.token)
+    assert status == 200
+    assert body["properties"]["hs_lead_label"] == "COLD"
+    assert body["properties"]["hs_lead_name"] == lead.properties["hs_lead_name"]
+    assert contact_ids[0] in {str(a["id"]) for a in body["associations"]["contacts"]["results"]}
+
+
+def test_a_batch_of_more_than_100_inputs_is_refused(client: Any) -> None:
+    body = {"inputs": [{"id": str(i)} for i in range(101)], "properties": [], "propertiesWithHistory": []}
+    status, error = api_error(client.crm.objects.leads.batch_api.read, body)
+    assert status == 400 and error["category"] == "VALIDATION_ERROR"
+
+
+def test_a_new_lead_carries_its_contacts_details(client: Any, contact_ids: list[str]) -> None:
+    contact = client.crm.contacts.basic_api.get_by_id(
+        contact_ids[1], properties=["email", "firstname", "lastname"]
+    )
+    lead = create_lead(client, contact_ids[1])
+    derived = ["hs_primary_contact_id", "hs_associated_contact_email", "hs_associated_contact_firstname"]
+    read = client.crm.objects.leads.basic_api.get_by_id(
+        lead.id, properties=[*derived, "hs_associated_contact_lastname"]
+    )
+    assert read.properties["hs_primary_contact_id"] == contact_ids[1]
+    assert read.properties["hs_associated_contact_email"] == contact.properties["email"]
+    assert read.properties["hs_associated_contact_firstname"] == contact.properties["firstname"]
+    assert read.properties["hs_associated_contact_lastname"] == contact.properties["lastname"]
+
+
+def test_an_association_change_moves_the_leads_last_modified_date(
+    client: Any, contact_ids: list[str]
+) -> None:
+    basic = client.crm.objects.leads.basic_api
+    lead = create_lead(client, contact_ids[0])
+    before = basic.get_by_id(lead.id, properties=["hs_lastmodifieddate"]).properties["hs_lastmodifieddate"]
+    client.crm.associations.v4.basic_api.create_default("leads", lead.id, "contacts", contact_ids[2])
+    after = basic.get_by_id(lead.id, properties=["hs_lastmodifieddate"]).properties["hs_lastmodifieddate"]
+    assert after > before, "an incremental pull must see association changes (research: emulator checklist)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from tests.sandbox.conftest import make_client
@@ -124,3 +125,112 @@ def test_a_new_lead_reaches_search_only_after_the_indexing_lag(start_sandbox: Ca
     assert search(connected).total == 0, "an update also reaches search only after the lag"
     time.sleep(0.5)
     assert search(connected).total == 1
+
+
+def every_lead(client: Any, properties: list[str]) -> list[Any]:
+    """All leads by the list endpoint: the ground truth search results are checked against."""
+    basic = client.crm.objects.leads.basic_api
+    page = basic.get_page(limit=100, properties=properties)
+    leads = list(page.results)
+    while page.paging is not None and page.paging.next is not None:
+        page = basic.get_page(limit=100, after=page.paging.next.after, properties=properties)
+        leads.extend(page.results)
+    return leads
+
+
+def epoch_ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def test_each_operator_matches_what_the_list_endpoint_shows(client: Any) -> None:
+    props = ["hs_lead_name", "hs_lead_label", "hs_lead_type", "hs_pipeline_stage", "hs_lastmodifieddate"]
+    leads = every_lead(client, props)
+    assert len(leads) <= 200, "keep the portal small enough for one search page"
+
+    def value(lead: Any, name: str) -> str | None:
+        return lead.properties.get(name) or None
+
+    stamps = sorted(epoch_ms(v) for lead in leads if (v := value(lead, "hs_lastmodifieddate")))
+    low, high = stamps[len(stamps) // 4], stamps[3 * len(stamps) // 4]
+    token = next(
+        n.split()[0] for lead in leads if (n := value(lead, "hs_lead_name")) and n.split()[0].isalpha()
+    )
+    cases: list[tuple[dict[str, Any], Callable[[Any], bool]]] = [
+        (
+            {"propertyName": "hs_lead_label", "operator": "EQ", "value": "HOT"},
+            lambda x: value(x, "hs_lead_label") == "HOT",
+        ),
+        (
+            {
+                "propertyName": "hs_pipeline_stage",
+                "operator": "IN",
+                "values": ["new-stage-id", "connected-stage-id"],
+            },
+            lambda x: value(x, "hs_pipeline_stage") in {"new-stage-id", "connected-stage-id"},
+        ),
+        (
+            {"propertyName": "hs_lead_type", "operator": "HAS_PROPERTY"},
+            lambda x: value(x, "hs_lead_type") is not None,
+        ),
+        (
+            {"propertyName": "hs_lead_type", "operator": "NOT_HAS_PROPERTY"},
+            lambda x: value(x, "hs_lead_type") is None,
+        ),
+        (
+            {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(high)},
+            lambda x: epoch_ms(x.properties["hs_lastmodifieddate"]) >= high,
+        ),
+        (
+            {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": str(low)},
+            lambda x: epoch_ms(x.properties["hs_lastmodifieddate"]) < low,
+        ),
+        (
+            {
+                "propertyName": "hs_lastmodifieddate",
+                "operator": "BETWEEN",
+                "value": str(low),
+                "highValue": str(high),
+            },
+            lambda x: low <= epoch_ms(x.properties["hs_lastmodifieddate"]) <= high,
+        ),
+        (
+            {"propertyName": "hs_lead_name", "operator": "CONTAINS_TOKEN", "value": token.lower()},
+            lambda x: token.lower() in (value(x, "hs_lead_name") or "").lower().split(),
+        ),
+    ]
+    search = client.crm.objects.leads.search_api.do_search
+    for condition, expected in cases:
+        page = search({"filterGroups": [{"filters": [condition]}], "limit": 200})
+        want = {str(lead.id) for lead in leads if expected(lead)}
+        assert want, f"the seed gives no lead for {condition}; the check would be empty"
+        assert {str(r.id) for r in page.results} == want and page.total == len(want), condition
+
+
+def test_enumerations_match_case_sensitively_and_text_case_insensitively(client: Any) -> None:
+    search = client.crm.objects.leads.search_api.do_search
+    hot = search(
+        {"filterGroups": [{"filters": [{"propertyName": "hs_lead_label", "operator": "EQ", "value": "HOT"}]}]}
+    )
+    assert hot.total > 0
+    lower = search(
+        {"filterGroups": [{"filters": [{"propertyName": "hs_lead_label", "operator": "EQ", "value": "hot"}]}]}
+    )
+    assert lower.total == 0, "enumeration values are case-sensitive"
+    some = search({"properties": ["hs_lead_name"], "limit": 1}).results[0]
+    name = some.properties["hs_lead_name"]
+    by_name = {"propertyName": "hs_lead_name", "operator": "EQ", "value": name.upper()}
+    found = search({"filterGroups": [{"filters": [by_name]}], "limit": 200})
+    assert str(some.id) in {str(r.id) for r in found.results}, "text matching ignores case"
+
+
+def test_search_returns_the_default_properties_and_oldest_first_by_default(client: Any, sandbox: Any) -> None:
+    search = client.crm.objects.leads.search_api.do_search
+    plain = search({"limit": 50})
+    assert plain.results
+    for result in plain.results:
+        assert set(result.properties) == {"createdate", "hs_lastmodifieddate", "hs_object_id"}
+    created = [r.properties["createdate"] for r in plain.results]
+    assert created == sorted(created), "with no sort, results come oldest first"
+    named = search({"properties": ["hs_lead_name"], "limit": 5})
+    for result in named.results:
+        assert {"hs_lead_name", "createdate", "hs_lastmodifieddate", "hs_object_id"} <= set(result.properties)
