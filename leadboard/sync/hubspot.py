@@ -172,9 +172,10 @@ class HubSpotGateway(CreatesActivities):
         method: str,
         kind: Kind = "general",
         is_create: bool = False,
+        expect: type | None = dict,
         **kwargs: Any,
     ) -> Any:
-        """Acquire, send with the timeout, decode JSON (None for an empty body) or raise our error."""
+        """Acquire, send with the timeout, decode the JSON (of type `expect`) or raise our error."""
         self.limiter.acquire(kind, cancel=self._cancel, max_wait=self._max_rate_wait)
         try:
             response = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
@@ -191,7 +192,7 @@ class HubSpotGateway(CreatesActivities):
             if error is None:
                 raise
         else:
-            return _decode(raw, operation=operation, method=method, is_create=is_create)
+            return _decode(raw, expect, operation=operation, method=method, is_create=is_create)
         # Raised outside the except block, so the client's exception (headers, raw body) is not
         # chained into our traceback.
         self._note_rate_limit(error)
@@ -222,6 +223,7 @@ class HubSpotGateway(CreatesActivities):
             header_params={"Accept": "application/json"},
             auth_settings=["oauth2"],
             response_types_map={},
+            expect=None,
         )
 
     # -- who and what: owner, metadata -------------------------------------------------------------
@@ -527,6 +529,7 @@ class HubSpotGateway(CreatesActivities):
             str(to_id),
             spec,
             method="PUT",
+            expect=None,
         )
 
     def _post_create(self, operation: str, object_type: str, body: dict[str, Any]) -> str:
@@ -570,22 +573,25 @@ class HubSpotGateway(CreatesActivities):
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes | None, *, operation: str, method: str, is_create: bool) -> Any:
-    if not raw:
-        return None
+def _decode(raw: bytes | None, expect: type | None, *, operation: str, method: str, is_create: bool) -> Any:
+    """The answer's JSON; an unreadable or misshapen 2xx is a server fault (for a create: unknown)."""
     try:
-        return json.loads(raw)
+        data = json.loads(raw) if raw else None
     except ValueError:
-        if is_create:
-            raise Ambiguous(
-                f"HubSpot's answer to {operation} could not be read; it may have been saved.",
-                method=method,
-                is_create=True,
-                operation=operation,
-            ) from None
-        raise ServerError(
-            f"HubSpot sent an unreadable answer while {operation}.", operation=operation
-        ) from None
+        data = _UNREADABLE
+    if data is not _UNREADABLE and (expect is None or isinstance(data, expect)):
+        return data
+    if is_create:
+        raise Ambiguous(
+            f"HubSpot's answer to {operation} could not be read; it may have been saved.",
+            method=method,
+            is_create=True,
+            operation=operation,
+        )
+    raise ServerError(f"HubSpot sent an unexpected answer while {operation}.", operation=operation)
+
+
+_UNREADABLE = object()
 
 
 def _singular(object_type: str) -> str:

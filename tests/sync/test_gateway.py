@@ -625,3 +625,17 @@ def test_archived_leads_are_listed_and_readable_only_as_archived(
         gateway.get_lead(theirs)
     assert gateway.get_lead(theirs, archived=True).archived
     assert gateway.batch_read("leads", [theirs]).missing == (theirs,)
+
+
+def test_a_misshapen_success_is_a_server_error_or_for_a_create_unknown(
+    gateway: HubSpotGateway, sandbox: SandboxHandle
+) -> None:
+    sandbox.faults.inject("status", status=204, path="/crm/v3/pipelines")
+    with pytest.raises(ServerError):
+        gateway.lead_pipelines()
+    sandbox.faults.inject(
+        "status", status=201, body={"status": "ok"}, method="POST", path="/crm/v3/objects/notes$"
+    )
+    with pytest.raises(Ambiguous) as caught:
+        new_note(gateway, sandbox, "op-no-id")
+    assert caught.value.is_create
