@@ -1,0 +1,27 @@
+"""Add a note to a lead and its contact; allowed on open and closed leads alike."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import TextArea
+
+from leadboard.screens.command_modal import CommandModal, field_label, fits_from
+from leadboard.state import AddNote
+
+__all__ = ["AddNoteModal"]
+
+
+class AddNoteModal(CommandModal[AddNote]):
+    """`n` on the board: write a note (plain text; brackets and tags are kept as typed)."""
+
+    HEADING = "Add a note"
+    AUTO_FOCUS = "#note"
+    VERTICAL_BREAKPOINTS = fits_from(24)
+
+    def compose_fields(self) -> ComposeResult:
+        yield field_label("Note", first=True, for_id="note")
+        yield TextArea(id="note")
+
+    def evaluate(self) -> AddNote:
+        text = self.query_one("#note", TextArea).text
+        return self.checked(AddNote(lead_id=self.lead.id, text=text))

@@ -1,0 +1,289 @@
+"""The frame every command modal shares: fields, an inline "why Save is disabled" line, Save/Cancel.
+
+A modal never decides what the lead process allows. On every change it builds the command from its
+fields and runs `leadboard.state.check_command`; a `CommandRefused` disables Save and its sentence
+is shown, as plain text, under the fields. So the board, the CLI and the sync refuse the same
+things with the same words. Escape dismisses with None: nothing is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioSet, Select, Static, Switch, TextArea
+
+from leadboard.state import (
+    AddNote,
+    CommandRefused,
+    Disqualify,
+    LeadFacts,
+    LogCall,
+    MoveStage,
+    PortalMeta,
+    Qualify,
+    SetLeadType,
+    check_command,
+)
+from leadboard.text import clean_untrusted
+
+__all__ = [
+    "PROBE_TEXT",
+    "CommandModal",
+    "FieldScroll",
+    "field_label",
+    "fits_from",
+    "literal",
+    "select_options",
+    "select_text",
+]
+
+ResultT = TypeVar("ResultT")
+CommandT = TypeVar("CommandT", MoveStage, LogCall, AddNote, SetLeadType, Qualify, Disqualify)
+
+#: What a probe puts in a text field it is not testing, so that field cannot be the refusal.
+PROBE_TEXT = "ok"
+
+MODAL_CSS = """
+CommandModal {
+    align: center middle;
+}
+CommandModal > #dialog {
+    width: 78;
+    max-width: 100%;
+    height: auto;
+    max-height: 100%;
+    border: thick $primary 70%;
+    border-title-color: $text;
+    border-title-style: bold;
+    background: $surface;
+    padding: 0 1;
+}
+CommandModal #lead-line {
+    color: $text-muted;
+    width: 100%;
+    height: auto;
+    margin-bottom: 1;
+}
+CommandModal #fields {
+    height: auto;
+}
+CommandModal.-short > #dialog {
+    height: 100%;
+}
+CommandModal.-short #fields {
+    height: 1fr;
+}
+CommandModal .field-label {
+    color: $text-muted;
+    margin-top: 1;
+    padding-left: 1;
+}
+CommandModal .field-label.-first {
+    margin-top: 0;
+}
+CommandModal TextArea {
+    height: 6;
+}
+CommandModal #why {
+    height: auto;
+    width: 100%;
+    color: $text-warning;
+    margin-top: 1;
+    padding-left: 1;
+}
+CommandModal #why.-ready {
+    color: $text-success;
+}
+CommandModal #buttons {
+    height: auto;
+    width: 100%;
+    align-horizontal: right;
+    margin-top: 1;
+}
+CommandModal #buttons Button {
+    margin-left: 2;
+}
+"""
+
+
+def literal(text: str) -> Content:
+    """Untrusted text as plain `Content`: escape sequences stripped, brackets shown as typed."""
+    return Content(clean_untrusted(text))
+
+
+def field_label(text: str, *, first: bool = False, for_id: str = "") -> Label:
+    """The caption above a field (our own words, shown as plain text all the same)."""
+    classes = "field-label -first" if first else "field-label"
+    return Label(Content(text), classes=classes, id=f"{for_id}-label" if for_id else None)
+
+
+def select_options(pairs: Iterable[tuple[str, str]]) -> list[tuple[Text, str]]:
+    """(label, value) pairs for a `Select`, labels as `rich.text.Text` so brackets are not markup."""
+    return [(Text(clean_untrusted(label)), value) for label, value in pairs]
+
+
+def select_text(select: Select[str]) -> str:
+    """The chosen value of a `Select`, or "" when nothing is chosen (`Select.NULL`)."""
+    value = select.value
+    return "" if value is Select.NULL or value == Select.NULL else str(value)
+
+
+def fits_from(rows: int) -> list[tuple[int, str]]:
+    """Breakpoints for a modal that needs `rows` terminal rows: shorter, it fills the height and scrolls."""
+    return [(0, "-short"), (rows, "-roomy")]
+
+
+class FieldScroll(VerticalScroll, can_focus=False):
+    """Scrolls the fields on a short terminal without becoming a stop in the tab order itself."""
+
+
+class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
+    """Base of the command modals: subclasses compose fields and build (checked) results.
+
+    Subclasses set `HEADING` and `AUTO_FOCUS` (the first field), implement `compose_fields` and
+    `evaluate`; `evaluate` returns the typed result or raises `CommandRefused`.
+    """
+
+    DEFAULT_CSS = MODAL_CSS
+    HEADING: ClassVar[str] = "Command"
+    VERTICAL_BREAKPOINTS = fits_from(30)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="modal-save", tooltip="Save when the form is complete"),
+        Binding("escape", "cancel", "Cancel", id="modal-cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(self, meta: PortalMeta, lead: LeadFacts) -> None:
+        super().__init__()
+        self.meta = meta
+        self.lead = lead
+        self.result: ResultT | None = None
+        self.refusal: str | None = "Not checked yet."
+
+    # --- what subclasses provide ------------------------------------------------------------------
+
+    def compose_fields(self) -> ComposeResult:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def evaluate(self) -> ResultT:
+        raise NotImplementedError
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def lead_line(self) -> Content:
+        """Which lead this is for: name, stage and type, all shown literally."""
+        lead = self.lead
+        stage = self.meta.stage_label(lead.stage_id)
+        lead_type = self.meta.option_label(self.meta.lead_types, lead.lead_type) or "type?"
+        name = lead.name or f"lead {lead.id}"
+        return literal(f"{name} · {stage} · {lead_type}")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as dialog:
+            dialog.border_title = Content(self.HEADING)
+            yield Static(self.lead_line(), id="lead-line")
+            with FieldScroll(id="fields"):
+                yield from self.compose_fields()
+            yield Static(id="why")
+            with Horizontal(id="buttons"):
+                yield Button("Save", id="save", variant="primary", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.revalidate()
+
+    # --- checking ---------------------------------------------------------------------------------
+
+    def checked(
+        self,
+        command: CommandT,
+        probes: Iterable[CommandT] = (),
+        input_errors: Iterable[str] = (),
+    ) -> CommandT:
+        """Run the lead process on `command`; on refusal, name everything that is missing.
+
+        `check_command` stops at the first problem. `probes` are copies of `command` with every
+        field but one filled with a harmless value, so their refusals name the other missing fields
+        in the process's own words. `input_errors` (unreadable times, amounts…) come last.
+        """
+        messages: list[str] = []
+        result: CommandT | None = None
+        try:
+            checked = check_command(command, self.lead, self.meta)
+            if not isinstance(checked, type(command)):  # pragma: no cover - check_command keeps the kind
+                raise TypeError(f"check_command changed a {command.kind} into a {checked.kind}")
+            result = checked
+        except CommandRefused as refused:
+            messages.append(str(refused))
+            for probe in probes:
+                try:
+                    check_command(probe, self.lead, self.meta)
+                except CommandRefused as also:
+                    messages.append(str(also))
+        messages.extend(input_errors)
+        unique = list(dict.fromkeys(m for m in messages if m))
+        if unique or result is None:
+            raise CommandRefused(" ".join(unique) or "This cannot be saved yet.")
+        return result
+
+    def revalidate(self) -> None:
+        """Rebuild the result from the fields; enable Save only when the process accepts it."""
+        try:
+            self.result = self.evaluate()
+            self.refusal = None
+        except CommandRefused as refused:
+            self.result = None
+            self.refusal = str(refused)
+        why = self.query_one("#why", Static)
+        why.update(literal(self.refusal or "Ready: ctrl+s saves."))
+        why.set_class(self.refusal is None, "-ready")
+        self.query_one("#save", Button).disabled = self.result is None
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(RadioSet.Changed)
+    @on(Switch.Changed)
+    def _field_changed(self) -> None:
+        self.revalidate()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Dismiss with the result when valid; otherwise keep the modal and its reason on screen."""
+        self.revalidate()
+        if self.result is not None:
+            self.dismiss(self.result)
+        else:
+            self.app.bell()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keep letters typed on a non-text field (a switch, a radio button) from reaching the board.
+
+        Text fields consume printable keys themselves; anything printable that bubbles up to here
+        would otherwise be checked against the app's single-letter command keys.
+        """
+        if event.is_printable and event.key != "space":
+            event.stop()
+            event.prevent_default()

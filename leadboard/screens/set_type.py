@@ -1,0 +1,38 @@
+"""Set the lead type (`hs_lead_type`): it is chosen by hand, and qualify needs it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import RadioButton, RadioSet
+
+from leadboard.screens.command_modal import CommandModal, field_label, fits_from, literal
+from leadboard.state import CommandRefused, SetLeadType
+
+__all__ = ["SetLeadTypeModal"]
+
+
+class SetLeadTypeModal(CommandModal[SetLeadType]):
+    """`t` on the board: one of the portal's lead types, the current one preselected."""
+
+    HEADING = "Set the lead type"
+    AUTO_FOCUS = "#lead-type"
+    VERTICAL_BREAKPOINTS = fits_from(24)
+
+    def compose_fields(self) -> ComposeResult:
+        self.choices = [o for o in self.meta.lead_types if not o.hidden]
+        yield field_label("Lead type", first=True, for_id="lead-type")
+        with RadioSet(id="lead-type"):
+            for option in self.choices:
+                yield RadioButton(literal(option.label), value=option.value == self.lead.lead_type)
+
+    def chosen_value(self) -> str:
+        index = self.query_one("#lead-type", RadioSet).pressed_index
+        return self.choices[index].value if 0 <= index < len(self.choices) else ""
+
+    def evaluate(self) -> SetLeadType:
+        value = self.chosen_value()
+        command = self.checked(SetLeadType(lead_id=self.lead.id, lead_type=value))
+        if command.lead_type == self.lead.lead_type:
+            label = self.meta.option_label(self.meta.lead_types, command.lead_type)
+            raise CommandRefused(f"The lead type is already {label}: choose another one, or Cancel.")
+        return command
