@@ -169,7 +169,7 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
             "version": FORMAT_VERSION,
             "next_id": self._next_id,
             "rep_owner_id": self._rep_owner_id,
-            "owners": self._owners,
+            "owners": [{**o, "teams": [dict(t) for t in o["teams"]]} for o in self._owners],
             "records": {t: [r.to_json() for r in recs.values()] for t, recs in self._records.items()},
             "associations": self._assoc.to_json(),
         }

@@ -69,7 +69,7 @@ class Record:
         history = {k: [[h.value, h.ms, h.source] for h in v] for k, v in self.history.items()}
         return [
             self.id,
-            self.props,
+            dict(self.props),
             self.created_ms,
             self.updated_ms,
             self.archived,
@@ -160,6 +160,7 @@ class AssociationStore:
                 for to_id, ids in targets.items():
                     if ids and (from_type, from_id) < (to_type, to_id):
                         rows.append([from_type, from_id, to_type, to_id, sorted(ids)])
+        rows.sort()
         return rows
 
     @classmethod
