@@ -125,7 +125,11 @@ class FaultInjector:
 
 @dataclass
 class RequestRecord:
-    """One request as the client sent it and the exact bytes the sandbox answered."""
+    """One request as the client sent it and the exact bytes the sandbox answered.
+
+    A `drop_before` request has status 0 and no response. A `drop_after_commit` request keeps the
+    status and body the portal produced, though the client never received them.
+    """
 
     method: str
     path: str

@@ -99,7 +99,8 @@ class Gateway:
             if 200 <= status < 300 and is_write(method, path):
                 self.context.on_write()
         if fault is not None and fault.kind == "drop_after_commit":
-            self._log(scope, body, (0, [], b""), kind)
+            # Logged with the answer the portal produced, which the client will never receive.
+            self._log(scope, body, response, kind)
             await _drop_connection(scope, receive, send)
             return
         self._log(scope, body, response, kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,10 +23,18 @@ from tests.sandbox.server_support import (
 )
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxHandle]:
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[SandboxHandle]:
     with running_sandbox(small_settings(), rate_limits=False) as handle:
         yield handle
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
+    """One server for the module (starting one costs more than these tests); no fault outlives a test."""
+    shared_sandbox.faults.clear()
+    yield shared_sandbox
+    shared_sandbox.faults.clear()
 
 
 def _create_lead(handle: SandboxHandle, name: str) -> Any:
@@ -40,6 +49,9 @@ def test_drop_after_commit_fails_the_client_but_the_lead_exists(sandbox: Sandbox
     assert len(leads_named(sandbox, "Committed but unanswered")) == 1
     record = sandbox.request_log()[-1]
     assert record.fault == "drop_after_commit" and record.method == "POST"
+    # The log keeps the answer the client never got, so a test can see what was committed.
+    assert record.status == 201
+    assert json.loads(record.response_body)["properties"]["hs_lead_name"] == "Committed but unanswered"
     # The fault was used up: the next create is answered normally.
     created = _create_lead(sandbox, "Answered")
     assert created is not None and created.properties["hs_lead_name"] == "Answered"
@@ -50,7 +62,8 @@ def test_drop_before_fails_the_client_and_nothing_is_written(sandbox: SandboxHan
     with pytest.raises(urllib3.exceptions.HTTPError):
         _create_lead(sandbox, "Never arrived")
     assert leads_named(sandbox, "Never arrived") == []
-    assert sandbox.request_log()[-1].fault == "drop_before"
+    record = sandbox.request_log()[-1]
+    assert (record.fault, record.status, record.response_body) == ("drop_before", 0, b"")
 
 
 def test_a_status_fault_answers_hubspots_body_without_handling(sandbox: SandboxHandle) -> None:
@@ -95,6 +108,10 @@ def test_a_delay_is_served_normally_and_does_not_block_other_requests(sandbox: S
     )
     worker.start()
     try:
+        deadline = time.monotonic() + 10
+        while sandbox.faults.pending():  # the fault is used up once the delayed request has arrived
+            assert time.monotonic() < deadline, "the delayed request never reached the sandbox"
+            time.sleep(0.01)
         # While the delayed request sleeps, other requests are answered.
         assert call(sandbox, "GET", "/crm/v3/owners").status == 200
         assert worker.is_alive(), "the delayed request finished before an undelayed one"
