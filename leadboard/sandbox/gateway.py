@@ -146,6 +146,9 @@ class Gateway:
             return status, headers, content
         except HubSpotError as exc:
             return _json_response(exc.status, exc.body, exc.headers)
+        except Exception:
+            logger.exception("Unexpected error while checking %s %s", method, path)
+            return _json_response(500, error_body("internal error", "INTERNAL_ERROR"))
 
     async def _call_api(self, scope: Scope, body: bytes) -> Response:
         """Run the Starlette routes, keeping their answer so we can add headers, log it or drop it."""

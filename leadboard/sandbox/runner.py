@@ -111,6 +111,7 @@ class _Saver:
 
     def _save(self) -> None:
         try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             self._portal.save(self._path)
         except Exception:
             logger.exception("Could not save the sandbox portal to %s", self._path)
