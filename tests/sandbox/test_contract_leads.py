@@ -137,6 +137,8 @@ def test_an_archived_lead_is_204_gone_and_listed_as_archived(client: Any, contac
     assert basic.archive(lead.id) is None
     status, error = api_error(basic.get_by_id, lead.id)
     assert status == 404 and error["category"] == "OBJECT_NOT_FOUND"
+    recycled = basic.get_by_id(lead.id, archived=True)
+    assert recycled.archived is True and recycled.archived_at is not None
     archived = basic.get_page(limit=100, archived=True)
     assert lead.id in {str(x.id) for x in archived.results}
     assert all(x.archived for x in archived.results)
