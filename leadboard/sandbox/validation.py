@@ -123,7 +123,7 @@ def check_properties(
     current: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Validate a `properties` object for a create (current=None) or an update; normalised values."""
-    given = require_dict({} if properties is None else properties, "properties")
+    given = require_dict(properties, "properties")
     defs = PROPERTIES[object_type]
     issues: list[dict[str, Any]] = []
     clean: dict[str, str] = {}

@@ -334,3 +334,21 @@ def test_call_automation_moves_the_lead_only_when_enabled(clock: FakeClock) -> N
         stage = portal.get_object("leads", lead["id"], properties=["hs_pipeline_stage", "hs_lead_call_count"])
         assert stage["properties"]["hs_pipeline_stage"] == expected
         assert stage["properties"]["hs_lead_call_count"] == "1"
+
+
+def test_writes_without_a_properties_object_are_rejected(portal: Portal) -> None:
+    lead_id = portal.objects("leads")[0]["id"]
+    assert error_of(portal.update_object, "leads", lead_id, {}).status == 400
+    assert error_of(portal.create_object, "notes", {"associations": []}).status == 400
+
+
+def test_owners_page_by_cursor_and_resolve_by_user_id(portal: Portal) -> None:
+    first = portal.list_owners(limit=2)
+    rest = portal.list_owners(limit=2, after=first["paging"]["next"]["after"])
+    ids = [o["id"] for o in first["results"] + rest["results"]]
+    assert len(ids) == 3 == len(set(ids)) and "paging" not in rest
+    rep = portal.get_owner(portal.rep_owner_id)
+    assert rep["teams"][0]["primary"] is True and rep["type"] == "PERSON"
+    assert portal.get_owner(str(rep["userId"]), id_property="userId")["id"] == rep["id"]
+    assert error_of(portal.get_owner, str(rep["userId"])).status == 404
+    assert portal.list_owners(email="nobody@example.com")["results"] == []
