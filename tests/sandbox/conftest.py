@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from hubspot import HubSpot
+from hubspot.discovery.discovery_base import DiscoveryBase
 
+from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from tests.sandbox.openapi_contract import SpecIndex
-
-if TYPE_CHECKING:
-    from leadboard.sandbox.portal import PortalSettings
-    from leadboard.sandbox.runner import SandboxHandle
 
 # Seconds; the client has no default timeout, and a hung sandbox must fail a test, not hang the suite.
 REQUEST_TIMEOUT = 10.0
@@ -70,8 +70,6 @@ _REGISTRY = SandboxRegistry()
 
 
 def portal_settings(**overrides: Any) -> PortalSettings:
-    from leadboard.sandbox.portal import PortalSettings
-
     return PortalSettings(**{**SMALL_PORTAL, **overrides})
 
 
@@ -84,8 +82,6 @@ def contract_specs(hubspot_specs_dir: Path) -> SpecIndex:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
     """One small portal per test module, limits off (B's tests cover limits)."""
-    from leadboard.sandbox.runner import running_sandbox
-
     with running_sandbox(portal_settings(), rate_limits=False) as handle:
         _REGISTRY.add(handle)
         try:
@@ -97,8 +93,6 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def start_sandbox() -> Iterator[Callable[..., SandboxHandle]]:
     """Start an extra sandbox with other settings (lag, size) for one test; stopped after it."""
-    from leadboard.sandbox.runner import running_sandbox
-
     with ExitStack() as stack:
         started: list[SandboxHandle] = []
 
@@ -117,8 +111,6 @@ def start_sandbox() -> Iterator[Callable[..., SandboxHandle]]:
 
 def _factory_with_timeout(api_client_package: Any, api_name: str, config: dict[str, Any]) -> Any:
     """HubSpot's own api factory, plus a default request timeout on every call."""
-    from hubspot.discovery.discovery_base import DiscoveryBase
-
     api = DiscoveryBase._default_api_factory(api_client_package, api_name, config)
     rest = api.api_client.rest_client
     send = rest.request
@@ -132,8 +124,6 @@ def _factory_with_timeout(api_client_package: Any, api_name: str, config: dict[s
 
 def make_client(handle: SandboxHandle, token: str | None = None) -> Any:
     """The real hubspot-api-client, pointed at the sandbox with `host=`."""
-    from hubspot import HubSpot
-
     return HubSpot(
         access_token=token or handle.token,
         host=handle.base_url,
