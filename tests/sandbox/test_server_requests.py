@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -206,3 +206,44 @@ def test_keep_alive_connections_survive_errors(sandbox: SandboxHandle) -> None:
         call(sandbox, "GET", "/crm/v3/owners", pool=pool).status,
     ]
     assert statuses == [400, 404, 401, 200]
+
+
+async def test_the_admin_path_refuses_callers_from_other_machines(sandbox: SandboxHandle) -> None:
+    """With `--host 0.0.0.0` the admin path must not be open to the network (it needs no token)."""
+    from leadboard.sandbox.server import create_app
+
+    app = create_app(sandbox.context)
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b'{"kind": "status", "status": 500}', "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    def scope(client: tuple[str, int]) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "POST",
+            "path": "/_sandbox/faults",
+            "raw_path": b"/_sandbox/faults",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json")],
+            "client": client,
+            "server": ("0.0.0.0", 8765),
+            "scheme": "http",
+        }
+
+    sandbox.faults.clear()
+    try:
+        await app(scope(("192.0.2.7", 50000)), receive, send)
+        assert sent[0]["status"] == 403
+        assert sandbox.faults.pending() == []
+        sent.clear()
+        await app(scope(("127.0.0.1", 50000)), receive, send)
+        assert sent[0]["status"] == 201
+        assert len(sandbox.faults.pending()) == 1
+    finally:
+        sandbox.faults.clear()
