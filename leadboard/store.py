@@ -92,6 +92,7 @@ def m001_initial(db: Database) -> None:
           disqualification_reason TEXT, disqualification_note TEXT,
           contact_id TEXT, company_id TEXT,
           assoc_contact_name TEXT, assoc_contact_email TEXT, assoc_company_name TEXT,
+          contact_name TEXT, contact_email TEXT, company_name TEXT,
           archived INTEGER NOT NULL DEFAULT 0, gone_reason TEXT,
           props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
         CREATE INDEX leads_owner ON leads(owner_id, archived, created_at);
@@ -170,6 +171,8 @@ def _open_connection(path: Path) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the board's 10,000 rows stay in memory
+        conn.create_function("lb_fold", 1, _fold, deterministic=True)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise CacheError(
@@ -399,12 +402,10 @@ class Store:
         for obj in objects:
             lead = Lead.from_hubspot(obj)
             contact_name = " ".join(n for n in (lead.contact_first_name, lead.contact_last_name) if n) or None
-            searchable = (lead.name, contact_name, lead.contact_email, lead.company_name)
             row: dict[str, Any] = {
                 "id": lead.id,
                 "name": lead.name,
                 "name_fold": lead.name.casefold(),
-                "search_fold": " ".join(t for t in searchable if t).casefold(),
                 "assoc_contact_name": contact_name,
                 "assoc_contact_email": lead.contact_email,
                 "assoc_company_name": lead.company_name,
@@ -429,7 +430,13 @@ class Store:
             rows.append(row)
         with self.transaction():
             self._upsert("leads", rows)
+            self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows])
         return len(rows)
+
+    def _refresh_summaries(self, where: str, ids: list[str]) -> None:
+        for statement in _REFRESH_SUMMARY.format(where=where).split(";"):
+            if statement.strip():
+                self.db.conn.execute(statement, {"ids": json.dumps(ids)})
 
     def _upsert(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Upsert rows that may carry different column sets (each set in its own batch)."""
@@ -463,6 +470,9 @@ class Store:
             rows.append(row)
         with self.transaction():
             self._upsert("contacts", rows)
+            self._refresh_summaries(
+                "contact_id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows]
+            )
         return len(rows)
 
     def upsert_companies(self, objects: Iterable[Mapping[str, Any]]) -> int:
@@ -482,6 +492,11 @@ class Store:
             )
         with self.transaction():
             self._upsert("companies", rows)
+            self._refresh_summaries(
+                "company_id IN (SELECT value FROM json_each(:ids)) OR contact_id IN "
+                "(SELECT id FROM contacts WHERE company_id IN (SELECT value FROM json_each(:ids)))",
+                [str(r["id"]) for r in rows],
+            )
         return len(rows)
 
     def link_leads(self, links: Iterable[tuple[str, str | None, str | None]]) -> None:
@@ -489,6 +504,7 @@ class Store:
 
         Also records contact → lead, so a returning contact's earlier leads can be listed.
         """
+        links = list(links)
         with self.transaction() as conn:
             for lead_id, contact_id, company_id in links:
                 conn.execute(
@@ -497,6 +513,7 @@ class Store:
                 )
                 if contact_id:
                     conn.execute("INSERT OR IGNORE INTO contact_leads VALUES (?, ?)", [contact_id, lead_id])
+            self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [link[0] for link in links])
 
     def link_contact_leads(self, contact_id: str, lead_ids: Iterable[str]) -> None:
         """Record every lead HubSpot associates with a contact (its earlier leads included)."""
@@ -575,6 +592,29 @@ class Store:
         from leadboard.read_model import sync_status
 
         return sync_status(self)
+
+
+def _fold(value: str | None) -> str | None:
+    """Unicode caseless form for the board's filter (SQLite's lower() only knows ASCII)."""
+    return None if value is None else value.casefold()
+
+
+# Copy the contact and company summary onto leads, so the board reads one table (see read_model.py).
+_REFRESH_SUMMARY = """
+UPDATE leads SET
+  contact_name = coalesce(
+    (SELECT nullif(trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), '')
+     FROM contacts c WHERE c.id = leads.contact_id), assoc_contact_name),
+  contact_email = coalesce(
+    (SELECT c.email FROM contacts c WHERE c.id = leads.contact_id), assoc_contact_email),
+  company_name = coalesce((SELECT co.name FROM companies co WHERE co.id = coalesce(leads.company_id,
+                            (SELECT c.company_id FROM contacts c WHERE c.id = leads.contact_id))),
+                          assoc_company_name)
+WHERE {where};
+UPDATE leads SET search_fold = lb_fold(name || ' ' || coalesce(contact_name, '') || ' '
+                                       || coalesce(contact_email, '') || ' ' || coalesce(company_name, ''))
+WHERE {where};
+"""
 
 
 def _clean(value: Any) -> str | None:

@@ -428,3 +428,20 @@ def test_hostile_names_and_bodies_are_stored_and_read_back_safely(tmp_path: Path
             AddNote(lead_id="4", text="[@click=app.quit] \x1b]8;;x\x1b\\hi")
         ).command == AddNote(lead_id="4", text="[@click=app.quit] hi")
     assert ME
+
+
+def test_contact_and_company_changes_reach_the_board_and_its_filter(store: Store) -> None:
+    store.upsert_contacts(
+        [{"id": "c3", "properties": {"firstname": "Carla", "lastname": "Cruz-Ortiz", "email": "c@new.test"}}]
+    )
+    store.upsert_companies([{"id": "co1", "properties": {"name": "Zeta Renamed"}}])
+    row = next(r for r in store.board() if r.id == "3")
+    assert (row.contact_name, row.contact_email, row.company_name) == (
+        "Carla Cruz-Ortiz",
+        "c@new.test",
+        "Zeta Renamed",
+    )
+    assert board_ids(store, needle="zeta") == ["3"] and board_ids(store, needle="acme") == []
+    # A lead refreshed by the pull keeps its links.
+    store.upsert_leads([hubspot_lead("3", "Carla Cruz", stage="connected-stage-id")])
+    assert board_ids(store, needle="zeta") == ["3"]
