@@ -17,28 +17,20 @@ Rules for callers:
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import filelock
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
-from leadboard.state import (
-    Disposition,
-    Lead,
-    Option,
-    PortalMeta,
-    Stage,
-    parse_hubspot_time,
-)
-from leadboard.text import clean_untrusted, html_to_text
+from leadboard.remote_tables import RemoteTables, fold, ms, now_ms
+from leadboard.schema import migrations
+from leadboard.state import Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
     from leadboard.read_model import BoardLead, LeadDetail, Sort, SyncStatus, View
@@ -61,90 +53,6 @@ class CacheError(Exception):
 
 class SyncLockHeld(Exception):
     """Another leadboard process is pushing from this cache."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def ms(value: Any) -> int | None:
-    """A datetime (or None) as epoch milliseconds: how every timestamp column is stored, so it sorts."""
-    if value is None:
-        return None
-    return int(value.timestamp() * 1000)
-
-
-# --- schema -----------------------------------------------------------------------------------------
-
-migrations = Migrations("leadboard")
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    """Remote shadow tables, metadata, sync state, the outbox and its attempt log."""
-    db.executescript(
-        """
-        CREATE TABLE leads (
-          id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', name_fold TEXT NOT NULL DEFAULT '',
-          search_fold TEXT NOT NULL DEFAULT '',
-          pipeline_id TEXT, stage_id TEXT, lead_type TEXT, label TEXT, owner_id TEXT,
-          created_at INTEGER, last_modified_at INTEGER, first_outreach_at INTEGER, last_activity_at INTEGER,
-          disqualification_reason TEXT, disqualification_note TEXT,
-          contact_id TEXT, company_id TEXT,
-          assoc_contact_name TEXT, assoc_contact_email TEXT, assoc_company_name TEXT,
-          contact_name TEXT, contact_email TEXT, company_name TEXT,
-          archived INTEGER NOT NULL DEFAULT 0, gone_reason TEXT,
-          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
-        CREATE INDEX leads_owner ON leads(owner_id, archived, created_at);
-        CREATE INDEX leads_contact ON leads(contact_id);
-        CREATE TABLE contacts (
-          id TEXT PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT, job_title TEXT,
-          company_id TEXT, search_fold TEXT NOT NULL DEFAULT '',
-          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
-        CREATE TABLE companies (
-          id TEXT PRIMARY KEY, name TEXT, domain TEXT, name_fold TEXT NOT NULL DEFAULT '',
-          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
-        CREATE TABLE contact_leads (
-          contact_id TEXT NOT NULL, lead_id TEXT NOT NULL, PRIMARY KEY (contact_id, lead_id));
-        CREATE TABLE activities (
-          id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('call', 'note')),
-          lead_id TEXT, contact_id TEXT, timestamp INTEGER, body_text TEXT NOT NULL DEFAULT '',
-          title TEXT, direction TEXT, disposition_id TEXT, duration_ms INTEGER, owner_id TEXT,
-          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
-        CREATE INDEX activities_lead ON activities(lead_id, timestamp);
-        CREATE INDEX activities_contact ON activities(contact_id, timestamp);
-        CREATE TABLE pipelines (id TEXT PRIMARY KEY, label TEXT NOT NULL, display_order INTEGER NOT NULL);
-        CREATE TABLE stages (
-          id TEXT PRIMARY KEY, pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
-          label TEXT NOT NULL, display_order INTEGER NOT NULL, closed INTEGER NOT NULL);
-        CREATE TABLE property_options (
-          property TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL,
-          display_order INTEGER NOT NULL, hidden INTEGER NOT NULL, PRIMARY KEY (property, value));
-        CREATE TABLE dispositions (id TEXT PRIMARY KEY, label TEXT NOT NULL, deleted INTEGER NOT NULL);
-        CREATE TABLE owners (
-          id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT, is_me INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE outbox (
-          op_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, lead_id TEXT NOT NULL,
-          kind TEXT NOT NULL CHECK (kind IN
-            ('move_stage', 'log_call', 'add_note', 'set_lead_type', 'qualify', 'disqualify')),
-          payload_json TEXT NOT NULL, changes_json TEXT NOT NULL DEFAULT '{}',
-          base_json TEXT NOT NULL DEFAULT '{}',
-          new_stage_id TEXT, new_lead_type TEXT,
-          state TEXT NOT NULL CHECK (state IN
-            ('pending', 'in_flight', 'unknown', 'done', 'failed', 'conflict', 'blocked', 'cancelled')),
-          step INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-          next_attempt_at INTEGER, first_ambiguous_at INTEGER,
-          remote_ids_json TEXT NOT NULL DEFAULT '{}', conflict_json TEXT, last_error TEXT,
-          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-        CREATE INDEX outbox_lead ON outbox(lead_id, seq);
-        CREATE INDEX outbox_state ON outbox(state, seq);
-        CREATE TABLE op_attempts (
-          op_id TEXT NOT NULL REFERENCES outbox(op_id), n INTEGER NOT NULL,
-          started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT, http_status INTEGER,
-          correlation_id TEXT, error TEXT, PRIMARY KEY (op_id, n));
-        """
-    )
 
 
 _BROKEN_HELP = (
@@ -172,7 +80,7 @@ def _open_connection(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the board's 10,000 rows stay in memory
-        conn.create_function("lb_fold", 1, _fold, deterministic=True)
+        conn.create_function("lb_fold", 1, fold, deterministic=True)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise CacheError(
@@ -220,7 +128,7 @@ class PushLock:
         self.release()
 
 
-class Store:
+class Store(RemoteTables):
     """One connection to the cache, for the thread that opened it. Use `Store.open(path)`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -390,181 +298,6 @@ class Store:
             **extra,
         )
 
-    # --- remote tables (written only by the pull, and by the push from HubSpot's responses) ------------
-
-    def upsert_leads(self, objects: Iterable[Mapping[str, Any]]) -> int:
-        """Store HubSpot lead objects (`{"id", "properties", ...}`) as they are now in HubSpot.
-
-        Contact and company links are kept unless the object names a primary contact. Returns the count.
-        """
-        fetched = now_ms()
-        rows = []
-        for obj in objects:
-            lead = Lead.from_hubspot(obj)
-            contact_name = " ".join(n for n in (lead.contact_first_name, lead.contact_last_name) if n) or None
-            row: dict[str, Any] = {
-                "id": lead.id,
-                "name": lead.name,
-                "name_fold": lead.name.casefold(),
-                "assoc_contact_name": contact_name,
-                "assoc_contact_email": lead.contact_email,
-                "assoc_company_name": lead.company_name,
-                "pipeline_id": lead.pipeline_id,
-                "stage_id": lead.stage_id,
-                "lead_type": lead.lead_type,
-                "label": lead.label,
-                "owner_id": lead.owner_id,
-                "created_at": ms(lead.created_at),
-                "last_modified_at": ms(lead.last_modified_at),
-                "first_outreach_at": ms(lead.first_outreach_at),
-                "last_activity_at": ms(lead.last_activity_at),
-                "disqualification_reason": lead.disqualification_reason,
-                "disqualification_note": lead.disqualification_note,
-                "archived": int(lead.archived),
-                "gone_reason": None,
-                "props_json": json.dumps(obj.get("properties") or {}),
-                "fetched_at": fetched,
-            }
-            if lead.primary_contact_id:
-                row["contact_id"] = lead.primary_contact_id
-            rows.append(row)
-        with self.transaction():
-            self._upsert("leads", rows)
-            self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows])
-        return len(rows)
-
-    def _refresh_summaries(self, where: str, ids: list[str]) -> None:
-        for statement in _REFRESH_SUMMARY.format(where=where).split(";"):
-            if statement.strip():
-                self.db.conn.execute(statement, {"ids": json.dumps(ids)})
-
-    def _upsert(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Upsert rows that may carry different column sets (each set in its own batch)."""
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            by_columns.setdefault(tuple(row), []).append(row)
-        for batch in by_columns.values():
-            self.db[table].upsert_all(batch, pk="id")  # type: ignore[union-attr]
-
-    def upsert_contacts(
-        self, objects: Iterable[Mapping[str, Any]], company_ids: Mapping[str, str] | None = None
-    ) -> int:
-        """Store HubSpot contacts; `company_ids` maps contact id → primary company id when known."""
-        fetched, rows = now_ms(), []
-        for obj in objects:
-            p = obj.get("properties") or {}
-            text = {k: _clean(p.get(k)) for k in ("firstname", "lastname", "email", "phone", "jobtitle")}
-            row: dict[str, Any] = {
-                "id": str(obj["id"]),
-                "first_name": text["firstname"],
-                "last_name": text["lastname"],
-                "email": text["email"],
-                "phone": text["phone"],
-                "job_title": text["jobtitle"],
-                "search_fold": " ".join(v for v in text.values() if v).casefold(),
-                "props_json": json.dumps(p),
-                "fetched_at": fetched,
-            }
-            if company_ids and str(obj["id"]) in company_ids:
-                row["company_id"] = company_ids[str(obj["id"])]
-            rows.append(row)
-        with self.transaction():
-            self._upsert("contacts", rows)
-            self._refresh_summaries(
-                "contact_id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows]
-            )
-        return len(rows)
-
-    def upsert_companies(self, objects: Iterable[Mapping[str, Any]]) -> int:
-        fetched, rows = now_ms(), []
-        for obj in objects:
-            p = obj.get("properties") or {}
-            name = _clean(p.get("name"))
-            rows.append(
-                {
-                    "id": str(obj["id"]),
-                    "name": name,
-                    "domain": _clean(p.get("domain")),
-                    "name_fold": (name or "").casefold(),
-                    "props_json": json.dumps(p),
-                    "fetched_at": fetched,
-                }
-            )
-        with self.transaction():
-            self._upsert("companies", rows)
-            self._refresh_summaries(
-                "company_id IN (SELECT value FROM json_each(:ids)) OR contact_id IN "
-                "(SELECT id FROM contacts WHERE company_id IN (SELECT value FROM json_each(:ids)))",
-                [str(r["id"]) for r in rows],
-            )
-        return len(rows)
-
-    def link_leads(self, links: Iterable[tuple[str, str | None, str | None]]) -> None:
-        """Set each lead's primary contact and company: `(lead_id, contact_id, company_id)`.
-
-        Also records contact → lead, so a returning contact's earlier leads can be listed.
-        """
-        links = list(links)
-        with self.transaction() as conn:
-            for lead_id, contact_id, company_id in links:
-                conn.execute(
-                    "UPDATE leads SET contact_id = ?, company_id = ? WHERE id = ?",
-                    [contact_id, company_id, lead_id],
-                )
-                if contact_id:
-                    conn.execute("INSERT OR IGNORE INTO contact_leads VALUES (?, ?)", [contact_id, lead_id])
-            self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [link[0] for link in links])
-
-    def link_contact_leads(self, contact_id: str, lead_ids: Iterable[str]) -> None:
-        """Record every lead HubSpot associates with a contact (its earlier leads included)."""
-        with self.transaction() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO contact_leads VALUES (?, ?)", [(contact_id, lid) for lid in lead_ids]
-            )
-
-    def mark_leads_gone(self, reasons: Mapping[str, str]) -> None:
-        """Leads HubSpot no longer lists for me: `{lead_id: "archived" | "merged into 123" | ...}`.
-
-        An archived lead leaves the board; the reason is shown to the rep for ops it blocks.
-        """
-        with self.transaction() as conn:
-            conn.executemany(
-                "UPDATE leads SET archived = 1, gone_reason = ? WHERE id = ?",
-                [(reason, lead_id) for lead_id, reason in reasons.items()],
-            )
-
-    def upsert_activities(
-        self, kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
-    ) -> int:
-        """Store calls or notes (`kind` "call" / "note") of a lead's timeline; bodies become clean text."""
-        fetched, rows = now_ms(), []
-        prefix = "hs_call_" if kind == "call" else "hs_note_"
-        for obj in objects:
-            p = obj.get("properties") or {}
-            timestamp = parse_hubspot_time(p.get("hs_timestamp") or obj.get("createdAt"))
-            duration = p.get("hs_call_duration")
-            row: dict[str, Any] = {
-                "id": str(obj["id"]),
-                "kind": kind,
-                "timestamp": ms(timestamp),
-                "body_text": html_to_text(str(p.get(f"{prefix}body") or "")),
-                "title": _clean(p.get("hs_call_title")),
-                "direction": _clean(p.get("hs_call_direction")),
-                "disposition_id": _clean(p.get("hs_call_disposition")),
-                "duration_ms": int(float(duration)) if duration not in (None, "") else None,
-                "owner_id": _clean(p.get("hubspot_owner_id")),
-                "props_json": json.dumps(p),
-                "fetched_at": fetched,
-            }
-            if lead_id is not None:
-                row["lead_id"] = lead_id
-            if contact_id is not None:
-                row["contact_id"] = contact_id
-            rows.append(row)
-        with self.transaction():
-            self._upsert("activities", rows)
-        return len(rows)
-
     # --- the read model (leadboard/read_model.py); these delegate so callers need only a Store ------
 
     def board(
@@ -592,32 +325,3 @@ class Store:
         from leadboard.read_model import sync_status
 
         return sync_status(self)
-
-
-def _fold(value: str | None) -> str | None:
-    """Unicode caseless form for the board's filter (SQLite's lower() only knows ASCII)."""
-    return None if value is None else value.casefold()
-
-
-# Copy the contact and company summary onto leads, so the board reads one table (see read_model.py).
-_REFRESH_SUMMARY = """
-UPDATE leads SET
-  contact_name = coalesce(
-    (SELECT nullif(trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), '')
-     FROM contacts c WHERE c.id = leads.contact_id), assoc_contact_name),
-  contact_email = coalesce(
-    (SELECT c.email FROM contacts c WHERE c.id = leads.contact_id), assoc_contact_email),
-  company_name = coalesce((SELECT co.name FROM companies co WHERE co.id = coalesce(leads.company_id,
-                            (SELECT c.company_id FROM contacts c WHERE c.id = leads.contact_id))),
-                          assoc_company_name)
-WHERE {where};
-UPDATE leads SET search_fold = lb_fold(name || ' ' || coalesce(contact_name, '') || ' '
-                                       || coalesce(contact_email, '') || ' ' || coalesce(company_name, ''))
-WHERE {where};
-"""
-
-
-def _clean(value: Any) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return clean_untrusted(str(value)).strip()

@@ -1,0 +1,82 @@
+"""The cache's schema, as `sqlite_utils.Migrations`: add a new migration, never edit an applied one.
+
+Remote tables (leads, contacts, companies, contact_leads, activities, pipelines, stages,
+property_options, dispositions, owners) mirror HubSpot and are written only from HubSpot's data;
+`sync_state` is key/value; `outbox` and `op_attempts` hold the rep's changes (see outbox.py).
+Timestamps are epoch milliseconds. HubSpot's raw properties are kept as JSON next to typed columns,
+so a new HubSpot property never changes the schema.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("leadboard")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Remote shadow tables, metadata, sync state, the outbox and its attempt log."""
+    db.executescript(
+        """
+        CREATE TABLE leads (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', name_fold TEXT NOT NULL DEFAULT '',
+          search_fold TEXT NOT NULL DEFAULT '',
+          pipeline_id TEXT, stage_id TEXT, lead_type TEXT, label TEXT, owner_id TEXT,
+          created_at INTEGER, last_modified_at INTEGER, first_outreach_at INTEGER, last_activity_at INTEGER,
+          disqualification_reason TEXT, disqualification_note TEXT,
+          contact_id TEXT, company_id TEXT,
+          assoc_contact_name TEXT, assoc_contact_email TEXT, assoc_company_name TEXT,
+          contact_name TEXT, contact_email TEXT, company_name TEXT,
+          archived INTEGER NOT NULL DEFAULT 0, gone_reason TEXT,
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
+        CREATE INDEX leads_owner ON leads(owner_id, archived, created_at);
+        CREATE INDEX leads_contact ON leads(contact_id);
+        CREATE TABLE contacts (
+          id TEXT PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT, job_title TEXT,
+          company_id TEXT, search_fold TEXT NOT NULL DEFAULT '',
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
+        CREATE TABLE companies (
+          id TEXT PRIMARY KEY, name TEXT, domain TEXT, name_fold TEXT NOT NULL DEFAULT '',
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
+        CREATE TABLE contact_leads (
+          contact_id TEXT NOT NULL, lead_id TEXT NOT NULL, PRIMARY KEY (contact_id, lead_id));
+        CREATE TABLE activities (
+          id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('call', 'note')),
+          lead_id TEXT, contact_id TEXT, timestamp INTEGER, body_text TEXT NOT NULL DEFAULT '',
+          title TEXT, direction TEXT, disposition_id TEXT, duration_ms INTEGER, owner_id TEXT,
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL);
+        CREATE INDEX activities_lead ON activities(lead_id, timestamp);
+        CREATE INDEX activities_contact ON activities(contact_id, timestamp);
+        CREATE TABLE pipelines (id TEXT PRIMARY KEY, label TEXT NOT NULL, display_order INTEGER NOT NULL);
+        CREATE TABLE stages (
+          id TEXT PRIMARY KEY, pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+          label TEXT NOT NULL, display_order INTEGER NOT NULL, closed INTEGER NOT NULL);
+        CREATE TABLE property_options (
+          property TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL,
+          display_order INTEGER NOT NULL, hidden INTEGER NOT NULL, PRIMARY KEY (property, value));
+        CREATE TABLE dispositions (id TEXT PRIMARY KEY, label TEXT NOT NULL, deleted INTEGER NOT NULL);
+        CREATE TABLE owners (
+          id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT, is_me INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE outbox (
+          op_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, lead_id TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN
+            ('move_stage', 'log_call', 'add_note', 'set_lead_type', 'qualify', 'disqualify')),
+          payload_json TEXT NOT NULL, changes_json TEXT NOT NULL DEFAULT '{}',
+          base_json TEXT NOT NULL DEFAULT '{}',
+          new_stage_id TEXT, new_lead_type TEXT,
+          state TEXT NOT NULL CHECK (state IN
+            ('pending', 'in_flight', 'unknown', 'done', 'failed', 'conflict', 'blocked', 'cancelled')),
+          step INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER, first_ambiguous_at INTEGER,
+          remote_ids_json TEXT NOT NULL DEFAULT '{}', conflict_json TEXT, last_error TEXT,
+          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE INDEX outbox_lead ON outbox(lead_id, seq);
+        CREATE INDEX outbox_state ON outbox(state, seq);
+        CREATE TABLE op_attempts (
+          op_id TEXT NOT NULL REFERENCES outbox(op_id), n INTEGER NOT NULL,
+          started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT, http_status INTEGER,
+          correlation_id TEXT, error TEXT, PRIMARY KEY (op_id, n));
+        """
+    )
