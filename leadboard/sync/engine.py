@@ -1,0 +1,375 @@
+"""The sync engine: metadata → pull → membership reconcile → push, and the status the rep sees.
+
+Blocking by design: the CLI calls it directly and the board runs it in one Textual thread worker.
+`status()` and `stop()` may be called from any thread; everything else from one worker thread at a
+time. Network and HubSpot trouble never raises out of `sync()`: it ends up in the report and in
+`status()` ("offline: 3 changes waiting", "token needs attention", ...). Pushing takes the cache's
+single-pusher lock; a second leadboard on the same cache gets `SyncLockHeld` with a clear sentence.
+
+    engine = SyncEngine(load_settings(), resolve_token(settings), on_status=print_status)
+    report = engine.sync()            # SyncReport(pull, push, status, error)
+    engine.status().line()            # "synced 2 min ago"
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from leadboard.config import Settings
+from leadboard.read_model import KEY_AUTH_STATE, KEY_LAST_PULL, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.state import PortalMeta
+from leadboard.store import Store, SyncLockHeld, now_ms
+from leadboard.sync.errors import (
+    AuthFailed,
+    Cancelled,
+    GatewayError,
+    MissingScopes,
+    Offline,
+    RateLimited,
+)
+from leadboard.sync.push import DEFAULT_RECONCILE_GRACE, PushReport, push_ready
+from leadboard.sync.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from leadboard.sync.hubspot import HubSpotGateway
+    from leadboard.sync.pull import PullReport
+
+logger = logging.getLogger("leadboard.sync.engine")
+
+#: Seconds before an unknown create is sent again; tests set it short. See push.DEFAULT_RECONCILE_GRACE.
+GRACE_ENV = "LEADBOARD_RECONCILE_GRACE"
+METADATA_MAX_AGE_MS = 6 * 3600 * 1000  # pipelines and options change rarely; refresh a few times a day
+RECONCILE_EVERY_MS = 15 * 60 * 1000  # archiving does not bump the cursor: look for it this often
+KEY_LAST_RECONCILE = "last_reconcile_at"
+KEY_META_SAVED = "meta_saved_at"  # written by Store.save_portal_meta
+
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status line and `leadboard status` show."""
+
+    last_sync_at: datetime | None
+    syncing: bool
+    pending: int
+    failed: int
+    conflicts: int
+    blocked: int
+    offline: bool
+    rate_limited_until: datetime | None
+    auth_needed: bool
+    missing_scopes: tuple[str, ...]
+
+    def line(self, now: datetime | None = None) -> str:
+        """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
+        now = now or datetime.now(UTC)
+        waiting = _count(self.pending, "change", "changes")
+        if self.auth_needed:
+            return "token needs attention" + (f": {waiting} waiting" if self.pending else "")
+        if self.rate_limited_until is not None and self.rate_limited_until > now:
+            seconds = max(1, round((self.rate_limited_until - now).total_seconds()))
+            return f"rate limited, resuming in {_duration(seconds)}"
+        if self.offline:
+            return f"offline: {waiting} waiting" if self.pending else "offline"
+        if self.syncing:
+            return "syncing…"
+        attention = [
+            _count(self.conflicts, "conflict", "conflicts"),
+            _count(self.failed, "failed", "failed"),
+            _count(self.blocked, "blocked", "blocked"),
+        ]
+        if self.missing_scopes:
+            attention.append("token lacks " + ", ".join(self.missing_scopes))
+        parts = [p for p in attention if p]
+        if parts:
+            return " · ".join(parts)
+        if self.pending:
+            return f"{waiting} waiting"
+        if self.last_sync_at is None:
+            return "not synced yet"
+        ago = max(0, int((now - self.last_sync_at).total_seconds()))
+        return "synced just now" if ago < 60 else f"synced {_duration(ago)} ago"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    if n <= 0:
+        return ""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} d"
+
+
+def _when(epoch_ms: int | None) -> datetime | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+@dataclass
+class SyncReport:
+    pull: PullReport | None
+    push: PushReport | None
+    status: SyncStatus
+    error: str | None
+
+
+class SyncEngine:
+    """Blocking; the CLI calls it directly, the board from one thread worker. Thread-safe to call
+    status()/stop() from another thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        token: SecretStr | str | None,
+        *,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        limiter: RateLimiter | None = None,
+        reconcile_grace: float | None = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._token = token
+        self._on_status = on_status
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self._timeout = timeout
+        env_grace = os.environ.get(GRACE_ENV, "").strip()
+        self.reconcile_grace = (
+            reconcile_grace
+            if reconcile_grace is not None
+            else float(env_grace)
+            if env_grace
+            else DEFAULT_RECONCILE_GRACE
+        )
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._gateway: HubSpotGateway | None = None
+        self._syncing = False
+        self._offline = False
+        self._auth_needed = False
+        self._missing_scopes: tuple[str, ...] = ()
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def store(self) -> Store:
+        """This thread's connection to the cache (SQLite connections are per thread)."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store.open(self.settings.db)
+            self._local.store = store
+        return store
+
+    def gateway(self) -> HubSpotGateway:
+        """The gateway, built once (AuthFailed when there is no token)."""
+        if self._gateway is None:
+            from leadboard.sync.hubspot import DEFAULT_TIMEOUT, HubSpotGateway
+
+            token = self._token or ""
+            self._gateway = HubSpotGateway(
+                self.settings.portal,
+                token,
+                limiter=self.limiter,
+                timeout=self._timeout or DEFAULT_TIMEOUT,
+                cancel=self._stop,
+            )
+        return self._gateway
+
+    def close(self) -> None:
+        """Close this thread's cache connection and the gateway's pools."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is not None:
+            store.close()
+            self._local.store = None
+        if self._gateway is not None:
+            self._gateway.close()
+
+    def stop(self) -> None:
+        """Cancel waits (rate-limit pauses, backoff, limiter) promptly; later calls return at once."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    # --- status ------------------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        counts = self.store().sync_status()
+        with self._lock:
+            syncing, offline = self._syncing, self._offline
+            auth = self._auth_needed or counts.auth_state == "invalid"
+            scopes = self._missing_scopes
+        return SyncStatus(
+            last_sync_at=_when(counts.last_sync_at),
+            syncing=syncing,
+            pending=counts.waiting,
+            failed=counts.failed,
+            conflicts=counts.conflict,
+            blocked=counts.blocked,
+            offline=offline,
+            rate_limited_until=_when(counts.rate_pause_until),
+            auth_needed=auth,
+            missing_scopes=scopes,
+        )
+
+    def _set(self, **flags: Any) -> None:
+        with self._lock:
+            for name, value in flags.items():
+                setattr(self, f"_{name}", value)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._on_status is not None:
+            try:
+                self._on_status(self.status())
+            except Exception:  # a UI callback must never break the sync
+                logger.exception("the status callback failed")
+
+    def _note_error(self, exc: GatewayError) -> None:
+        """Turn a pull error into the status flags the rep sees."""
+        if isinstance(exc, Offline):
+            self._set(offline=True)
+        elif isinstance(exc, AuthFailed):
+            self.store().set_state(KEY_AUTH_STATE, "invalid")
+            self._set(auth_needed=True)
+        elif isinstance(exc, MissingScopes):
+            self._set(missing_scopes=exc.scopes)
+        elif isinstance(exc, RateLimited):
+            pause = self.limiter.pause
+            seconds = pause.remaining if pause is not None else (exc.retry_after or 1.0)
+            self.store().set_state(KEY_RATE_PAUSE_UNTIL, str(now_ms() + int(seconds * 1000)))
+
+    def _note_ok(self) -> None:
+        """HubSpot answered: we are online and the token works."""
+        store = self.store()
+        if store.get_state(KEY_AUTH_STATE) == "invalid":
+            store.set_state(KEY_AUTH_STATE, "ok")
+        self._set(offline=False, auth_needed=False)
+
+    # --- the parts ---------------------------------------------------------------------------------
+
+    def meta(self) -> PortalMeta | None:
+        """The portal metadata from the cache, or None before the first metadata pull."""
+        store = self.store()
+        if store.get_state(KEY_META_SAVED) is None:
+            return None
+        return store.portal_meta()
+
+    def pull(self, *, full: bool = False, progress: ProgressFn | None = None) -> PullReport:
+        """Metadata when missing or stale, then the rep's leads, then (first run and every 15 min)
+        the membership reconcile. Raises GatewayError; `sync()` is the call that never raises."""
+        from leadboard.sync import pull
+
+        store, gateway = self.store(), self.gateway()
+        meta = self.meta()
+        saved = store.get_state(KEY_META_SAVED)
+        if meta is None or meta.owner_id is None or full or _older_than(saved, METADATA_MAX_AGE_MS):
+            email = self.settings.email
+            if not email:
+                raise AuthFailed(
+                    "leadboard needs your HubSpot email to find your leads: "
+                    "set it with --email, LEADBOARD_EMAIL or `email = ...` in the config file."
+                )
+            if progress is not None:
+                progress("metadata", 0, None)
+            meta = pull.pull_metadata(store, gateway, email)
+        leads_progress = None if progress is None else (lambda n, total: progress("leads", n, total))
+        report = pull.pull_leads(store, gateway, meta, full=full, progress=leads_progress)
+        store.set_state(KEY_LAST_PULL, str(now_ms()))
+        last_reconcile = store.get_state(KEY_LAST_RECONCILE)
+        if full or last_reconcile is None or _older_than(last_reconcile, RECONCILE_EVERY_MS):
+            if progress is not None:
+                progress("reconcile", 0, None)
+            pull.reconcile_membership(store, gateway, meta)
+            store.set_state(KEY_LAST_RECONCILE, str(now_ms()))
+        self._note_ok()
+        return report
+
+    def push(self, *, wait: float = 0.0) -> PushReport:
+        """Push the ready ops under the single-pusher lock (`SyncLockHeld` if another process has it).
+
+        `wait` > 0 keeps going through retries due within that many seconds (see `push_ready`)."""
+        store = self.store()
+        meta = store.portal_meta()
+        with store.push_lock():
+            recovered = store.outbox.recover_after_crash()
+            if recovered:
+                logger.info("%d change(s) were being sent when leadboard stopped; checking them", recovered)
+            report = push_ready(
+                store,
+                self.gateway(),
+                meta,
+                stop=self._stop,
+                reconcile_grace=self.reconcile_grace,
+                wait=wait,
+            )
+        self._set(
+            offline=report.offline,
+            auth_needed=report.auth_failed,
+            missing_scopes=report.missing_scopes or self._missing_scopes,
+        )
+        return report
+
+    def pull_timeline(self, lead_id: str) -> int:
+        from leadboard.sync import pull
+
+        return pull.pull_timeline(self.store(), self.gateway(), lead_id)
+
+    def sync(self, *, full: bool = False, progress: ProgressFn | None = None) -> SyncReport:
+        """Pull then push. Never raises for network or HubSpot trouble: see the report's `error`."""
+        if self.stopped:
+            return SyncReport(None, None, self.status(), "Sync is stopping.")
+        self._set(syncing=True)
+        pull_report: PullReport | None = None
+        push_report: PushReport | None = None
+        error: str | None = None
+        try:
+            try:
+                pull_report = self.pull(full=full, progress=progress)
+            except GatewayError as exc:
+                logger.info("pull: %s: %s", type(exc).__name__, exc)
+                self._note_error(exc)
+                error = str(exc)
+                if isinstance(exc, Offline | AuthFailed | RateLimited | Cancelled):
+                    return self._finish(pull_report, push_report, error)
+            if progress is not None:
+                progress("push", 0, None)
+            try:
+                push_report = self.push()
+            except SyncLockHeld as exc:
+                error = error or str(exc)
+            except GatewayError as exc:  # building the gateway (no token)
+                self._note_error(exc)
+                error = error or str(exc)
+            else:
+                if push_report.errors and error is None:
+                    error = push_report.errors[0]
+                if pull_report is not None and not (push_report.offline or push_report.auth_failed):
+                    self.store().set_state(KEY_LAST_SYNC, str(now_ms()))
+            return self._finish(pull_report, push_report, error)
+        finally:
+            self._set(syncing=False)
+
+    def _finish(self, pull: PullReport | None, push: PushReport | None, error: str | None) -> SyncReport:
+        with self._lock:
+            self._syncing = False
+        return SyncReport(pull=pull, push=push, status=self.status(), error=error)
+
+
+def _older_than(stamp: str | None, age_ms: int) -> bool:
+    return stamp is None or not stamp.isdigit() or now_ms() - int(stamp) > age_ms

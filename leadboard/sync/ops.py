@@ -1,0 +1,326 @@
+"""What each outbox op writes to HubSpot, step by step (DESIGN.md, "The lead process").
+
+    move_stage     props (3-way check, PATCH hs_pipeline_stage) → note on contact + lead
+    set_lead_type  props (PATCH hs_lead_type)
+    log_call       call on contact (194) + lead (597)
+    add_note       note on contact (202) + lead (855)
+    qualify        props (stage → qualified) → note → deal (unless the rep chose no deal)
+    disqualify     props (stage → unqualified + reason + hs_lead_disqualification_note) → note
+
+A compound op records each finished step (`outbox.record_step`) so a restart resumes at the step
+it reached; a conflict or a block at the props step ends the op, so later steps never run.
+
+Creates carry the op id as their marker. An op whose outcome was ever unknown (`first_ambiguous_at`)
+looks for what it may already have created (`gateway.find_created`: associations + batch read, never
+search) before sending again, and re-sends with the same marker only after a grace period, so a
+request that HubSpot commits late cannot make a second object.
+
+Lead ownership: a lead reassigned away, archived or deleted blocks property ops, with the reason. A
+note or call on a lead that was reassigned is still sent (it records something that happened and
+HubSpot attaches it to the same lead and contact; research/sync-reliability.md, C); on an archived or
+deleted lead it is blocked too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from leadboard.outbox import Op
+from leadboard.state import (
+    LEAD_PROPERTIES,
+    NOTE_HTML_LIMIT,
+    PROP_OWNER,
+    AddNote,
+    Disqualify,
+    LogCall,
+    MoveStage,
+    PortalMeta,
+    Qualify,
+)
+from leadboard.store import Store, now_ms
+from leadboard.sync.crashpoints import crash_point, request_in_flight
+from leadboard.sync.errors import NotFound, Rejected
+from leadboard.sync.hubspot import HubSpotGateway
+from leadboard.sync.remote import CreatedKind, RemoteObject
+from leadboard.text import note_to_html
+
+logger = logging.getLogger("leadboard.sync.push")
+
+Outcome = Literal["done", "conflict", "blocked"]
+Step = Literal["props", "note", "call", "deal"]
+PRIMARY_CONTACT_TYPE = 578  # lead → primary contact
+_CREATED_BY_STEP: dict[str, CreatedKind] = {"note": "note", "call": "call", "deal": "deal"}
+
+
+class WaitBeforeResend(Exception):
+    """An unknown-outcome create was not found yet: wait until `until` (epoch ms) before re-sending."""
+
+    def __init__(self, until: int) -> None:
+        super().__init__(f"waiting until {until} before sending again")
+        self.until = until
+
+
+def steps_for(op: Op) -> tuple[Step, ...]:
+    """The HubSpot writes an op makes, in order."""
+    command = op.command
+    if isinstance(command, MoveStage):
+        return ("props", "note")
+    if isinstance(command, LogCall):
+        return ("call",)
+    if isinstance(command, AddNote):
+        return ("note",)
+    if isinstance(command, Qualify):
+        return ("props", "note", "deal") if command.deal is not None else ("props", "note")
+    if isinstance(command, Disqualify):
+        return ("props", "note")
+    return ("props",)  # set_lead_type
+
+
+def blank_to_none(value: object) -> str | None:
+    """HubSpot sends a cleared property as "" or null (or leaves it out): all mean no value."""
+    return None if value is None or value == "" else str(value)
+
+
+def lead_json(obj: RemoteObject, *, over: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A lead as the store's `upsert_leads` takes it; `over` (a cached props dict) fills gaps the
+    answer left out, so a PATCH answer with few properties never blanks the cached name."""
+    properties = dict(over or {}) | {k: v for k, v in obj.properties.items()}
+    return {
+        "id": obj.id,
+        "properties": properties,
+        "createdAt": obj.created_at,
+        "updatedAt": obj.updated_at,
+        "archived": obj.archived,
+    }
+
+
+class OpRunner:
+    """Runs one claimed op's remaining steps. HubSpot errors propagate for push.py to classify."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: HubSpotGateway,
+        meta: PortalMeta,
+        *,
+        grace_ms: int,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.meta = meta
+        self.grace_ms = grace_ms
+        self.clock = clock
+        self._contacts: dict[str, str | None] = {}
+        self._deal_pipeline: tuple[str | None, str | None] | None = None
+
+    # --- the op ------------------------------------------------------------------------------------
+
+    def run(self, op: Op) -> Outcome:
+        outbox = self.store.outbox
+        steps = steps_for(op)
+        ids = dict(op.remote_ids)
+        refreshed: dict[str, Any] | None = None
+        if "props" not in steps[op.step :] and (gone := self._cached_gone_reason(op.lead_id)):
+            outbox.finish_blocked(op.op_id, gone)
+            return "blocked"
+        for index in range(op.step, len(steps)):
+            step = steps[index]
+            if step == "props":
+                outcome, refreshed = self._props_step(op)
+                if outcome is not None:
+                    return outcome
+            else:
+                ids[step] = self._create_step(op, step)
+            if index + 1 < len(steps):
+                with self.store.transaction():
+                    if refreshed is not None:
+                        self.store.upsert_leads([refreshed])
+                    op = outbox.record_step(op.op_id, index + 1, ids)
+                refreshed = None
+                crash_point("between_steps")
+        outbox.finish_done(op.op_id, remote_ids=ids, lead=refreshed)
+        return "done"
+
+    # --- props: the 3-way check, then one PATCH ----------------------------------------------------
+
+    def _props_step(self, op: Op) -> tuple[Outcome | None, dict[str, Any] | None]:
+        """Check HubSpot's values against the op's base; PATCH what is still ours to change.
+
+        Returns (outcome, None) when the op ended here (blocked or conflict), else (None, lead JSON).
+        """
+        names = sorted(set(LEAD_PROPERTIES) | set(op.changes))
+        try:
+            remote = self.gateway.get_lead(op.lead_id, names)
+        except NotFound:
+            return self._block_gone(op), None
+        cached = self._cached_props(op.lead_id)
+        fresh = lead_json(remote, over=cached)
+        owner = blank_to_none(remote.get(PROP_OWNER))
+        if self.meta.owner_id is not None and owner != self.meta.owner_id:
+            reason = (
+                "This lead was reassigned in HubSpot to another owner"
+                f"{f' (owner {owner})' if owner else ''}, so your change was not sent. "
+                "Discard it, or retry once the lead is yours again."
+            )
+            with self.store.transaction():
+                self.store.upsert_leads([fresh])
+                self.store.outbox.finish_blocked(op.op_id, reason)
+            return "blocked", None
+        theirs = {name: blank_to_none(remote.get(name)) for name in op.changes}
+        conflicts = {
+            name: theirs[name]
+            for name, mine in op.changes.items()
+            if theirs[name] != blank_to_none(mine) and theirs[name] != blank_to_none(op.base.get(name))
+        }
+        if conflicts:
+            with self.store.transaction():
+                self.store.upsert_leads([fresh])
+                self.store.outbox.finish_conflict(op.op_id, conflicts)
+            return "conflict", None
+        to_write = {n: v for n, v in op.changes.items() if theirs[n] != blank_to_none(v)}
+        if not to_write:
+            return None, fresh  # HubSpot already has our values (e.g. a retry after an unseen success)
+        with request_in_flight():
+            updated = self.gateway.update_lead(op.lead_id, to_write)
+        crash_point("after_response_before_commit")
+        return None, lead_json(updated, over=fresh["properties"])
+
+    def _block_gone(self, op: Op) -> Outcome:
+        """The lead is not readable: archived (findable with archived=true) or deleted/merged."""
+        try:
+            self.gateway.get_lead(op.lead_id, [PROP_OWNER], archived=True)
+            reason = "This lead was archived in HubSpot, so your change was not sent."
+        except NotFound:
+            reason = "This lead no longer exists in HubSpot (deleted or merged), so your change was not sent."
+        reason += " Discard it, or copy your text elsewhere first."
+        with self.store.transaction():
+            self.store.mark_leads_gone({op.lead_id: reason})
+            self.store.outbox.finish_blocked(op.op_id, reason)
+        return "blocked"
+
+    # --- creates: note, call, deal -----------------------------------------------------------------
+
+    def _create_step(self, op: Op, step: Step) -> str:
+        kind: CreatedKind = _CREATED_BY_STEP[step]
+        known = op.remote_ids.get(kind)
+        if known:
+            return known
+        if op.first_ambiguous_at is not None:
+            found = self.gateway.find_created(kind, op.marker, op.lead_id)
+            if found is not None:
+                logger.info("op %s: found the %s HubSpot saved earlier (%s)", op.op_id, kind, found)
+                return found
+            due = op.first_ambiguous_at + self.grace_ms
+            if self.clock() < due:
+                raise WaitBeforeResend(due)
+        send = {"note": self._send_note, "call": self._send_call, "deal": self._send_deal}[kind]
+        with request_in_flight():
+            new_id = send(op)
+        crash_point("after_response_before_commit")
+        return new_id
+
+    def _send_note(self, op: Op) -> str:
+        return self.gateway.create_note(
+            marker=op.marker,
+            body_html=self._note_html(op),
+            timestamp=datetime.fromtimestamp(op.created_at / 1000, UTC),
+            owner_id=self.meta.owner_id,
+            contact_id=self._contact_id(op.lead_id),
+            lead_id=op.lead_id,
+        )
+
+    def _send_call(self, op: Op) -> str:
+        command = op.command
+        assert isinstance(command, LogCall)
+        return self.gateway.create_call(
+            marker=op.marker,
+            body_html=note_to_html(command.note),
+            timestamp=command.at,
+            owner_id=self.meta.owner_id,
+            contact_id=self._contact_id(op.lead_id),
+            lead_id=op.lead_id,
+            disposition_id=command.outcome_id,
+            direction=command.direction,
+            duration_ms=command.duration_seconds * 1000 if command.duration_seconds > 0 else None,
+        )
+
+    def _send_deal(self, op: Op) -> str:
+        command = op.command
+        assert isinstance(command, Qualify) and command.deal is not None
+        pipeline, stage = self._deal_pipeline_and_stage()
+        return self.gateway.create_deal(
+            marker=op.marker,
+            name=command.deal.name,
+            amount=command.deal.amount,
+            close_date=command.deal.close_date,
+            pipeline=pipeline,
+            stage=stage,
+            owner_id=self.meta.owner_id,
+            contact_id=self._contact_id(op.lead_id),
+            lead_id=op.lead_id,
+        )
+
+    def _note_html(self, op: Op) -> str:
+        """The note's HTML: a short line saying what the op did (when it fits), then the rep's text."""
+        command = op.command
+        if isinstance(command, AddNote):
+            return note_to_html(command.text)
+        if isinstance(command, MoveStage):
+            headline, text = f"Moved to {self.meta.stage_label(command.stage_id)}.", command.note
+        elif isinstance(command, Qualify):
+            headline, text = "Qualified.", command.note
+        elif isinstance(command, Disqualify):
+            reason = self.meta.option_label(self.meta.disqualification_reasons, command.reason)
+            headline, text = f"Disqualified: {reason}.", command.note
+        else:
+            raise ValueError(f"{op.kind} ops write no note")
+        with_headline = note_to_html(f"{headline}\n\n{text}")
+        return with_headline if len(with_headline) <= NOTE_HTML_LIMIT else note_to_html(text)
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def _cached_props(self, lead_id: str) -> dict[str, Any]:
+        row = self.store.db.conn.execute("SELECT props_json FROM leads WHERE id = ?", [lead_id]).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def _cached_gone_reason(self, lead_id: str) -> str | None:
+        """Why a create must not go out: the cache knows the lead is archived (pull's reconcile)."""
+        row = self.store.db.conn.execute(
+            "SELECT archived, gone_reason FROM leads WHERE id = ?", [lead_id]
+        ).fetchone()
+        if row is None or not row[0]:
+            return None
+        return str(row[1] or "This lead was archived in HubSpot, so your change was not sent.")
+
+    def _contact_id(self, lead_id: str) -> str | None:
+        """The lead's primary contact: from the cache, else from HubSpot's associations."""
+        if lead_id in self._contacts:
+            return self._contacts[lead_id]
+        row = self.store.db.conn.execute("SELECT contact_id FROM leads WHERE id = ?", [lead_id]).fetchone()
+        contact = row[0] if row and row[0] else None
+        if contact is None:
+            links = self.gateway.list_associations("leads", lead_id, "contacts")
+            primary = [a for a in links if PRIMARY_CONTACT_TYPE in a.type_ids] or list(links)
+            contact = primary[0].to_id if primary else None
+        self._contacts[lead_id] = contact
+        return contact
+
+    def _deal_pipeline_and_stage(self) -> tuple[str | None, str | None]:
+        """The portal's first deal pipeline and its first stage (HubSpot needs a stage on create)."""
+        if self._deal_pipeline is None:
+            try:
+                pipelines = [p for p in self.gateway.pipelines("deals") if not p.archived]
+            except (NotFound, Rejected) as exc:
+                logger.warning("No deal pipeline could be read (%s); creating the deal without one", exc)
+                pipelines = []
+            if pipelines:
+                stages = [s for s in pipelines[0].stages if not s.archived]
+                self._deal_pipeline = (pipelines[0].id, stages[0].id if stages else None)
+            else:
+                self._deal_pipeline = (None, None)
+        return self._deal_pipeline
