@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from leadboard.commands.common import EXIT_CODES_HELP, Session, session_options
+
 if TYPE_CHECKING:
     from leadboard.config import Settings
 
@@ -94,18 +96,16 @@ def _settings_or_exit(portal: str | None) -> Settings:
 
 
 @main.command()
-@click.option(
-    "--portal", default=None, metavar="URL", help="Portal base URL (default: config, then HubSpot)."
-)
 @click.option("--token-stdin", is_flag=True, help="Read the token from standard input instead of prompting.")
-def login(portal: str | None, token_stdin: bool) -> None:
+@session_options
+def login(session: Session, token_stdin: bool) -> None:
     """Store a HubSpot private-app access token for this portal (keyring, else a private file).
 
     It is only stored here; `leadboard doctor` checks that HubSpot accepts it.
     """
     from leadboard.credentials import TOKEN_ENV, CredentialsError, store_token
 
-    settings = _settings_or_exit(portal)
+    settings = session.settings()
     if token_stdin:
         token = sys.stdin.read().strip()
     else:
@@ -128,14 +128,12 @@ def login(portal: str | None, token_stdin: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--portal", default=None, metavar="URL", help="Portal base URL (default: config, then HubSpot)."
-)
-def logout(portal: str | None) -> None:
+@session_options
+def logout(session: Session) -> None:
     """Forget the stored access token for this portal."""
     from leadboard.credentials import TOKEN_ENV, CredentialsError, forget_token
 
-    settings = _settings_or_exit(portal)
+    settings = session.settings()
     try:
         removed = forget_token(settings)
     except CredentialsError as exc:
@@ -157,3 +155,174 @@ def _token_shape_problem(token: str) -> str | None:
     if any(ch.isspace() or not ch.isprintable() for ch in token):
         return "The token contains spaces or control characters; paste only the token itself."
     return None
+
+
+# --- the scriptable commands (bodies in leadboard/commands/) ----------------------------------------
+
+_NO_PUSH = click.option("--no-push", is_flag=True, help="Only queue the change; `leadboard sync` sends it.")
+_LEAD = click.argument("lead", metavar="LEAD")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--full", is_flag=True, help="Fetch every lead again instead of only the changed ones.")
+@session_options
+def sync(session: Session, full: bool) -> None:
+    """Pull your leads from HubSpot, then push the changes waiting in the cache."""
+    from leadboard.commands.sync import run_sync
+
+    run_sync(session, full=full)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@session_options
+def status(session: Session) -> None:
+    """Show the sync status and every change that failed, is in conflict or is blocked."""
+    from leadboard.commands.sync import run_status
+
+    run_status(session)
+
+
+@main.command(epilog="\b\nExit codes:\n  0  every check passed\n  1  a check failed\n  2  bad usage")
+@session_options
+def doctor(session: Session) -> None:
+    """Check the config, token, scopes, owner, lead pipeline and cache; say how to fix what is wrong."""
+    from leadboard.commands.doctor import run_doctor
+
+    run_doctor(session)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.option("--stage", default=None, metavar="STAGE", help="Only leads in this stage (label or id).")
+@click.option(
+    "--closed", is_flag=True, help="Closed leads (qualified and disqualified) instead of open ones."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output with ids and values.")
+@session_options
+def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> None:
+    """List your leads from the cache, with your waiting changes applied."""
+    from leadboard.commands.leads import run_leads
+
+    run_leads(session, stage=stage, closed=closed, as_json=as_json)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.argument("stage", metavar="STAGE")
+@click.option("--note", required=True, help="What happened (required).")
+@_NO_PUSH
+@session_options
+def move(session: Session, lead: str, stage: str, note: str, no_push: bool) -> None:
+    """Move LEAD (its HubSpot id) to another open STAGE (label or id), with a note."""
+    from leadboard.commands.leads import move as run
+
+    run(session, lead, stage, note, no_push=no_push)
+
+
+@main.command("log-call", epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.option("--outcome", required=True, metavar="OUTCOME", help="The call outcome (label or id).")
+@click.option("--note", required=True, help="What was said (required).")
+@click.option("--direction", default="out", show_default=True, metavar="in|out", help="Who called.")
+@click.option("--duration", default=None, metavar="MINUTES", help="How long, in whole minutes.")
+@click.option("--at", default=None, metavar="TIME", help="When: 14:05, 2026-11-22 14:05 or ISO 8601.")
+@_NO_PUSH
+@session_options
+def log_call(
+    session: Session,
+    lead: str,
+    outcome: str,
+    note: str,
+    direction: str,
+    duration: str | None,
+    at: str | None,
+    no_push: bool,
+) -> None:
+    """Log a call made outside HubSpot on LEAD and its contact."""
+    from leadboard.commands.leads import log_call as run
+
+    run(
+        session,
+        lead,
+        outcome=outcome,
+        note=note,
+        direction=direction,
+        duration=duration,
+        at=at,
+        no_push=no_push,
+    )
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.option("--text", required=True, help="The note.")
+@_NO_PUSH
+@session_options
+def note(session: Session, lead: str, text: str, no_push: bool) -> None:
+    """Add a note to LEAD and its contact (open or closed leads)."""
+    from leadboard.commands.leads import note as run
+
+    run(session, lead, text, no_push=no_push)
+
+
+@main.command("set-type", epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.argument("lead_type", metavar="TYPE")
+@_NO_PUSH
+@session_options
+def set_type(session: Session, lead: str, lead_type: str, no_push: bool) -> None:
+    """Set LEAD's lead type to TYPE (label or value)."""
+    from leadboard.commands.leads import set_type as run
+
+    run(session, lead, lead_type, no_push=no_push)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.option("--note", required=True, help="Why the lead is qualified (required).")
+@click.option("--deal-name", default=None, help="The deal's name (default: the lead's name).")
+@click.option("--amount", default=None, help="The deal amount, e.g. 12000 or 12000.50.")
+@click.option(
+    "--close-date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="When the deal should close (default: in 30 days).",
+)
+@click.option("--no-deal", is_flag=True, help="Qualify without creating a deal.")
+@_NO_PUSH
+@session_options
+def qualify(
+    session: Session,
+    lead: str,
+    note: str,
+    deal_name: str | None,
+    amount: str | None,
+    close_date: str | None,
+    no_deal: bool,
+    no_push: bool,
+) -> None:
+    """Close LEAD as qualified, with a note and a deal (unless --no-deal). Needs a lead type."""
+    from leadboard.commands.leads import qualify as run
+
+    run(
+        session,
+        lead,
+        note=note,
+        deal_name=deal_name,
+        amount=amount,
+        close_date=close_date,
+        no_deal=no_deal,
+        no_push=no_push,
+    )
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@_LEAD
+@click.option("--reason", required=True, metavar="REASON", help="A disqualification reason (label or value).")
+@click.option("--note", required=True, help="Why (required).")
+@_NO_PUSH
+@session_options
+def disqualify(session: Session, lead: str, reason: str, note: str, no_push: bool) -> None:
+    """Close LEAD as disqualified, with a reason from the portal's list and a note."""
+    from leadboard.commands.leads import disqualify as run
+
+    run(session, lead, reason=reason, note=note, no_push=no_push)

@@ -1,0 +1,195 @@
+"""What every scriptable command shares: the `--portal/--email/--db` options, exit codes, safe output.
+
+A script reads leadboard's answer from the exit code and one `Error: …` line on stderr, so every
+failure goes through `fail` (one line, exit code chosen here), and everything printed that came
+from HubSpot goes through `shown` (escape sequences and control characters removed, token masked).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from leadboard.logs import redact, setup_logging
+from leadboard.text import clean_untrusted
+
+if TYPE_CHECKING:
+    from leadboard.config import Settings
+    from leadboard.credentials import ResolvedToken
+    from leadboard.state import PortalMeta
+    from leadboard.store import Store
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ATTENTION = 3
+EXIT_WAITING = 4
+
+#: The epilog of every scriptable command ("\b" keeps click from re-wrapping the list).
+EXIT_CODES_HELP = (
+    "\b\nExit codes:\n"
+    "  0  done\n"
+    "  1  error or refused: nothing was changed\n"
+    "  2  bad usage: unknown option, missing argument\n"
+    "  3  changes failed in HubSpot, are in conflict or blocked (see `leadboard status`)\n"
+    "  4  saved, but waiting to reach HubSpot (offline, rate limited, token needs attention)"
+)
+
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class CommandFailed(click.ClickException):
+    """A one-line `Error: …` on stderr; subclasses (made by `fail`) carry the other exit codes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+_FAILURES: dict[int, type[CommandFailed]] = {EXIT_ERROR: CommandFailed}
+
+
+def fail(message: str, exit_code: int = EXIT_ERROR) -> NoReturn:
+    """Stop the command: `Error: <message>` on stderr and `exit_code` (click's own ClassVar)."""
+    failure = _FAILURES.get(exit_code)
+    if failure is None:
+        failure = type(f"CommandFailed{exit_code}", (CommandFailed,), {"exit_code": exit_code})
+        _FAILURES[exit_code] = failure
+    raise failure(message)
+
+
+def shown(text: object) -> str:
+    """Text fit for the terminal: escape sequences and control characters gone, secrets masked."""
+    return clean_untrusted(redact(str(text)))
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """`shown`, on one line (runs of whitespace become one space), cut to `limit` characters."""
+    line = _WHITESPACE.sub(" ", shown(text)).strip()
+    if limit is not None and len(line) > limit:
+        line = line[: max(limit - 1, 0)].rstrip() + "…"
+    return line
+
+
+def plain_text(text: str, what: str) -> str:
+    """The rep's text as given, refused if it holds control characters or escape sequences.
+
+    Stripping them silently would change what the rep wrote without telling them; line breaks and
+    tabs are fine. Blank and over-long text are the lead process's to refuse (state.clean_note).
+    """
+    normalised = _LINE_BREAKS.sub("\n", text)
+    for char in normalised:
+        if char not in "\n\t" and clean_untrusted(char) != char:
+            fail(
+                f"The {what} contains a control character or escape sequence (U+{ord(char):04X}): "
+                "write plain text only."
+            )
+    return normalised
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@dataclass
+class Session:
+    """One command's view of the configuration: the flags as given, settings loaded on first use."""
+
+    portal: str | None
+    email: str | None
+    db: str | None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """Flags > `LEADBOARD_*` variables > config file > defaults; a bad value ends the command."""
+        if self._settings is None:
+            from leadboard.config import ConfigError, load_settings
+
+            try:
+                self._settings = load_settings(portal=self.portal, email=self.email, db=self.db)
+            except ConfigError as exc:
+                raise click.ClickException(shown(exc)) from None
+        return self._settings
+
+    def rep_email(self) -> str:
+        email = self.settings().email
+        if not email:
+            fail(
+                "No email is set: pass --email you@example.com, set LEADBOARD_EMAIL, "
+                'or add `email = "you@example.com"` to the config file.'
+            )
+        return email
+
+    def token_source(self) -> ResolvedToken | None:
+        from leadboard.credentials import CredentialsError, resolve_token_source
+
+        try:
+            return resolve_token_source(self.settings())
+        except CredentialsError as exc:
+            fail(str(exc))
+
+    def open_store(self) -> Store:
+        """The existing cache; commands other than `sync` never create one (it would be empty)."""
+        from leadboard.store import CacheError, Store
+
+        path = self.settings().db
+        if not path.exists():
+            fail(f"There is no cache at {path} yet: run `leadboard sync` first.")
+        try:
+            return Store.open(path)
+        except CacheError as exc:
+            fail(str(exc))
+
+
+def require_meta(store: Store) -> PortalMeta:
+    """The cached portal metadata, or stop: commands need stages and options before anything else.
+
+    We do not pull metadata behind the rep's back here: `leadboard sync` is one clear first step,
+    and a lead id can only be known after the leads were pulled anyway.
+    """
+    meta = store.portal_meta()
+    if not meta.stages:
+        fail(f"The cache at {store.path} has no portal data yet: run `leadboard sync` first.")
+    return meta
+
+
+R = TypeVar("R")
+
+
+def session_options(command: Callable[..., R]) -> Callable[..., R]:
+    """Add `--portal`, `--email` and `--db` and pass a `Session` as the first argument.
+
+    The environment variables are read by `load_settings` (not by click), so an error names the
+    variable a bad value came from. Logging is set up here: once per invocation.
+    """
+
+    @click.option(
+        "--portal",
+        default=None,
+        metavar="URL",
+        help="Portal base URL (env LEADBOARD_PORTAL; default: config file, then HubSpot).",
+    )
+    @click.option(
+        "--email",
+        default=None,
+        metavar="EMAIL",
+        help="Your HubSpot user email (env LEADBOARD_EMAIL; default: config file).",
+    )
+    @click.option(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help="The cache file (env LEADBOARD_DB; default: config file, then the user data dir).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, portal: str | None, email: str | None, db: str | None, **kwargs: Any) -> R:
+        setup_logging()
+        return command(Session(portal=portal, email=email, db=db), *args, **kwargs)
+
+    return wrapper

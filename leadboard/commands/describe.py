@@ -1,0 +1,82 @@
+"""Plain-text descriptions of leads and outbox ops for the command line, built from portal labels.
+
+Every string that came from HubSpot (names, labels, error messages) is passed through `one_line`,
+so nothing printed here can carry an escape sequence to the rep's terminal.
+"""
+
+from __future__ import annotations
+
+from leadboard.commands.common import one_line
+from leadboard.outbox import Op
+from leadboard.state import (
+    PROP_REASON,
+    PROP_STAGE,
+    PROP_TYPE,
+    AddNote,
+    Disqualify,
+    LogCall,
+    MoveStage,
+    PortalMeta,
+    Qualify,
+    SetLeadType,
+)
+
+
+def lead_title(lead_id: str, name: str | None) -> str:
+    """`lead 123 (Jane Doe)`, or `lead 123` when the name is unknown."""
+    title = one_line(name or "", limit=60)
+    return f"lead {one_line(lead_id, limit=40)}" + (f" ({title})" if title else "")
+
+
+def describe_op(op: Op, meta: PortalMeta) -> str:
+    """What the change does, in the rep's words: "move to Attempting", "disqualify (Bad timing)"…"""
+    command = op.command
+    if isinstance(command, MoveStage):
+        return f"move to {one_line(meta.stage_label(command.stage_id))}"
+    if isinstance(command, LogCall):
+        outcome = meta.disposition_label(command.outcome_id) or command.outcome_id
+        return f"log a call ({one_line(outcome)})"
+    if isinstance(command, AddNote):
+        return "add a note"
+    if isinstance(command, SetLeadType):
+        return f"set the lead type to {one_line(meta.option_label(meta.lead_types, command.lead_type) or '')}"
+    if isinstance(command, Qualify):
+        if command.deal is None:
+            return "qualify (no deal)"
+        return f"qualify (deal: {one_line(command.deal.name, limit=40)})"
+    assert isinstance(command, Disqualify)
+    reason = meta.option_label(meta.disqualification_reasons, command.reason) or command.reason
+    return f"disqualify ({one_line(reason)})"
+
+
+def value_label(meta: PortalMeta, prop: str, value: str | None) -> str:
+    """A property value as the rep knows it: stage and option labels, else the value itself."""
+    if value is None or value == "":
+        return "(empty)"
+    if prop == PROP_STAGE:
+        return one_line(meta.stage_label(value))
+    if prop == PROP_TYPE:
+        return one_line(meta.option_label(meta.lead_types, value) or value)
+    if prop == PROP_REASON:
+        return one_line(meta.option_label(meta.disqualification_reasons, value) or value)
+    return one_line(value, limit=60)
+
+
+def conflict_text(op: Op, meta: PortalMeta) -> str:
+    """ "HubSpot now has X for hs_pipeline_stage; you set Y (it was Z)", one clause per property."""
+    if not op.conflict:
+        return one_line(op.last_error or "Changed in HubSpot since you made this change.")
+    parts = []
+    for prop, sides in op.conflict.items():
+        theirs = value_label(meta, prop, sides.get("theirs"))
+        mine = value_label(meta, prop, sides.get("mine"))
+        base = value_label(meta, prop, sides.get("base"))
+        parts.append(f"HubSpot now has {theirs} for {one_line(prop)}; you set {mine} (it was {base})")
+    return "; ".join(parts)
+
+
+def problem_text(op: Op, meta: PortalMeta) -> str:
+    """Why an op needs the rep: its conflict, or the error HubSpot (or the engine) gave."""
+    if op.state == "conflict":
+        return conflict_text(op, meta)
+    return one_line(op.last_error or "no reason was recorded", limit=300)

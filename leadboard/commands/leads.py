@@ -1,0 +1,311 @@
+"""`leadboard leads` and the lead commands (move, log-call, note, set-type, qualify, disqualify).
+
+Each lead command checks what the rep gave (plain text, readable dates and numbers), lets the lead
+process (`state.check_command`, run inside `store.outbox.enqueue`) decide, and queues the op in one
+transaction; only then does it push. A refusal at any step leaves the cache exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+from leadboard.commands.common import (
+    Session,
+    fail,
+    one_line,
+    plain_text,
+    require_meta,
+    stdout_is_terminal,
+)
+from leadboard.commands.describe import describe_op, lead_title
+from leadboard.read_model import BoardLead, View, to_datetime
+from leadboard.state import (
+    AddNote,
+    Command,
+    CommandRefused,
+    Deal,
+    Disqualify,
+    LogCall,
+    MoveStage,
+    PortalMeta,
+    Qualify,
+    SetLeadType,
+    resolve_stage,
+    suggest_stage_after_call,
+)
+
+#: A qualify's deal closes this far out unless `--close-date` says otherwise (as on the board).
+DEFAULT_CLOSE_IN = timedelta(days=30)
+_DIRECTIONS = {"in": "INBOUND", "inbound": "INBOUND", "out": "OUTBOUND", "outbound": "OUTBOUND"}
+
+
+# --- leadboard leads ------------------------------------------------------------------------------
+
+
+def run_leads(session: Session, *, stage: str | None, closed: bool, as_json: bool) -> None:
+    store = session.open_store()
+    try:
+        meta = require_meta(store)
+        wanted = None
+        if stage is not None:
+            try:
+                wanted = resolve_stage(meta, stage)
+            except CommandRefused as exc:
+                fail(str(exc))
+        view: View = "all" if wanted is not None else ("closed" if closed else "open")
+        leads = [lead for lead in store.board(view=view) if wanted is None or lead.stage_id == wanted.id]
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([lead_json(lead, meta) for lead in leads], ensure_ascii=False, indent=2))
+    elif stdout_is_terminal():
+        print_table(leads, meta)
+    else:
+        for lead in leads:
+            click.echo("\t".join(plain_row(lead, meta)))
+
+
+def _iso(epoch_ms: int | None) -> str | None:
+    moment = to_datetime(epoch_ms)
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def lead_json(lead: BoardLead, meta: PortalMeta) -> dict[str, Any]:
+    """One lead for scripts: ids and values with the portal's labels beside them."""
+    return {
+        "id": lead.id,
+        "name": one_line(lead.name),
+        "stage": {"id": lead.stage_id, "label": one_line(meta.stage_label(lead.stage_id))},
+        "lead_type": {
+            "value": lead.lead_type,
+            "label": one_line(meta.option_label(meta.lead_types, lead.lead_type) or "") or None,
+        },
+        "label": {
+            "value": lead.label,
+            "label": one_line(meta.option_label(meta.lead_labels, lead.label) or "") or None,
+        },
+        "contact": {
+            "name": one_line(lead.contact_name) if lead.contact_name else None,
+            "email": one_line(lead.contact_email) if lead.contact_email else None,
+        },
+        "company": one_line(lead.company_name) if lead.company_name else None,
+        "closed": lead.closed,
+        "created_at": _iso(lead.created_at),
+        "last_touch_at": _iso(lead.last_touch_at),
+        "sync": lead.marker,
+        "pending_changes": lead.n_pending,
+    }
+
+
+_HEADERS = ("ID", "STAGE", "NAME", "CONTACT", "COMPANY", "TYPE", "SYNC")
+
+
+def plain_row(lead: BoardLead, meta: PortalMeta) -> tuple[str, ...]:
+    return (
+        one_line(lead.id),
+        one_line(meta.stage_label(lead.stage_id)),
+        one_line(lead.name, limit=60),
+        one_line(lead.contact_name or lead.contact_email or "", limit=40),
+        one_line(lead.company_name or "", limit=40),
+        one_line(meta.option_label(meta.lead_types, lead.lead_type) or ""),
+        lead.marker or "",
+    )
+
+
+def print_table(leads: list[BoardLead], meta: PortalMeta) -> None:
+    """A table sized to the terminal; every cell is literal text (no markup is parsed)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for header in _HEADERS:
+        table.add_column(header, overflow="ellipsis", no_wrap=True)
+    for lead in leads:
+        table.add_row(*(Text(cell) for cell in plain_row(lead, meta)))
+    console = Console(file=sys.stdout)
+    console.print(table)
+    console.print(Text(f"{len(leads)} leads"))
+
+
+# --- the lead commands ----------------------------------------------------------------------------
+
+
+def submit(
+    session: Session,
+    lead_id: str,
+    build: Callable[[PortalMeta, BoardLead], Command],
+    *,
+    no_push: bool,
+) -> None:
+    """Check, queue (one transaction) and push one command; report what became of it."""
+    from leadboard.commands.sync import push_and_report
+
+    store = session.open_store()
+    try:
+        meta = require_meta(store)
+        lead = store.lead_state(lead_id)
+        if lead is None:
+            fail(
+                f"There is no lead {one_line(lead_id, limit=40)} in the cache: run `leadboard sync` to "
+                "fetch your leads, and `leadboard leads` to see their ids."
+            )
+        try:
+            command = build(meta, lead)
+            op = store.outbox.enqueue(command)
+        except CommandRefused as exc:
+            fail(str(exc))
+        click.echo(f"Saved: {describe_op(op, meta)} for {lead_title(lead.id, lead.name)}.")
+        if isinstance(op.command, LogCall):
+            suggest_next_stage(meta, lead, op.command)
+        if no_push:
+            click.echo("Queued, not pushed (--no-push): `leadboard sync` will send it.")
+            return
+        push_and_report(session, store, op.op_id)
+    finally:
+        store.close()
+
+
+def suggest_next_stage(meta: PortalMeta, lead: BoardLead, call: LogCall) -> None:
+    target = suggest_stage_after_call(meta, lead.stage_id, call.outcome_id)
+    if target is not None:
+        click.echo(
+            f"Next step: the lead process moves it to {one_line(target.label)}: "
+            f"leadboard move {lead.id} {one_line(target.label)!r} --note '…'"
+        )
+
+
+def move(session: Session, lead_id: str, stage: str, note: str, *, no_push: bool) -> None:
+    note = plain_text(note, "note")
+    submit(
+        session,
+        lead_id,
+        lambda meta, lead: MoveStage(lead_id=lead.id, stage_id=stage, note=note),
+        no_push=no_push,
+    )
+
+
+def log_call(
+    session: Session,
+    lead_id: str,
+    *,
+    outcome: str,
+    note: str,
+    direction: str,
+    duration: str | None,
+    at: str | None,
+    no_push: bool,
+) -> None:
+    from leadboard.screens.parsing import parse_minutes
+
+    note = plain_text(note, "note")
+    chosen = _DIRECTIONS.get(direction.strip().casefold())
+    if chosen is None:
+        fail(f"The direction '{one_line(direction, limit=24)}' is not one I know: write in or out.")
+    try:
+        seconds = parse_minutes(plain_text(duration, "duration")) if duration is not None else 0
+    except CommandRefused as exc:
+        fail(str(exc))
+    when = parse_time(at) if at is not None else datetime.now(UTC)
+    submit(
+        session,
+        lead_id,
+        lambda meta, lead: LogCall(
+            lead_id=lead.id,
+            outcome_id=outcome,
+            note=note,
+            direction="INBOUND" if chosen == "INBOUND" else "OUTBOUND",
+            duration_seconds=seconds,
+            at=when,
+        ),
+        no_push=no_push,
+    )
+
+
+def parse_time(text: str) -> datetime:
+    """`--at`: ISO 8601 (with or without an offset), "2026-11-22 14:05" or "14:05" today; local time."""
+    from leadboard.screens.parsing import parse_call_time
+
+    text = plain_text(text, "call time").strip()
+    now = datetime.now().astimezone()
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment if moment.tzinfo else moment.astimezone()
+            if moment > now + timedelta(minutes=5):
+                fail(f"The call time {text} is in the future: log a call once it has happened.")
+            return moment
+        return parse_call_time(text, now)
+    except ValueError:
+        fail(
+            f"The call time '{one_line(text, limit=24)}' is not a time I can read: "
+            "write 14:05 for today, 2026-11-22 14:05, or ISO 8601."
+        )
+
+
+def note(session: Session, lead_id: str, text: str, *, no_push: bool) -> None:
+    text = plain_text(text, "note")
+    submit(session, lead_id, lambda meta, lead: AddNote(lead_id=lead.id, text=text), no_push=no_push)
+
+
+def set_type(session: Session, lead_id: str, lead_type: str, *, no_push: bool) -> None:
+    submit(
+        session,
+        lead_id,
+        lambda meta, lead: SetLeadType(lead_id=lead.id, lead_type=lead_type),
+        no_push=no_push,
+    )
+
+
+def qualify(
+    session: Session,
+    lead_id: str,
+    *,
+    note: str,
+    deal_name: str | None,
+    amount: str | None,
+    close_date: str | None,
+    no_deal: bool,
+    no_push: bool,
+) -> None:
+    from leadboard.screens.parsing import parse_amount, parse_close_date
+
+    note = plain_text(note, "note")
+    if no_deal and (deal_name is not None or amount is not None or close_date is not None):
+        fail("--no-deal cannot be combined with --deal-name, --amount or --close-date.")
+    deal_amount: float | None = None
+    closes = datetime.now().astimezone().date() + DEFAULT_CLOSE_IN
+    try:
+        if amount is not None:
+            deal_amount = parse_amount(plain_text(amount, "amount"))
+        if close_date is not None:
+            closes = parse_close_date(plain_text(close_date, "close date"))
+    except CommandRefused as exc:
+        fail(str(exc))
+    name = plain_text(deal_name, "deal name") if deal_name is not None else None
+
+    def build(meta: PortalMeta, lead: BoardLead) -> Command:
+        deal = (
+            None
+            if no_deal
+            else Deal(name=lead.name if name is None else name, amount=deal_amount, close_date=closes)
+        )
+        return Qualify(lead_id=lead.id, note=note, deal=deal)
+
+    submit(session, lead_id, build, no_push=no_push)
+
+
+def disqualify(session: Session, lead_id: str, *, reason: str, note: str, no_push: bool) -> None:
+    note = plain_text(note, "note")
+    submit(
+        session,
+        lead_id,
+        lambda meta, lead: Disqualify(lead_id=lead.id, reason=reason, note=note),
+        no_push=no_push,
+    )

@@ -1,0 +1,226 @@
+"""`leadboard sync`, `leadboard status`, and pushing one just-queued change for the lead commands.
+
+All three go through `SyncEngine` (leadboard/sync/engine.py), the same engine the board runs, so a
+script and the board push the same outbox the same way, under the same single-pusher lock.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from leadboard.commands.common import (
+    EXIT_ATTENTION,
+    EXIT_ERROR,
+    EXIT_WAITING,
+    Session,
+    fail,
+    one_line,
+)
+from leadboard.commands.describe import describe_op, lead_title, problem_text
+from leadboard.outbox import ATTENTION_STATES
+
+if TYPE_CHECKING:
+    from leadboard.store import Store
+    from leadboard.sync.engine import SyncEngine, SyncStatus
+
+
+def make_engine(session: Session, *, need_token: bool) -> SyncEngine:
+    """The engine for these settings and the stored token (None allowed only for status)."""
+    from leadboard.sync.engine import SyncEngine
+
+    resolved = session.token_source()
+    if resolved is None and need_token:
+        fail("No HubSpot access token: run `leadboard login` (or set HUBSPOT_ACCESS_TOKEN).")
+    return SyncEngine(session.settings(), resolved.token if resolved else None)
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+class ProgressDisplay:
+    """The engine's progress callback: a bar on a terminal, one plain line per phase otherwise.
+
+    Both go to stderr, so stdout carries only the summary a script may want to read.
+    """
+
+    def __init__(self) -> None:
+        self._stream = sys.stderr
+        self._phase: str | None = None
+        self._rich: Any = None
+        self._task: Any = None
+        if self._stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._rich = Progress(
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=self._stream),
+                transient=True,
+            )
+
+    def __enter__(self) -> ProgressDisplay:
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        phase = one_line(phase, limit=60)
+        if self._rich is not None:
+            if phase != self._phase:
+                if self._task is not None:
+                    self._rich.update(self._task, visible=False)
+                self._task = self._rich.add_task(phase, total=total)
+            self._rich.update(self._task, completed=done, total=total)
+        elif phase != self._phase:
+            click.echo(f"{phase}…", err=True)
+        self._phase = phase
+
+
+# --- leadboard sync -------------------------------------------------------------------------------
+
+
+def run_sync(session: Session, *, full: bool) -> None:
+    session.rep_email()
+    engine = make_engine(session, need_token=True)
+    with ProgressDisplay() as progress:
+        report = engine.sync(full=full, progress=progress)
+    parts = []
+    if report.pull is not None:
+        parts.append(
+            f"Pulled {report.pull.leads_seen} leads ({report.pull.leads_changed} changed"
+            f"{', full' if report.pull.full else ''})."
+        )
+    else:
+        parts.append("Pulled nothing.")
+    if report.push is not None:
+        push = report.push
+        parts.append(
+            f"Pushed {push.done} changes; {push.failed} failed, {push.conflicts} conflicts, "
+            f"{push.blocked} blocked."
+        )
+    status = report.status
+    waiting = status.pending
+    click.echo(" ".join(parts) + (f" {waiting} waiting." if waiting else ""))
+    click.echo(f"Status: {one_line(status.line())}")
+    finish(status, report.error)
+
+
+def finish(status: SyncStatus, error: str | None) -> None:
+    """Exit with the code the sync's outcome calls for (see common.EXIT_CODES_HELP)."""
+    if status.auth_needed:
+        fail(
+            f"HubSpot refused the access token: run `leadboard login`. {status.pending} changes are kept.",
+            EXIT_ERROR,
+        )
+    if status.offline:
+        fail(
+            f"HubSpot could not be reached; {status.pending} changes are saved and waiting. "
+            "Run `leadboard sync` again when online.",
+            EXIT_WAITING,
+        )
+    if error:
+        fail(error, EXIT_ERROR)
+    attention = status.failed + status.conflicts + status.blocked
+    if attention:
+        fail(f"{attention} changes need your attention: see `leadboard status`.", EXIT_ATTENTION)
+    if status.pending and status.rate_limited_until is not None:
+        fail(f"Rate limited by HubSpot; {status.pending} changes are waiting.", EXIT_WAITING)
+
+
+# --- leadboard status -----------------------------------------------------------------------------
+
+
+def run_status(session: Session) -> None:
+    engine = make_engine(session, need_token=False)
+    status = engine.status()
+    click.echo(one_line(status.line()))
+    last = status.last_sync_at.astimezone().strftime("%Y-%m-%d %H:%M") if status.last_sync_at else "never"
+    click.echo(
+        f"last sync: {last}; pending {status.pending}, failed {status.failed}, "
+        f"conflicts {status.conflicts}, blocked {status.blocked}"
+    )
+    if status.missing_scopes:
+        click.echo(f"missing scopes: {', '.join(one_line(s) for s in status.missing_scopes)}")
+    store = session.open_store()
+    try:
+        attention = print_attention(store)
+    finally:
+        store.close()
+    if attention:
+        raise SystemExit(EXIT_ATTENTION)
+
+
+def print_attention(store: Store) -> int:
+    """One line per op that needs the rep (failed, conflict, blocked); return how many."""
+    meta = store.portal_meta()
+    ops = store.outbox.ops(states=ATTENTION_STATES)
+    for op in ops:
+        lead = store.lead_state(op.lead_id)
+        when = datetime.fromtimestamp(op.created_at / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"{op.state:<8} {lead_title(op.lead_id, lead.name if lead else None)}: "
+            f"{describe_op(op, meta)} [{when}]: {problem_text(op, meta)}"
+        )
+    return len(ops)
+
+
+# --- one lead command's push ----------------------------------------------------------------------
+
+
+def push_and_report(session: Session, store: Store, op_id: str) -> None:
+    """Push the outbox now and say what became of `op_id`; exit 3/4 when it did not reach HubSpot."""
+    from leadboard.store import SyncLockHeld
+
+    resolved = session.token_source()
+    if resolved is None:
+        fail(
+            "Saved, not pushed: no HubSpot access token. Run `leadboard login`, then `leadboard sync`.",
+            EXIT_WAITING,
+        )
+    if not session.settings().email:
+        fail("Saved, not pushed: no email is set (--email or LEADBOARD_EMAIL).", EXIT_WAITING)
+    from leadboard.sync.engine import SyncEngine
+
+    engine = SyncEngine(session.settings(), resolved.token)
+    try:
+        engine.push()
+    except SyncLockHeld as exc:
+        fail(f"Saved, not pushed here: {exc} It will push this change.", EXIT_WAITING)
+    status = engine.status()
+    op = store.outbox.get(op_id)
+    meta = store.portal_meta()
+    if op.state == "done":
+        click.echo("Pushed to HubSpot.")
+        return
+    if op.state in ("failed", "conflict", "blocked"):
+        word = {"failed": "HubSpot refused it", "conflict": "Conflict", "blocked": "Blocked"}[op.state]
+        fail(
+            f"Saved, not applied. {word}: {problem_text(op, meta)} "
+            "See `leadboard status`; the change is kept.",
+            EXIT_ATTENTION,
+        )
+    fail(f"Saved, waiting: {waiting_reason(store, op.lead_id, op.seq, status)}", EXIT_WAITING)
+
+
+def waiting_reason(store: Store, lead_id: str, seq: int, status: SyncStatus) -> str:
+    """Why a queued change is still waiting, and what gets it moving."""
+    if status.auth_needed:
+        return "HubSpot refused the access token. Run `leadboard login`, then `leadboard sync`."
+    if status.offline:
+        return "HubSpot could not be reached. Run `leadboard sync` when online."
+    if status.rate_limited_until is not None:
+        return "HubSpot's rate limit paused the queue. `leadboard sync` will push it."
+    earlier = [o for o in store.outbox.ops(lead_id=lead_id, states=ATTENTION_STATES) if o.seq < seq]
+    if earlier:
+        return "an earlier change to this lead needs your attention first (see `leadboard status`)."
+    return "it will be pushed by the next `leadboard sync`."
