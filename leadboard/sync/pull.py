@@ -1,0 +1,183 @@
+"""The pull: HubSpot → the cache's remote tables. It never touches the outbox.
+
+    meta = pull_metadata(store, gateway, settings.email)   # owner, pipeline, options, outcomes
+    report = pull_leads(store, gateway, meta)              # full the first time, then incremental
+    reconcile_membership(store, gateway, meta)             # at start and every N minutes
+    pull_timeline(store, gateway, lead_id)                 # when the rep opens a lead
+
+Leads: one owner-filtered search sorted by `hs_lastmodifieddate`, 200 a page, re-anchored past the
+10,000 cap (pull_search.py). Incremental pulls start at the cursor minus a lookback, because
+search indexes writes a few seconds late. Leads whose `hs_lastmodifieddate` equals the cached one
+are skipped, so a quiet incremental pull costs one search (plus one for leads that left me, see
+pull_membership.py). Contacts and companies are read in batches for the changed leads only
+(pull_related.py). The cursor, `min(max seen, sync start)`, is written in the same transaction as
+the last of the pull's data: a pull that fails part way leaves it where it was, and the next pull
+re-reads that range and fetches the related objects of every lead in it again.
+
+Gateway errors propagate unchanged; the engine classifies them (errors.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from leadboard.read_model import KEY_LAST_PULL
+from leadboard.remote_tables import now_ms
+from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
+from leadboard.store import Store
+from leadboard.sync.hubspot import HubSpotGateway
+from leadboard.sync.pull_membership import (
+    KEY_RECONCILE_ADVISED,
+    ReconcileReport,
+    departures,
+    mark_reassigned,
+    reconcile_membership,
+)
+from leadboard.sync.pull_meta import pull_metadata
+from leadboard.sync.pull_related import as_wire, fetch_related
+from leadboard.sync.pull_search import SEARCH_CAP, SEARCH_PAGE, SearchTally, by_modified, modified_ms
+from leadboard.sync.pull_timeline import pull_timeline
+from leadboard.sync.remote import RemoteObject
+
+__all__ = [
+    "KEY_CURSOR",
+    "KEY_PULL_STARTED",
+    "KEY_RECONCILE_ADVISED",
+    "LOOKBACK_MS",
+    "PullReport",
+    "ReconcileReport",
+    "pull_leads",
+    "pull_metadata",
+    "pull_timeline",
+    "reconcile_membership",
+]
+
+#: How far before the cursor an incremental pull starts: search indexes writes late.
+LOOKBACK_MS = 5 * 60 * 1000
+#: sync_state: the lead cursor (epoch ms, HubSpot's clock), and the start of a pull not yet finished.
+KEY_CURSOR = "leads_cursor"
+KEY_PULL_STARTED = "leads_pull_started"
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class PullReport:
+    """What one `pull_leads` did. `requests` counts the HTTP requests it sent (association reads
+    are counted without per-id paging); `reassigned` are my cached leads that now have another
+    owner; `reconcile_advised` says the departures check gave up (too many changes) so the engine
+    should run `reconcile_membership` soon."""
+
+    requests: int
+    leads_seen: int
+    leads_changed: int
+    contacts: int
+    companies: int
+    full: bool
+    reassigned: list[str] = field(default_factory=list)
+    cursor: int | None = None
+    reconcile_advised: bool = False
+
+
+def pull_leads(
+    store: Store,
+    gateway: HubSpotGateway,
+    meta: PortalMeta,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    lookback_ms: int = LOOKBACK_MS,
+    page_size: int = SEARCH_PAGE,
+    cap: int = SEARCH_CAP,
+) -> PullReport:
+    """Pull my leads changed since the cursor (all of them when `full` or on the first pull).
+
+    `progress(leads seen, total or None)` is called after each search page. `page_size` and `cap`
+    exist for tests of the re-anchoring; keep the defaults otherwise.
+    """
+    if not meta.owner_id:
+        raise ValueError("The rep's HubSpot owner is not known yet: pull the portal metadata first.")
+    owner_id = meta.owner_id
+    started = now_ms()
+    cursor = _int(store.get_state(KEY_CURSOR))
+    broke_off = store.get_state(KEY_PULL_STARTED) is not None
+    full = full or cursor is None
+    since = None if full or cursor is None else cursor - lookback_ms
+    store.set_state(KEY_PULL_STARTED, str(started))
+
+    tally = SearchTally()
+    changed: list[str] = []
+    seen = 0
+    max_seen: int | None = None
+    mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
+    for results in by_modified(
+        gateway, mine, since, LEAD_PROPERTIES, page_size=page_size, cap=cap, tally=tally
+    ):
+        seen += len(results)
+        for obj in results:
+            stamp = modified_ms(obj)
+            if stamp is not None and (max_seen is None or stamp > max_seen):
+                max_seen = stamp
+        fresh = list(results) if full or broke_off else _changed(store, results)
+        if fresh:
+            store.upsert_leads(as_wire(obj) for obj in fresh)
+            changed.extend(obj.id for obj in fresh)
+        if progress is not None:
+            progress(seen, tally.total)
+
+    moved: dict[str, str] = {}
+    complete = True
+    departures_tally = SearchTally()
+    if since is not None:
+        moved, complete = departures(
+            store, gateway, owner_id, since, page_size=page_size, cap=cap, tally=departures_tally
+        )
+
+    related = fetch_related(gateway, changed)
+    next_cursor = cursor if max_seen is None else min(max_seen, started)
+    with store.transaction():
+        store.upsert_companies(related.companies)
+        store.upsert_contacts(related.contacts, related.contact_companies)
+        store.link_leads(related.links)
+        mark_reassigned(store, moved)
+        store.set_state(KEY_CURSOR, None if next_cursor is None else str(next_cursor))
+        store.set_state(KEY_PULL_STARTED, None)
+        store.set_state(KEY_LAST_PULL, str(now_ms()))
+        if not complete:
+            store.set_state(KEY_RECONCILE_ADVISED, str(started))
+    return PullReport(
+        requests=tally.requests + departures_tally.requests + related.requests,
+        leads_seen=seen,
+        leads_changed=len(changed),
+        contacts=len(related.contacts),
+        companies=len(related.companies),
+        full=full,
+        reassigned=sorted(moved),
+        cursor=next_cursor,
+        reconcile_advised=not complete,
+    )
+
+
+def _changed(store: Store, results: Sequence[RemoteObject]) -> list[RemoteObject]:
+    """The results that differ from the cache: new, modified since, or cached as someone else's/gone."""
+    ids = json.dumps([obj.id for obj in results])
+    cached = {
+        str(row[0]): row[1:]
+        for row in store.db.conn.execute(
+            "SELECT id, last_modified_at, owner_id, archived, gone_reason FROM leads "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            [ids],
+        )
+    }
+    fresh = []
+    for obj in results:
+        row = cached.get(obj.id)
+        if row is None or row != (modified_ms(obj), obj.get(PROP_OWNER), 0, None):
+            fresh.append(obj)
+    return fresh
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.lstrip("-").isdigit() else None

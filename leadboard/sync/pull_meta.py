@@ -1,0 +1,118 @@
+"""Pulling the portal's metadata: who the rep is, the lead pipeline, options, outcomes, time zone.
+
+Everything the board needs to paint without HubSpot is stored, so the next start works offline.
+Five requests: owner by email, lead pipelines, lead properties, call dispositions, account details.
+"""
+
+from __future__ import annotations
+
+from leadboard.state import (
+    DEFAULT_PIPELINE_ID,
+    PROP_LABEL,
+    PROP_REASON,
+    PROP_TYPE,
+    QUALIFIED_STAGE_ID,
+    UNQUALIFIED_STAGE_ID,
+    Disposition,
+    Option,
+    PortalMeta,
+    Stage,
+)
+from leadboard.store import Store
+from leadboard.sync.errors import NotFound
+from leadboard.sync.hubspot import HubSpotGateway
+from leadboard.sync.remote import Pipeline, PropertyDefinition
+from leadboard.text import clean_untrusted
+
+#: sync_state keys written here (beside what `Store.save_portal_meta` keeps).
+KEY_TIME_ZONE = "portal_time_zone"
+KEY_PORTAL_ID = "portal_id"
+KEY_UI_DOMAIN = "portal_ui_domain"
+KEY_OWNER_EMAIL = "owner_email"
+
+METADATA_REQUESTS = 5
+
+
+def pull_metadata(store: Store, gateway: HubSpotGateway, rep_email: str) -> PortalMeta:
+    """Read the portal's metadata, store it in one transaction and return it.
+
+    Raises `OwnerNotFound` (its message names the email) when no HubSpot user has `rep_email`,
+    `NotFound` when the portal has no lead pipeline, and any other gateway error as it comes.
+    """
+    owner = gateway.find_owner_by_email(rep_email)
+    pipeline = _lead_pipeline(gateway.lead_pipelines())
+    properties = gateway.lead_properties((PROP_TYPE, PROP_LABEL, PROP_REASON))
+    dispositions = gateway.call_dispositions()
+    account = gateway.account_details()
+
+    meta = PortalMeta(
+        pipeline_id=pipeline.id,
+        stages=tuple(
+            Stage(
+                id=s.id,
+                label=clean_untrusted(s.label or s.id).strip() or s.id,
+                display_order=s.display_order,
+                closed=s.id in (QUALIFIED_STAGE_ID, UNQUALIFIED_STAGE_ID),
+            )
+            for s in pipeline.stages
+            if not s.archived
+        ),
+        lead_types=_options(properties.get(PROP_TYPE)),
+        lead_labels=_options(properties.get(PROP_LABEL)),
+        disqualification_reasons=_options(properties.get(PROP_REASON)),
+        dispositions=tuple(
+            Disposition(id=d.id, label=clean_untrusted(d.label or d.id).strip() or d.id, deleted=d.deleted)
+            for d in dispositions
+        ),
+        owner_id=owner.id,
+    )
+    with store.transaction() as conn:
+        store.save_portal_meta(meta, owner_email=owner.email or rep_email.strip())
+        conn.execute(
+            "UPDATE owners SET first_name = ?, last_name = ? WHERE id = ?",
+            [_text(owner.first_name), _text(owner.last_name), owner.id],
+        )
+        for key, value in (
+            (KEY_TIME_ZONE, account.time_zone),
+            (KEY_PORTAL_ID, None if account.portal_id is None else str(account.portal_id)),
+            (KEY_UI_DOMAIN, account.ui_domain),
+            (KEY_OWNER_EMAIL, rep_email.strip().lower()),
+        ):
+            store.set_state(key, None if value is None else clean_untrusted(value))
+    return meta
+
+
+def _lead_pipeline(pipelines: tuple[Pipeline, ...]) -> Pipeline:
+    """HubSpot's default lead pipeline when present, else the first active one in display order."""
+    active = [p for p in pipelines if not p.archived]
+    for pipeline in active:
+        if pipeline.id == DEFAULT_PIPELINE_ID:
+            return pipeline
+    if not active:
+        raise NotFound(
+            "This HubSpot portal has no lead pipeline. Leads need Sales Hub Professional or Enterprise "
+            "with the Leads object set up.",
+            operation="reading leads pipelines",
+        )
+    return active[0]
+
+
+def _options(prop: PropertyDefinition | None) -> tuple[Option, ...]:
+    """The property's options in display order (HubSpot's order where none is given)."""
+    if prop is None:
+        return ()
+    options = [
+        Option(
+            value=o.value,
+            label=clean_untrusted(o.label or o.value).strip() or o.value,
+            display_order=o.display_order if o.display_order is not None else index,
+            hidden=o.hidden,
+        )
+        for index, o in enumerate(prop.options)
+    ]
+    return tuple(sorted(options, key=lambda o: o.display_order))
+
+
+def _text(value: str | None) -> str | None:
+    cleaned = clean_untrusted(value).strip() if value else ""
+    return cleaned or None
