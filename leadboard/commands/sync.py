@@ -92,8 +92,11 @@ class ProgressDisplay:
 def run_sync(session: Session, *, full: bool) -> None:
     session.rep_email()
     engine = make_engine(session, need_token=True)
-    with ProgressDisplay() as progress:
-        report = engine.sync(full=full, progress=progress)
+    try:
+        with ProgressDisplay() as progress:
+            report = engine.sync(full=full, progress=progress)
+    finally:
+        engine.close()
     parts = []
     if report.pull is not None:
         parts.append(
@@ -112,10 +115,10 @@ def run_sync(session: Session, *, full: bool) -> None:
     waiting = status.pending
     click.echo(" ".join(parts) + (f" {waiting} waiting." if waiting else ""))
     click.echo(f"Status: {one_line(status.line())}")
-    finish(status, report.error)
+    finish(status, report.error, pulled=report.pull is not None)
 
 
-def finish(status: SyncStatus, error: str | None) -> None:
+def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
     """Exit with the code the sync's outcome calls for (see common.EXIT_CODES_HELP)."""
     if status.auth_needed:
         fail(
@@ -128,21 +131,36 @@ def finish(status: SyncStatus, error: str | None) -> None:
             "Run `leadboard sync` again when online.",
             EXIT_WAITING,
         )
-    if error:
+    if status.rate_limited_until is not None and (status.pending or not pulled):
+        fail(
+            f"Rate limited by HubSpot; {status.pending} changes are waiting. Try again shortly.", EXIT_WAITING
+        )
+    if error and not pulled:
         fail(error, EXIT_ERROR)
     attention = status.failed + status.conflicts + status.blocked
     if attention:
         fail(f"{attention} changes need your attention: see `leadboard status`.", EXIT_ATTENTION)
-    if status.pending and status.rate_limited_until is not None:
-        fail(f"Rate limited by HubSpot; {status.pending} changes are waiting.", EXIT_WAITING)
+    if error:
+        fail(error, EXIT_ERROR)
+    if status.pending:
+        fail(
+            f"{status.pending} changes are still waiting to reach HubSpot (retrying after a pause): "
+            "run `leadboard sync` again shortly.",
+            EXIT_WAITING,
+        )
 
 
 # --- leadboard status -----------------------------------------------------------------------------
 
 
 def run_status(session: Session) -> None:
+    if not session.settings().db.exists():
+        fail(f"There is no cache at {session.settings().db} yet: run `leadboard sync` first.")
     engine = make_engine(session, need_token=False)
-    status = engine.status()
+    try:
+        status = engine.status()
+    finally:
+        engine.close()
     click.echo(one_line(status.line()))
     last = status.last_sync_at.astimezone().strftime("%Y-%m-%d %H:%M") if status.last_sync_at else "never"
     click.echo(
@@ -194,9 +212,11 @@ def push_and_report(session: Session, store: Store, op_id: str) -> None:
     engine = SyncEngine(session.settings(), resolved.token)
     try:
         engine.push()
+        status = engine.status()
     except SyncLockHeld as exc:
         fail(f"Saved, not pushed here: {exc} It will push this change.", EXIT_WAITING)
-    status = engine.status()
+    finally:
+        engine.close()
     op = store.outbox.get(op_id)
     meta = store.portal_meta()
     if op.state == "done":
