@@ -243,7 +243,7 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
             self.result = None
             self.refusal = str(refused)
         why = self.query_one("#why", Static)
-        why.update(literal(self.refusal or "Ready: ctrl+s saves."))
+        why.update(literal(self.refusal or "Ready to save."))
         why.set_class(self.refusal is None, "-ready")
         self.query_one("#save", Button).disabled = self.result is None
 

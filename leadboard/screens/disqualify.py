@@ -28,6 +28,11 @@ class DisqualifyModal(CommandModal[Disqualify]):
     HEADING = "Disqualify"
     AUTO_FOCUS = "#reason"
     VERTICAL_BREAKPOINTS = fits_from(30)
+    DEFAULT_CSS = """
+    DisqualifyModal > #dialog {
+        border: thick $error 70%;
+    }
+    """
 
     def compose_fields(self) -> ComposeResult:
         self.reasons = [o for o in self.meta.disqualification_reasons if not o.hidden]

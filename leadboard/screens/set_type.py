@@ -34,5 +34,5 @@ class SetLeadTypeModal(CommandModal[SetLeadType]):
         command = self.checked(SetLeadType(lead_id=self.lead.id, lead_type=value))
         if command.lead_type == self.lead.lead_type:
             label = self.meta.option_label(self.meta.lead_types, command.lead_type)
-            raise CommandRefused(f"The lead type is already {label}: choose another one, or Cancel.")
+            raise CommandRefused(f"The lead type is {label} now: choose another one to change it.")
         return command
