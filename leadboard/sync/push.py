@@ -40,7 +40,6 @@ from leadboard.sync.errors import (
     NotFound,
     Offline,
     RateLimited,
-    Rejected,
     ServerError,
 )
 from leadboard.sync.hubspot import HubSpotGateway
@@ -230,8 +229,6 @@ class Pusher:
             outbox.finish_blocked(op.op_id, reason)
             report.blocked += 1
             return "continue"
-        elif isinstance(exc, Rejected):
-            message = f"HubSpot rejected this change: {message}"
         outbox.finish_failed(op.op_id, message, http_status=exc.status, correlation_id=exc.correlation_id)
         report.failed += 1
         report.errors.append(message)
