@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from leadboard.cli import main
 from leadboard.commands.common import EXIT_WAITING
 from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.properties import DISQUALIFICATION_REASONS
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 
 SMALL = PortalSettings(seed=11, rep_leads=8, owners=2, other_leads=6, search_lag=0.0)
@@ -86,11 +87,7 @@ def test_a_scripted_session_lands_each_change_in_hubspot_exactly_once(
     assert "Pushed to HubSpot." in called.stdout
     assert "Attempting" in called.stdout  # the process's suggested next stage
 
-    reasons = [
-        label
-        for _, label in __import__("leadboard.sandbox.properties", fromlist=["x"]).DISQUALIFICATION_REASONS
-    ]
-    odd_case = reasons[0].swapcase()  # "bAD tIMING"
+    odd_case = DISQUALIFICATION_REASONS[0][1].swapcase()  # "bAD tIMING"
     dq = cli("disqualify", lead_id, "--reason", odd_case, "--note", "Budget frozen until next year")
     assert dq.exit_code == 0, dq.output
     assert "Pushed to HubSpot." in dq.stdout
@@ -130,7 +127,7 @@ def test_no_push_only_queues_and_the_next_sync_pushes(sandbox: SandboxHandle, en
 
     synced = cli("sync")
     assert synced.exit_code == 0, synced.output
-    assert "Pushed 1 changes" in synced.stdout
+    assert "Pushed 1 change;" in synced.stdout
     assert len(with_text(sandbox.portal.objects("notes"), "hs_note_body", "pricing sheet")) == 1
     assert [state for _, _, state in outbox_rows(env)] == ["done"]
 
@@ -151,7 +148,7 @@ def test_offline_keeps_the_change_and_exits_waiting(
 
     offline_sync = cli("sync", "--portal", "http://127.0.0.1:9")
     assert offline_sync.exit_code == EXIT_WAITING, offline_sync.output
-    assert "1 changes are saved and waiting" in offline_sync.stderr
+    assert "1 change saved and waiting" in offline_sync.stderr
 
     monkeypatch.setenv("LEADBOARD_PORTAL", sandbox.base_url)
     assert cli("sync").exit_code == 0

@@ -77,6 +77,11 @@ def one_line(text: object, limit: int | None = None) -> str:
     return line
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 change", "3 changes"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def plain_text(text: str, what: str) -> str:
     """The rep's text as given, refused if it holds control characters or escape sequences.
 

@@ -127,7 +127,8 @@ def _check_portal(gateway: HubSpotGateway, settings: Settings, report: Report) -
             return call()
         except MissingScopes as exc:
             needed = " or ".join(exc.scopes) or "a scope HubSpot did not name"
-            missing.append(needed)
+            if needed not in missing:
+                missing.append(needed)
             report.bad(what, f"the token lacks {needed}")
         except OwnerNotFound as exc:
             report.bad(what, str(exc))

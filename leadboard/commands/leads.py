@@ -8,6 +8,7 @@ transaction; only then does it push. A refusal at any step leaves the cache exac
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -177,7 +178,7 @@ def suggest_next_stage(meta: PortalMeta, lead: BoardLead, call: LogCall) -> None
     if target is not None:
         click.echo(
             f"Next step: the lead process moves it to {one_line(target.label)}: "
-            f"leadboard move {lead.id} {one_line(target.label)!r} --note '…'"
+            f"leadboard move {shlex.quote(lead.id)} {shlex.quote(one_line(target.label))} --note '…'"
         )
 
 

@@ -19,6 +19,7 @@ from leadboard.commands.common import (
     Session,
     fail,
     one_line,
+    plural,
 )
 from leadboard.commands.describe import describe_op, lead_title, problem_text
 from leadboard.outbox import ATTENTION_STATES
@@ -100,7 +101,7 @@ def run_sync(session: Session, *, full: bool) -> None:
     parts = []
     if report.pull is not None:
         parts.append(
-            f"Pulled {report.pull.leads_seen} leads ({report.pull.leads_changed} changed"
+            f"Pulled {plural(report.pull.leads_seen, 'lead')} ({report.pull.leads_changed} changed"
             f"{', full' if report.pull.full else ''})."
         )
     else:
@@ -108,8 +109,8 @@ def run_sync(session: Session, *, full: bool) -> None:
     if report.push is not None:
         push = report.push
         parts.append(
-            f"Pushed {push.done} changes; {push.failed} failed, {push.conflicts} conflicts, "
-            f"{push.blocked} blocked."
+            f"Pushed {plural(push.done, 'change')}; {push.failed} failed, "
+            f"{plural(push.conflicts, 'conflict')}, {push.blocked} blocked."
         )
     status = report.status
     waiting = status.pending
@@ -120,31 +121,23 @@ def run_sync(session: Session, *, full: bool) -> None:
 
 def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
     """Exit with the code the sync's outcome calls for (see common.EXIT_CODES_HELP)."""
+    kept = f" {plural(status.pending, 'change')} saved and waiting." if status.pending else ""
     if status.auth_needed:
-        fail(
-            f"HubSpot refused the access token: run `leadboard login`. {status.pending} changes are kept.",
-            EXIT_ERROR,
-        )
+        fail(f"HubSpot refused the access token: run `leadboard login`.{kept}", EXIT_ERROR)
     if status.offline:
-        fail(
-            f"HubSpot could not be reached; {status.pending} changes are saved and waiting. "
-            "Run `leadboard sync` again when online.",
-            EXIT_WAITING,
-        )
+        fail(f"HubSpot could not be reached.{kept} Run `leadboard sync` again when online.", EXIT_WAITING)
     if status.rate_limited_until is not None and (status.pending or not pulled):
-        fail(
-            f"Rate limited by HubSpot; {status.pending} changes are waiting. Try again shortly.", EXIT_WAITING
-        )
+        fail(f"HubSpot's rate limit paused the sync.{kept} Try again shortly.", EXIT_WAITING)
     if error and not pulled:
         fail(error, EXIT_ERROR)
     attention = status.failed + status.conflicts + status.blocked
     if attention:
-        fail(f"{attention} changes need your attention: see `leadboard status`.", EXIT_ATTENTION)
+        fail(f"{plural(attention, 'change')} need your attention: see `leadboard status`.", EXIT_ATTENTION)
     if error:
         fail(error, EXIT_ERROR)
     if status.pending:
         fail(
-            f"{status.pending} changes are still waiting to reach HubSpot (retrying after a pause): "
+            f"{plural(status.pending, 'change')} still waiting to reach HubSpot (retrying after a pause): "
             "run `leadboard sync` again shortly.",
             EXIT_WAITING,
         )
@@ -174,6 +167,8 @@ def run_status(session: Session) -> None:
         attention = print_attention(store)
     finally:
         store.close()
+    if status.auth_needed:
+        fail("HubSpot refused the access token: run `leadboard login`, then `leadboard sync`.")
     if attention:
         raise SystemExit(EXIT_ATTENTION)
 
