@@ -132,7 +132,8 @@ def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
         fail(error, EXIT_ERROR)
     attention = status.failed + status.conflicts + status.blocked
     if attention:
-        fail(f"{plural(attention, 'change')} need your attention: see `leadboard status`.", EXIT_ATTENTION)
+        verb = "needs" if attention == 1 else "need"
+        fail(f"{plural(attention, 'change')} {verb} your attention: see `leadboard status`.", EXIT_ATTENTION)
     if error:
         fail(error, EXIT_ERROR)
     if status.pending:
