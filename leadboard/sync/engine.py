@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from leadboard.config import Settings
-from leadboard.read_model import KEY_AUTH_STATE, KEY_LAST_PULL, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
 from leadboard.state import PortalMeta
 from leadboard.store import Store, SyncLockHeld, now_ms
 from leadboard.sync.errors import (
@@ -290,9 +290,8 @@ class SyncEngine:
             meta = pull.pull_metadata(store, gateway, email)
         leads_progress = None if progress is None else (lambda n, total: progress("leads", n, total))
         report = pull.pull_leads(store, gateway, meta, full=full, progress=leads_progress)
-        store.set_state(KEY_LAST_PULL, str(now_ms()))
         last_reconcile = store.get_state(KEY_LAST_RECONCILE)
-        if full or last_reconcile is None or _older_than(last_reconcile, RECONCILE_EVERY_MS):
+        if full or report.reconcile_advised or _older_than(last_reconcile, RECONCILE_EVERY_MS):
             if progress is not None:
                 progress("reconcile", 0, None)
             pull.reconcile_membership(store, gateway, meta)

@@ -80,6 +80,14 @@ def steps_for(op: Op) -> tuple[Step, ...]:
     return ("props",)  # set_lead_type
 
 
+def gone_message(gone: str) -> str:
+    """The blocked op's message for a lead that is "archived", "deleted" or "merged into 123"."""
+    return (
+        f"This lead was {gone} in HubSpot, so your change was not sent. "
+        "Discard it, or copy your text elsewhere first."
+    )
+
+
 def blank_to_none(value: object) -> str | None:
     """HubSpot sends a cleared property as "" or null (or leaves it out): all mean no value."""
     return None if value is None or value == "" else str(value)
@@ -194,13 +202,12 @@ class OpRunner:
         """The lead is not readable: archived (findable with archived=true) or deleted/merged."""
         try:
             self.gateway.get_lead(op.lead_id, [PROP_OWNER], archived=True)
-            reason = "This lead was archived in HubSpot, so your change was not sent."
+            gone = "archived"
         except NotFound:
-            reason = "This lead no longer exists in HubSpot (deleted or merged), so your change was not sent."
-        reason += " Discard it, or copy your text elsewhere first."
+            gone = "deleted"
         with self.store.transaction():
-            self.store.mark_leads_gone({op.lead_id: reason})
-            self.store.outbox.finish_blocked(op.op_id, reason)
+            self.store.mark_leads_gone({op.lead_id: gone})  # the pull's words: archived / deleted
+            self.store.outbox.finish_blocked(op.op_id, gone_message(gone))
         return "blocked"
 
     # --- creates: note, call, deal -----------------------------------------------------------------
@@ -289,13 +296,16 @@ class OpRunner:
         return json.loads(row[0]) if row else {}
 
     def _cached_gone_reason(self, lead_id: str) -> str | None:
-        """Why a create must not go out: the cache knows the lead is archived (pull's reconcile)."""
+        """Why a create must not go out: the cache knows the lead is archived, deleted or merged.
+
+        A lead reassigned away is not archived (the pull only records its new owner): its notes and
+        calls still go."""
         row = self.store.db.conn.execute(
             "SELECT archived, gone_reason FROM leads WHERE id = ?", [lead_id]
         ).fetchone()
         if row is None or not row[0]:
             return None
-        return str(row[1] or "This lead was archived in HubSpot, so your change was not sent.")
+        return gone_message(str(row[1] or "archived"))
 
     def _contact_id(self, lead_id: str) -> str | None:
         """The lead's primary contact: from the cache, else from HubSpot's associations."""
