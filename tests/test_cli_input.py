@@ -241,3 +241,14 @@ def test_hostile_names_never_reach_the_terminal(cache: Path) -> None:
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output and "\x9b" not in result.output and "\x07" not in result.output
         assert "Evil" in result.output
+
+
+def test_a_corrupt_cache_gets_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database at all" * 200)
+    for args in (["leads"], ["status"], ["note", "1", "--text", "hi"]):
+        result = run(broken, *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "leadboard sync" in result.stderr
+        assert "Traceback" not in result.output

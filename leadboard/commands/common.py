@@ -8,10 +8,12 @@ from HubSpot goes through `shown` (escape sequences and control characters remov
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -194,7 +196,30 @@ def session_options(command: Callable[..., R]) -> Callable[..., R]:
     )
     @functools.wraps(command)
     def wrapper(*args: Any, portal: str | None, email: str | None, db: str | None, **kwargs: Any) -> R:
-        setup_logging()
-        return command(Session(portal=portal, email=email, db=db), *args, **kwargs)
+        log_file = setup_logging()
+        try:
+            return command(Session(portal=portal, email=email, db=db), *args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            fail(unexpected_error(exc, log_file))
 
     return wrapper
+
+
+def unexpected_error(exc: Exception, log_file: Path) -> str:
+    """One line for a failure no command expected; the traceback goes to the (redacted) log file.
+
+    A cache or credentials problem raised from deep inside the engine already carries a sentence
+    for the rep, so it is shown as it is.
+    """
+    from leadboard.credentials import CredentialsError
+    from leadboard.store import CacheError
+
+    if isinstance(exc, CacheError | CredentialsError):
+        return str(exc)
+    logging.getLogger("leadboard.cli").exception("unexpected error")
+    return (
+        f"leadboard hit an internal error ({type(exc).__name__}). Your queued changes are kept; "
+        f"the details are in {log_file}."
+    )
