@@ -1,0 +1,478 @@
+"""LeadboardApp: the board, the lead screen and the modals, over a local cache and a sync thread.
+
+Threads: the UI thread never touches SQLite or the network. `cache` (a `CacheThread`) runs every
+board read and every enqueue on one connection; `sync` (a `SyncThread`) owns the `SyncEngine`
+(imported lazily there, so hubspot is never on the first-paint path) and runs pulls, pushes and
+timeline refreshes one at a time. Async workers await them; worker errors are handled in one place
+(`on_worker_state_changed`). Sync runs: first paint from the cache, then a sync; a push right after
+each command; a pull every `sync_interval` seconds, the timer re-armed after each run so runs never
+overlap; `r` syncs now or says one is running.
+"""
+
+from __future__ import annotations
+
+import logging
+import webbrowser
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import SecretStr
+from textual import work
+from textual.app import App
+from textual.binding import BindingType
+from textual.screen import ModalScreen, Screen
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from leadboard.cache_thread import CacheThread, OwnThread
+from leadboard.commands_palette import LeadPaletteProvider
+from leadboard.config import DEFAULT_PORTAL, ConfigError, Settings, save_setting
+from leadboard.keys import APP_BINDINGS
+from leadboard.logs import redact
+from leadboard.messages import CacheChanged, SyncStatusChanged
+from leadboard.state import Command, CommandRefused, LeadFacts, PortalMeta
+from leadboard.text import clean_untrusted
+
+if TYPE_CHECKING:
+    from leadboard.screens.board import BoardScreen
+    from leadboard.screens.log_call import LoggedCall
+    from leadboard.sync.engine import SyncEngine
+
+__all__ = ["ERROR_TIMEOUT", "LeadboardApp", "SyncThread", "hubspot_lead_url"]
+
+log = logging.getLogger("leadboard.app")
+
+#: Errors stay until dismissed (in practice: an hour); successes go quickly.
+ERROR_TIMEOUT = 3600.0
+OK_TIMEOUT = 3.0
+#: While a modal is open the periodic pull waits this long and tries again.
+MODAL_RETRY_SECONDS = 15.0
+
+EngineFactory = Callable[[Settings, "SecretStr | str | None", Callable[[Any], None]], "SyncEngine"]
+
+
+def hubspot_lead_url(portal_id: str, lead_id: str) -> str:
+    """The lead's record page in HubSpot's web app (leads are object type 0-136)."""
+    return f"https://app.hubspot.com/contacts/{portal_id}/record/0-136/{lead_id}"
+
+
+def _default_engine(
+    settings: Settings, token: SecretStr | str | None, on_status: Callable[[Any], None]
+) -> Any:
+    from leadboard.sync.engine import SyncEngine  # imported on the sync thread, after first paint
+
+    return SyncEngine(settings, token, on_status=on_status)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A sentence for the rep: no traceback, no token, no control sequences."""
+    text = str(exc) or type(exc).__name__
+    return clean_untrusted(redact(text))[:500]
+
+
+class SyncThread(OwnThread):
+    """The one thread that owns the sync engine; its runs queue up and never overlap."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        super().__init__("leadboard-sync")
+        self._factory = factory
+        self.engine: Any = None
+
+    def get_engine(self) -> Any:
+        if self.engine is None:
+            self.engine = self._factory()
+        return self.engine
+
+    def stop_and_close(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+
+        def _close() -> None:
+            if self.engine is not None:
+                self.engine.close()
+
+        self.close(_close)
+
+
+class LeadboardApp(App[int]):
+    """The rep's lead board. `LeadboardApp(settings, token).run()`; tests pass `sync=False` to stay local."""
+
+    CSS_PATH = Path(__file__).parent / "app.tcss"
+    TITLE = "leadboard"
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+    COMMANDS = App.COMMANDS | {LeadPaletteProvider}
+    NOTIFICATION_TIMEOUT = 4.0
+
+    def __init__(
+        self,
+        settings: Settings,
+        token: SecretStr | str | None = None,
+        *,
+        sync: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        engine_factory: EngineFactory | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.sync_enabled = sync
+        self._clock = clock or (lambda: datetime.now(UTC))
+        factory = engine_factory or _default_engine
+        self.cache = CacheThread(settings.db)
+        self.sync_thread = SyncThread(lambda: factory(settings, token, self._engine_status))
+        self.engine_status: Any = None
+        self.syncing = False
+        self._push_waiting = False
+        self._sync_timer: Timer | None = None
+        self._saved_theme = settings.theme
+        self._board: BoardScreen | None = None
+
+    # --- start and stop ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def on_mount(self) -> None:
+        from leadboard.screens.board import BoardScreen
+
+        try:
+            self.theme = self.settings.theme
+        except Exception:  # InvalidThemeError: an unknown name in the config file
+            self.notify(
+                f"Unknown theme {self.settings.theme!r} in the config file; using the default.",
+                severity="warning",
+                markup=False,
+            )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_keymap(self.settings.keymap)
+        self._board = BoardScreen()
+        self.push_screen(self._board)
+
+    def on_unmount(self) -> None:
+        self.sync_thread.stop_and_close()
+        self.cache.close_store()
+
+    @property
+    def board(self) -> BoardScreen | None:
+        return self._board
+
+    @property
+    def meta(self) -> PortalMeta:
+        return self._board.meta if self._board is not None else PortalMeta()
+
+    def board_painted(self) -> None:
+        """The board has shown the cache once: now start the first sync."""
+        if self.sync_enabled:
+            self.start_sync("sync")
+
+    # --- themes -----------------------------------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self._saved_theme:
+            self._saved_theme = theme.name
+            self._save_theme(theme.name)
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _save_theme(self, name: str) -> None:
+        try:
+            save_setting("theme", name)
+        except (ConfigError, OSError) as exc:
+            self.notify(f"The theme was not saved: {describe_error(exc)}", severity="warning", markup=False)
+
+    # --- app-wide actions ---------------------------------------------------------------------------
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_sync_now(self) -> None:
+        if not self.sync_enabled:
+            self.notify("Sync is off in this session.", markup=False)
+            return
+        self.start_sync("sync", by_rep=True)
+
+    # --- sync ---------------------------------------------------------------------------------------
+
+    def _engine_status(self, status: Any) -> None:
+        """Called on the sync thread by the engine; `post_message` is thread-safe."""
+        self.post_message(SyncStatusChanged(status))
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.engine_status = message.status
+        self._show_status()
+
+    def _show_status(self) -> None:
+        from leadboard.widgets.sync_status import SyncStatusBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(SyncStatusBar):
+                bar.busy = self.syncing
+                if self.engine_status is not None:
+                    bar.show_engine_status(self.engine_status)
+                else:
+                    bar.refresh_line()
+
+    def start_sync(self, kind: str, *, by_rep: bool = False) -> None:
+        """Run a sync ("sync": pull then push) or a push, unless one is running."""
+        if not self.sync_enabled:
+            return
+        if self.syncing:
+            if kind == "push":
+                self._push_waiting = True
+            elif by_rep:
+                self.notify("A sync is already running.", timeout=OK_TIMEOUT)
+            return
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+            self._sync_timer = None
+        self.syncing = True
+        self._show_status()
+        self._run_sync(kind, by_rep)
+
+    @work(group="sync", exit_on_error=False, description="sync")
+    async def _run_sync(self, kind: str, by_rep: bool) -> tuple[str, bool, Any]:
+        def run() -> Any:
+            engine = self.sync_thread.get_engine()
+            return engine.sync() if kind == "sync" else engine.push()
+
+        return kind, by_rep, await self.sync_thread.run(run)
+
+    def _sync_finished(self, worker: Worker[Any]) -> None:
+        self.syncing = False
+        if worker.state == WorkerState.SUCCESS and worker.result is not None:
+            kind, by_rep, report = worker.result
+            self._report_sync(kind, by_rep, report)
+        self._show_status()
+        self.refresh_views()
+        if self._push_waiting:
+            self._push_waiting = False
+            self.start_sync("push")
+        else:
+            self._arm_timer(self.settings.sync_interval)
+
+    def _arm_timer(self, seconds: float) -> None:
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+        self._sync_timer = self.set_timer(seconds, self._periodic_sync)
+
+    def _periodic_sync(self) -> None:
+        self._sync_timer = None
+        if isinstance(self.screen, ModalScreen):
+            self._arm_timer(MODAL_RETRY_SECONDS)  # never pull the board from under a half-typed modal
+            return
+        self.start_sync("sync")
+
+    def _report_sync(self, kind: str, by_rep: bool, report: Any) -> None:
+        """A notification for each push result; errors stay until dismissed."""
+        push = report if kind == "push" else getattr(report, "push", None)
+        if push is not None:
+            if push.done:
+                self.notify(
+                    f"Saved in HubSpot: {push.done} change{'s' if push.done != 1 else ''}.",
+                    timeout=OK_TIMEOUT,
+                )
+            for error in push.errors:
+                self.notify(
+                    f"Not saved in HubSpot: {clean_untrusted(error)}\n"
+                    "Your text is kept: open the lead (enter) to edit and retry, or discard.",
+                    title="Push failed",
+                    severity="error",
+                    timeout=ERROR_TIMEOUT,
+                    markup=False,
+                )
+            if push.conflicts:
+                self.notify(
+                    f"{push.conflicts} change{'s' if push.conflicts != 1 else ''} conflict with edits "
+                    "made in HubSpot: open the lead to keep yours or take theirs.",
+                    title="Conflict",
+                    severity="warning",
+                    timeout=ERROR_TIMEOUT,
+                    markup=False,
+                )
+            if push.blocked:
+                self.notify(
+                    f"{push.blocked} change{'s are' if push.blocked != 1 else ' is'} blocked: the lead "
+                    "was reassigned, archived or merged. Open the lead to see why.",
+                    severity="warning",
+                    timeout=ERROR_TIMEOUT,
+                    markup=False,
+                )
+        error = getattr(report, "error", None)
+        if kind == "sync" and error and by_rep and not (push is not None and error in push.errors):
+            self.notify(clean_untrusted(error), title="Sync", severity="warning", timeout=10, markup=False)
+
+    # --- workers: one place for their errors ---------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "sync" and worker.is_finished:
+            self._sync_finished(worker)
+        if event.state == WorkerState.ERROR and worker.error is not None:
+            log.error("worker %s failed", worker.name, exc_info=worker.error)
+            self.notify(
+                describe_error(worker.error),
+                title="Something went wrong",
+                severity="error",
+                timeout=ERROR_TIMEOUT,
+                markup=False,
+            )
+
+    # --- views --------------------------------------------------------------------------------------
+
+    def refresh_views(self, lead_id: str | None = None) -> None:
+        """Repaint whatever shows the cache: the board, and the lead screen when it is open."""
+        for screen in self.screen_stack:
+            screen.post_message(CacheChanged(lead_id))
+
+    def open_lead(self, lead_id: str) -> None:
+        from leadboard.screens.lead import LeadScreen
+
+        self.push_screen(LeadScreen(lead_id))
+
+    def switch_to_board(self) -> None:
+        """Close the screens above the board (the lead screen, a resolution dialog)."""
+        while len(self.screen_stack) > 2 and self.screen is not self._board:
+            self.pop_screen()
+
+    def jump_to_lead(self, lead_id: str) -> None:
+        """From the palette: highlight the lead on the board if it is there, else open it."""
+        board = self._board
+        if board is not None and self.screen is board and board.select_lead(lead_id):
+            return
+        self.open_lead(lead_id)
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    def set_type_key(self) -> str:
+        """The key the rep has for "set lead type" (their keymap may have changed it)."""
+        return self.settings.keymap.get("set-lead-type", "t").split(",")[0]
+
+    def command_modal(self, kind: str, lead: LeadFacts) -> Screen[Any]:
+        meta = self.meta
+        if kind == "log_call":
+            from leadboard.screens.log_call import LogCallModal
+
+            return LogCallModal(meta, lead, now=self.now().astimezone())
+        if kind == "add_note":
+            from leadboard.screens.add_note import AddNoteModal
+
+            return AddNoteModal(meta, lead)
+        if kind == "move_stage":
+            from leadboard.screens.move_stage import MoveStageModal
+
+            return MoveStageModal(meta, lead)
+        if kind == "set_type":
+            from leadboard.screens.set_type import SetLeadTypeModal
+
+            return SetLeadTypeModal(meta, lead)
+        if kind == "qualify":
+            from leadboard.screens.qualify import QualifyModal
+
+            return QualifyModal(meta, lead, now=self.now().astimezone(), set_type_key=self.set_type_key())
+        if kind == "disqualify":
+            from leadboard.screens.disqualify import DisqualifyModal
+
+            return DisqualifyModal(meta, lead)
+        raise ValueError(f"unknown command {kind}")
+
+    def lead_command(self, kind: str, lead: LeadFacts) -> None:
+        """Open the command's modal for `lead`; on Save, queue it and push."""
+        self.push_screen(self.command_modal(kind, lead), callback=partial(self._command_chosen, lead))
+
+    def _command_chosen(self, lead: LeadFacts, result: Any) -> None:
+        from leadboard.screens.log_call import LoggedCall
+
+        if result is None:
+            return  # cancelled: nothing is queued
+        if isinstance(result, LoggedCall):
+            self.enqueue(result.command, lead, logged=result)
+        else:
+            self.enqueue(result, lead)
+
+    @work(group="enqueue", exit_on_error=False)
+    async def enqueue(self, command: Command, lead: LeadFacts, *, logged: LoggedCall | None = None) -> None:
+        """Queue the command in one transaction, repaint from SQLite, then push in the sync worker."""
+        try:
+            await self.cache.read(lambda store: store.outbox.enqueue(command))
+        except CommandRefused as refused:
+            self.notify(
+                f"Not saved: {refused}\nWhat you typed: {_typed_text(command)}",
+                title="Refused",
+                severity="error",
+                timeout=ERROR_TIMEOUT,
+                markup=False,
+            )
+            return
+        self.refresh_views(command.lead_id)
+        self.notify(f"{_done_words(command)}; sending to HubSpot…", timeout=OK_TIMEOUT, markup=False)
+        self.start_sync("push")
+        if logged is not None and logged.suggested_stage is not None:
+            from leadboard.screens.move_stage import MoveStageModal
+
+            fresh = await self.cache.read(lambda store: store.lead_state(command.lead_id)) or lead
+            modal = MoveStageModal.after_call(self.meta, fresh, logged)
+            self.push_screen(modal, callback=partial(self._command_chosen, fresh))
+
+    # --- links --------------------------------------------------------------------------------------
+
+    async def lead_url(self, lead_id: str) -> str | None:
+        portal_id = await self.cache.read(lambda store: store.get_state("portal_id"))
+        if not portal_id:
+            self.notify(
+                "The HubSpot link is not known yet: it needs the portal id from the first sync.",
+                severity="warning",
+                markup=False,
+            )
+            return None
+        return hubspot_lead_url(portal_id, lead_id)
+
+    @work(group="links", exit_on_error=False)
+    async def copy_link(self, lead_id: str) -> None:
+        url = await self.lead_url(lead_id)
+        if url is not None:
+            self.copy_to_clipboard(url)
+            self.notify(f"Copied {url}", timeout=OK_TIMEOUT, markup=False)
+
+    @work(group="links", exit_on_error=False)
+    async def open_in_hubspot(self, lead_id: str) -> None:
+        url = await self.lead_url(lead_id)
+        if url is None:
+            return
+        if self.settings.portal.rstrip("/") != DEFAULT_PORTAL:
+            self.notify(
+                f"This is not HubSpot's own API ({self.settings.portal}), so HubSpot's web app has no "
+                f"such lead. Its link would be {url}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+        opened = await self.cache.run(lambda: webbrowser.open(url))
+        if not opened:
+            self.notify(
+                f"No web browser could be opened here. The link is {url} (y copies it).",
+                severity="warning",
+                timeout=ERROR_TIMEOUT,
+                markup=False,
+            )
+
+
+def _typed_text(command: Command) -> str:
+    text = getattr(command, "note", None) or getattr(command, "text", None) or ""
+    return clean_untrusted(str(text)) or "(no text)"
+
+
+def _done_words(command: Command) -> str:
+    return {
+        "log_call": "Call logged",
+        "add_note": "Note added",
+        "move_stage": "Moved",
+        "set_lead_type": "Lead type set",
+        "qualify": "Qualified",
+        "disqualify": "Disqualified",
+    }[command.kind]

@@ -1,0 +1,77 @@
+"""One thread that owns the board's SQLite connection, so no SQLite call ever runs on the UI thread.
+
+A `Store` may only be used by the thread that opened it, and Textual starts a new thread for every
+thread worker. So the board keeps one long-lived thread (a one-worker executor) that opens the
+cache once and runs every read and every enqueue, in order; async workers `await cache.run(fn)`.
+The sync engine has its own thread and connection (`SyncThread` in app.py); WAL lets both work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from leadboard.store import Store
+
+__all__ = ["CacheThread", "OwnThread"]
+
+T = TypeVar("T")
+
+
+class OwnThread:
+    """A single named thread that runs callables in order; `run` awaits one from the event loop."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._closed = False
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        return self._executor.submit(fn)
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the thread and wait for it without blocking the event loop."""
+        return await asyncio.wrap_future(self._executor.submit(fn))
+
+    def close(self, last: Callable[[], object] | None = None) -> None:
+        """Run `last` (clean-up on the thread) after what is queued, then let the thread end."""
+        if self._closed:
+            return
+        self._closed = True
+        if last is not None:
+            self._executor.submit(last)
+        self._executor.shutdown(wait=False, cancel_futures=False)
+
+
+class CacheThread(OwnThread):
+    """The board's reader/writer of the cache: `await cache.read(lambda store: store.board())`."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__("leadboard-cache")
+        self.db_path = db_path
+        self._store: Store | None = None
+        self._owner: int | None = None
+
+    def _open(self) -> Store:
+        if self._store is None:
+            from leadboard.store import Store
+
+            self._store = Store.open(self.db_path)
+            self._owner = threading.get_ident()
+        return self._store
+
+    async def read(self, fn: Callable[[Store], T]) -> T:
+        """Run `fn(store)` on the cache thread; exceptions (CacheError, CommandRefused…) propagate."""
+        return await self.run(lambda: fn(self._open()))
+
+    def close_store(self) -> None:
+        def _close() -> None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+        self.close(_close)

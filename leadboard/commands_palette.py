@@ -1,0 +1,111 @@
+"""The command palette (ctrl+p): "jump to lead…" and every board command, each with its key.
+
+Lead names come from HubSpot, so hits are built as `Content` from plain text and highlighted by
+offset; Textual's `Matcher.highlight` parses its argument as markup and is never given a name.
+Lead search runs in SQL on the cache thread (the same filter as `/`). Textual's own "Theme"
+command stays in the palette; the app remembers the theme picked there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from leadboard.text import clean_untrusted
+
+if TYPE_CHECKING:
+    from leadboard.app import LeadboardApp
+    from leadboard.read_model import BoardLead
+
+__all__ = ["SCREEN_COMMANDS", "LeadPaletteProvider"]
+
+#: (name, help, action on the screen the palette was opened from).
+SCREEN_COMMANDS: list[tuple[str, str, str]] = [
+    ("Log a call", "Log a call made outside HubSpot (c)", "log_call"),
+    ("Add a note", "Add a note to the lead and its contact (n)", "add_note"),
+    ("Move stage", "Move the lead to another stage, with a note (m)", "move_stage"),
+    ("Set lead type", "Choose the lead type (t)", "set_type"),
+    ("Qualify", "Qualify the lead: a note and a deal (Q)", "qualify"),
+    ("Disqualify", "Disqualify the lead: a reason and a note (X)", "disqualify"),
+    ("Open in HubSpot", "Open the lead in HubSpot's web app (o)", "open_in_hubspot"),
+    ("Copy link", "Copy the lead's HubSpot link (y)", "copy_link"),
+    ("Filter", "Filter the board by name, company or email (/)", "filter"),
+    ("Cycle sort", "Newest, oldest, last touched, name (s)", "cycle_sort"),
+    ("Show closed leads", "Switch between open and closed leads (v)", "toggle_closed"),
+]
+JUMP = "Jump to lead…"
+MAX_LEAD_HITS = 20
+
+
+def _highlighted(text: str, query: str, matcher: Any) -> Content:
+    """`text` as literal Content, with the fuzzy-matched characters styled."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def lead_hit_text(lead: BoardLead) -> str:
+    name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
+    extra = clean_untrusted(lead.company_name or lead.contact_email or "").replace("\n", " ")
+    return f"{JUMP.removesuffix('…')}: {name}" + (f" · {extra}" if extra else "")
+
+
+class LeadPaletteProvider(Provider):
+    """Leads by name, company or email, and the commands of the screen the palette came from."""
+
+    @property
+    def lb_app(self) -> LeadboardApp:
+        return cast("LeadboardApp", self.app)
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        found: list[tuple[str, str, Callable[[], Any]]] = []
+        for name, help_text, action in SCREEN_COMMANDS:
+            if not hasattr(screen, f"action_{action}"):
+                continue
+            if screen.check_action(action, ()) is not True:
+                continue
+            found.append((name, help_text, partial(screen.run_action, action)))
+        found.append(("Sync now", "Pull from and push to HubSpot (r)", self.lb_app.action_sync_now))
+        return found
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(Content(JUMP), self._start_jump, help="Type part of a name, company or email")
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(Content(name), run, help=help_text)
+
+    def _start_jump(self) -> None:
+        board = self.lb_app.board
+        if board is not None:
+            if self.lb_app.screen is not board:
+                self.lb_app.switch_to_board()
+            board.action_filter()
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, _highlighted(name, query, matcher), run, text=name, help=help_text)
+        needle = query.strip()
+        if len(needle) < 2:
+            return
+        leads = await self.lb_app.cache.read(lambda store: store.board(view="all", needle=needle))
+        for lead in leads[:MAX_LEAD_HITS]:
+            text = lead_hit_text(lead)
+            score = max(matcher.match(text), 0.5)
+            yield Hit(
+                score,
+                _highlighted(text, query, matcher),
+                partial(self.lb_app.jump_to_lead, lead.id),
+                text=text,
+                help="closed" if lead.closed else None,
+            )

@@ -1,0 +1,51 @@
+"""Every key the board answers to, in one place, each with an id the config's `[keymap]` can remap.
+
+The ids are what a rep writes in `config.toml`, e.g. `[keymap] log-call = "L"`; Textual's
+`App.set_keymap` swaps the key of every binding carrying that id. Screens take their `BINDINGS`
+from here so the board and the lead screen share one id (and so one remapping) per command.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+__all__ = ["APP_BINDINGS", "BOARD_BINDINGS", "LEAD_COMMAND_BINDINGS", "LEAD_SCREEN_BINDINGS"]
+
+#: The commands that act on one lead, on the board and on the lead screen alike.
+LEAD_COMMAND_BINDINGS: list[Binding] = [
+    Binding("c", "log_call", "Log call", id="log-call", tooltip="Log a call made outside HubSpot"),
+    Binding("n", "add_note", "Note", id="add-note", tooltip="Add a note to the lead and its contact"),
+    Binding("m", "move_stage", "Move", id="move-stage", tooltip="Move to another stage, with a note"),
+    Binding("t", "set_type", "Type", id="set-lead-type", tooltip="Set the lead type"),
+    Binding("Q", "qualify", "Qualify", id="qualify", tooltip="Qualify: a note and a deal"),
+    Binding("X", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify: a reason and a note"),
+    Binding("o", "open_in_hubspot", "Open", id="open-in-hubspot", show=False, tooltip="Open in HubSpot"),
+    Binding("y", "copy_link", "Copy link", id="copy-lead-url", show=False, tooltip="Copy the HubSpot link"),
+]
+
+#: Moving around the board, filtering and sorting.
+BOARD_BINDINGS: list[Binding] = [
+    Binding("j,down", "cursor_down", "Down", id="cursor-down", show=False),
+    Binding("k,up", "cursor_up", "Up", id="cursor-up", show=False),
+    Binding("h,left", "column_prev", "Previous stage", id="column-prev", show=False),
+    Binding("l,right", "column_next", "Next stage", id="column-next", show=False),
+    Binding("enter", "open_lead", "Open", id="open-lead", tooltip="Open the lead's details"),
+    Binding("escape", "escape", "Clear", id="board-escape", show=False, tooltip="Clear the filter"),
+    Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by name, company or email"),
+    Binding("s", "cycle_sort", "Sort", id="sort-cycle", tooltip="Cycle the sort order"),
+    Binding("v", "toggle_closed", "Closed", id="toggle-closed", show=False, tooltip="Open or closed leads"),
+    *LEAD_COMMAND_BINDINGS,
+]
+
+#: The lead screen: back, resolve a change, and the same lead commands.
+LEAD_SCREEN_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="lead-back", tooltip="Back to the board"),
+    *LEAD_COMMAND_BINDINGS,
+]
+
+#: App-wide keys. ctrl+p (the palette) is Textual's own binding; ctrl+q quits.
+APP_BINDINGS: list[Binding] = [
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit leadboard"),
+    Binding("r", "sync_now", "Sync", id="sync-now", tooltip="Pull and push now"),
+    Binding("question_mark", "toggle_keys", "Keys", id="show-keys", tooltip="Show or hide the keys"),
+]

@@ -1,0 +1,77 @@
+"""Messages that cross the app: workers post them (thread-safe), handlers on the UI thread apply them.
+
+Workers never touch widgets; they post one of these and return. The payloads are plain data
+(`BoardLead` rows, `PortalMeta`, the engine's `SyncStatus`), never widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from leadboard.read_model import BoardLead, LeadDetail
+    from leadboard.read_model import SyncStatus as CacheStatus
+    from leadboard.state import PortalMeta
+
+__all__ = [
+    "BoardLoaded",
+    "CacheChanged",
+    "LeadDetailLoaded",
+    "SyncFinished",
+    "SyncStarted",
+    "SyncStatusChanged",
+]
+
+
+@dataclass
+class BoardLoaded(Message):
+    """A fresh read of the board from SQLite: the rows for the current view, filter and sort."""
+
+    leads: list[BoardLead]
+    meta: PortalMeta
+    cache_status: CacheStatus
+    needle: str
+    request: int = 0
+
+
+@dataclass
+class CacheChanged(Message):
+    """SQLite changed (a command was queued, a sync wrote): screens read again what they show."""
+
+    lead_id: str | None = None
+
+
+@dataclass
+class LeadDetailLoaded(Message):
+    """Everything the lead screen shows, read in a worker."""
+
+    lead_id: str
+    detail: LeadDetail | None
+    portal_id: str | None = None
+
+
+@dataclass
+class SyncStarted(Message):
+    """The sync worker began a run: `kind` is "sync", "push" or "timeline"."""
+
+    kind: str
+
+
+@dataclass
+class SyncStatusChanged(Message):
+    """The engine's status (its `line()` is what the status bar shows); posted from the sync thread."""
+
+    status: Any
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync or push run ended. `report` is the engine's SyncReport/PushReport; `error` our summary."""
+
+    kind: str
+    report: Any = None
+    error: str | None = None
+    attention: list[str] = field(default_factory=list)

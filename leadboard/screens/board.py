@@ -1,0 +1,344 @@
+"""The board: one column per open stage of the rep's lead pipeline, in pipeline order.
+
+The screen reads the cache through the app's cache thread (never on the UI thread), splits the
+rows into `StageColumn`s by stage and keeps each column's highlight across refreshes. `/` filters
+in SQL as the rep types, `s` cycles the sort, `v` switches to the closed leads. Below
+`NARROW_WIDTH` columns one stage shows at a time with tabs above it; h/l (or the tabs) switch.
+Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tab, Tabs
+
+from leadboard.keys import BOARD_BINDINGS
+from leadboard.messages import BoardLoaded
+from leadboard.read_model import SORTS, BoardLead, Sort, View
+from leadboard.state import PortalMeta, Stage
+from leadboard.widgets.stage_column import StageColumn
+from leadboard.widgets.sync_status import SyncStatusBar
+
+if TYPE_CHECKING:
+    from leadboard.app import LeadboardApp
+
+__all__ = ["NARROW_WIDTH", "BoardScreen"]
+
+#: Below this width the board shows one stage at a time.
+NARROW_WIDTH = 100
+SORT_WORDS: dict[Sort, str] = {
+    "newest": "newest first",
+    "oldest": "oldest first",
+    "last_touch": "last touched first",
+    "name": "by name",
+}
+#: Commands that only apply to an open lead.
+OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
+LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link", "open_lead"})
+
+
+class BoardScreen(Screen[None]):
+    """The rep's leads by stage; paints from the cache, then the sync keeps it fresh."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(BOARD_BINDINGS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
+    AUTO_FOCUS = None
+
+    def __init__(self) -> None:
+        super().__init__(id="board")
+        self.meta = PortalMeta()
+        self.view: View = "open"
+        self.needle = ""
+        self.sort: Sort = "newest"
+        self.stages: list[Stage] = []
+        self.active_index = 0
+        self.loaded_once = False
+        self._request = 0
+        self._applied = 0
+
+    @property
+    def lb_app(self) -> LeadboardApp:
+        return cast("LeadboardApp", self.app)
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(Content("leadboard"), id="title")
+            yield Input(placeholder="filter: name, company or email (escape clears)", id="filter")
+        yield Tabs(id="stage-tabs")
+        yield Static(Content("Reading the cache…"), id="board-empty")
+        yield Horizontal(id="columns")
+        with Horizontal(id="statusbar"):
+            yield SyncStatusBar(id="sync-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @property
+    def columns(self) -> list[StageColumn]:
+        return list(self.query(StageColumn))
+
+    @property
+    def active_column(self) -> StageColumn | None:
+        columns = self.columns
+        if not columns:
+            return None
+        return columns[min(self.active_index, len(columns) - 1)]
+
+    @property
+    def current_lead(self) -> BoardLead | None:
+        column = self.active_column
+        return column.current_lead if column else None
+
+    # --- reading the cache ------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the board again (after a command, a sync, a filter or sort change)."""
+        self._request += 1
+        self._read_board(self._request, self.view, self.needle, self.sort)
+
+    @work(exclusive=True, group="board-read", exit_on_error=False)
+    async def _read_board(self, request: int, view: View, needle: str, sort: Sort) -> None:
+        def read(store):  # type: ignore[no-untyped-def]
+            return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
+
+        leads, meta, status = await self.lb_app.cache.read(read)
+        self.post_message(BoardLoaded(leads, meta, status, needle, request))
+
+    @on(BoardLoaded)
+    async def _board_loaded(self, event: BoardLoaded) -> None:
+        event.stop()
+        if event.request < self._applied:
+            return  # an older read finished after a newer one
+        self._applied = event.request
+        self.meta = event.meta
+        self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
+        await self._show(event.leads)
+        if not self.loaded_once:
+            self.loaded_once = True
+            self.lb_app.board_painted()
+
+    def _stages_for_view(self) -> list[Stage]:
+        if self.view == "open":
+            return self.meta.open_stages
+        closed = [s for s in self.meta.stages if s.closed]
+        return sorted(closed, key=lambda s: s.display_order)
+
+    async def _show(self, leads: list[BoardLead]) -> None:
+        stages = self._stages_for_view()
+        if [s.id for s in stages] != [s.id for s in self.stages] or len(self.columns) != len(stages):
+            await self._rebuild_columns(stages)
+        empty = self.query_one("#board-empty", Static)
+        if not stages:
+            empty.update(Content("No leads in the cache yet: the first sync is fetching them…"))
+        empty.display = not stages
+        by_stage: dict[str, list[BoardLead]] = {s.id: [] for s in stages}
+        first = stages[0].id if stages else None
+        for lead in leads:
+            bucket = by_stage.get(lead.stage_id or "")
+            if bucket is None and first is not None and self.view == "open":
+                bucket = by_stage[first]  # a stage the pipeline no longer lists still counts as open
+            if bucket is not None:
+                bucket.append(lead)
+        now = self.lb_app.now()
+        for column in self.columns:
+            column.show_leads(by_stage.get(column.stage.id, []), self.meta, now)
+            column.set_sort_label(SORT_WORDS[self.sort])
+        self._update_tabs_labels(by_stage)
+        self._focus_active()
+
+    async def _rebuild_columns(self, stages: list[Stage]) -> None:
+        holder = self.query_one("#columns", Horizontal)
+        await holder.remove_children()
+        self.stages = list(stages)
+        await holder.mount_all(StageColumn(stage, id=f"column-{i}") for i, stage in enumerate(stages))
+        tabs = self.query_one("#stage-tabs", Tabs)
+        await tabs.clear()
+        for i, stage in enumerate(stages):
+            await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
+        self.active_index = min(self.active_index, max(len(stages) - 1, 0))
+        self._mark_active()
+
+    def _update_tabs_labels(self, by_stage: dict[str, list[BoardLead]]) -> None:
+        tabs = self.query_one("#stage-tabs", Tabs)
+        for i, stage in enumerate(self.stages):
+            tab = tabs.query(f"#tab-{i}").first(Tab) if tabs.query(f"#tab-{i}") else None
+            if tab is not None:
+                tab.label = Content(f"{stage.label} {len(by_stage.get(stage.id, [])):,}")
+
+    def _mark_active(self) -> None:
+        for i, column in enumerate(self.columns):
+            column.set_class(i == self.active_index, "-active")
+        tabs = self.query_one("#stage-tabs", Tabs)
+        if self.stages:
+            with self.prevent(Tabs.TabActivated):
+                tabs.active = f"tab-{self.active_index}"
+
+    def _focus_active(self) -> None:
+        column = self.active_column
+        if column is not None and not self.query_one("#filter", Input).has_class("-shown"):
+            column.focus()
+
+    # --- events from the columns ------------------------------------------------------------------
+
+    @on(StageColumn.LeadChosen)
+    def _lead_chosen(self, event: StageColumn.LeadChosen) -> None:
+        self.lb_app.open_lead(event.lead.id)
+
+    @on(StageColumn.LeadHighlighted)
+    def _lead_highlighted(self, event: StageColumn.LeadHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.focused
+        if isinstance(focused, StageColumn):
+            columns = self.columns
+            if focused in columns and columns.index(focused) != self.active_index:
+                self.active_index = columns.index(focused)
+                self._mark_active()
+            self.refresh_bindings()
+
+    @on(Tabs.TabActivated, "#stage-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        tab_id = event.tab.id or ""
+        if tab_id.startswith("tab-"):
+            self.active_index = int(tab_id.removeprefix("tab-"))
+            self._mark_active()
+            self._focus_active()
+
+    # --- filter -----------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.needle = event.value
+        self._show_filter_state()
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self._focus_active_column_now()
+
+    def _focus_active_column_now(self) -> None:
+        column = self.active_column
+        if column is not None:
+            column.focus()
+
+    def _show_filter_state(self) -> None:
+        bits = []
+        if self.view == "closed":
+            bits.append("closed leads (v: open)")
+        if self.needle.strip():
+            bits.append("filtered (escape clears)")
+        self.query_one(SyncStatusBar).set_extra(" · ".join(bits))
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LEAD_ACTIONS:
+            lead = self.current_lead
+            if lead is None:
+                return None
+            if action in OPEN_ONLY and lead.closed:
+                return None
+        return True
+
+    def action_cursor_down(self) -> None:
+        if (column := self.active_column) is not None:
+            column.move(1)
+
+    def action_cursor_up(self) -> None:
+        if (column := self.active_column) is not None:
+            column.move(-1)
+
+    def _switch_column(self, delta: int) -> None:
+        if not self.stages:
+            return
+        self.active_index = (self.active_index + delta) % len(self.stages)
+        self._mark_active()
+        self._focus_active_column_now()
+
+    def action_column_prev(self) -> None:
+        self._switch_column(-1)
+
+    def action_column_next(self) -> None:
+        self._switch_column(1)
+
+    def action_open_lead(self) -> None:
+        if (lead := self.current_lead) is not None:
+            self.lb_app.open_lead(lead.id)
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.add_class("-shown")
+        field.focus()
+
+    def action_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus or self.needle:
+            field.value = ""
+            field.remove_class("-shown")
+            self.needle = ""
+            self._show_filter_state()
+            self.reload()
+            self._focus_active_column_now()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
+        self.reload()
+
+    def action_toggle_closed(self) -> None:
+        self.view = "closed" if self.view == "open" else "open"
+        self.active_index = 0
+        self._show_filter_state()
+        self.reload()
+
+    def _lead_command(self, kind: str) -> None:
+        if (lead := self.current_lead) is not None:
+            self.lb_app.lead_command(kind, lead)
+
+    def action_log_call(self) -> None:
+        self._lead_command("log_call")
+
+    def action_add_note(self) -> None:
+        self._lead_command("add_note")
+
+    def action_move_stage(self) -> None:
+        self._lead_command("move_stage")
+
+    def action_set_type(self) -> None:
+        self._lead_command("set_type")
+
+    def action_qualify(self) -> None:
+        self._lead_command("qualify")
+
+    def action_disqualify(self) -> None:
+        self._lead_command("disqualify")
+
+    def action_open_in_hubspot(self) -> None:
+        if (lead := self.current_lead) is not None:
+            self.lb_app.open_in_hubspot(lead.id)
+
+    def action_copy_link(self) -> None:
+        if (lead := self.current_lead) is not None:
+            self.lb_app.copy_link(lead.id)
+
+    def select_lead(self, lead_id: str) -> bool:
+        """Highlight a lead if it is on the board (the palette's "jump to lead…"); True if found."""
+        for i, column in enumerate(self.columns):
+            if any(lead.id == lead_id for lead in column.leads):
+                self.active_index = i
+                self._mark_active()
+                column.show_leads(column.leads, column.meta, column.now, keep=lead_id)
+                column.focus()
+                return True
+        return False

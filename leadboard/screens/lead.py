@@ -1,0 +1,336 @@
+"""The lead screen: contact, the lead's properties, its changes not yet in HubSpot, the contact's
+earlier leads and the timeline of calls and notes.
+
+Painted from the cache at once; the timeline is then refreshed from HubSpot (`engine.pull_timeline`
+on the sync thread) and the screen read again. Everything from HubSpot is shown as `rich.text.Text`
+built from plain strings. Enter on a change opens it to resolve (keep mine, take theirs, edit and
+retry, discard); the lead command keys work here as on the board.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from leadboard.keys import LEAD_SCREEN_BINDINGS
+from leadboard.messages import CacheChanged, LeadDetailLoaded
+from leadboard.outbox import ATTENTION_STATES, OPEN_STATES, Op
+from leadboard.read_model import Activity, BoardLead, LeadDetail, to_datetime
+from leadboard.state import PortalMeta
+from leadboard.text import clean_untrusted
+from leadboard.widgets.sync_status import SyncStatusBar
+
+if TYPE_CHECKING:
+    from leadboard.app import LeadboardApp
+
+__all__ = ["LeadScreen", "op_summary"]
+
+#: The timeline shows this many entries (newest first); bodies are cut to `BODY_CHARS`.
+TIMELINE_LIMIT = 50
+BODY_CHARS = 600
+KIND_WORDS = {
+    "move_stage": "Move stage",
+    "log_call": "Log call",
+    "add_note": "Note",
+    "set_lead_type": "Set lead type",
+    "qualify": "Qualify",
+    "disqualify": "Disqualify",
+}
+STATE_WORDS = {
+    "pending": "waiting to send",
+    "in_flight": "sending",
+    "unknown": "checking whether it arrived",
+    "failed": "failed",
+    "conflict": "conflict",
+    "blocked": "blocked",
+    "done": "in HubSpot",
+    "cancelled": "discarded",
+}
+OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
+LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link"})
+
+
+def _plain(value: object) -> str:
+    return clean_untrusted(str(value)) if value not in (None, "") else "—"
+
+
+def _when(epoch_ms: int | None) -> str:
+    moment = to_datetime(epoch_ms)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _field(text: Text, label: str, value: object) -> None:
+    text.append(f"{label:<14}", style="dim")
+    text.append(_plain(value).replace("\n", " "))
+    text.append("\n")
+
+
+def op_summary(op: Op, meta: PortalMeta) -> Text:
+    """One change as the rep made it: what, its state, its last error and the words they typed."""
+    command: Any = op.command
+    text = Text(no_wrap=False, end="")
+    style = "bold red" if op.state in ATTENTION_STATES else "italic"
+    text.append(f"{KIND_WORDS.get(op.kind, op.kind)} · ", style="bold")
+    text.append(STATE_WORDS.get(op.state, op.state), style=style)
+    text.append(f" · {_when(op.created_at)}", style="dim")
+    if op.kind == "move_stage":
+        text.append(f" → {_plain(meta.stage_label(command.stage_id))}")
+    if op.kind == "disqualify":
+        text.append(f" · {_plain(meta.option_label(meta.disqualification_reasons, command.reason))}")
+    typed = getattr(command, "note", None) or getattr(command, "text", None)
+    if typed:
+        text.append("\n  " + clean_untrusted(str(typed))[:BODY_CHARS].replace("\n", "\n  "))
+    if op.last_error:
+        text.append("\n  why: ", style="bold")
+        text.append(clean_untrusted(op.last_error))
+    return text
+
+
+def _activity(entry: Activity, meta: PortalMeta) -> Text:
+    text = Text(end="")
+    if entry.kind == "call":
+        text.append(f"☎ {_when(entry.timestamp)} · call", style="bold")
+        bits = [entry.direction, meta.disposition_label(entry.disposition_id)]
+        if entry.duration_ms:
+            bits.append(f"{round(entry.duration_ms / 60000)} min")
+        for bit in bits:
+            if bit:
+                text.append(" · " + clean_untrusted(bit).lower())
+    else:
+        text.append(f"✎ {_when(entry.timestamp)} · note", style="bold")
+    body = clean_untrusted(entry.body_text).strip()
+    if body:
+        cut = body[:BODY_CHARS] + ("…" if len(body) > BODY_CHARS else "")
+        text.append("\n  " + cut.replace("\n", "\n  "))
+    return text
+
+
+class LeadScreen(Screen[None]):
+    """One lead in full; escape goes back to the board."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(LEAD_SCREEN_BINDINGS)
+
+    def __init__(self, lead_id: str) -> None:
+        super().__init__(classes="lead-screen")
+        self.lead_id = lead_id
+        self.detail: LeadDetail | None = None
+        self.portal_id: str | None = None
+        self.timeline_note = "refreshing from HubSpot…"
+        self.open_ops: list[Op] = []
+
+    @property
+    def lb_app(self) -> LeadboardApp:
+        return cast("LeadboardApp", self.app)
+
+    @property
+    def current_lead(self) -> BoardLead | None:
+        return self.detail.lead if self.detail else None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"lead {self.lead_id}"), id="lead-title")
+        with VerticalScroll(id="lead-body"):
+            yield Static(id="lead-contact", classes="lead-section")
+            yield Static(id="lead-properties", classes="lead-section")
+            yield Static(Content("Changes not yet in HubSpot"), classes="lead-heading", id="ops-heading")
+            yield OptionList(id="lead-ops")
+            yield Static(id="lead-earlier", classes="lead-section")
+            yield Static(Content("Timeline"), classes="lead-heading", id="timeline-heading")
+            yield Static(id="lead-timeline", classes="lead-section")
+        yield SyncStatusBar(id="sync-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        bar = self.query_one(SyncStatusBar)
+        bar.busy = self.lb_app.syncing
+        if self.lb_app.engine_status is not None:
+            bar.show_engine_status(self.lb_app.engine_status)
+        if self.lb_app.sync_enabled:
+            self.refresh_timeline()
+        else:
+            self.timeline_note = "from the cache"
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._read_detail()
+
+    @work(exclusive=True, group="lead-read", exit_on_error=False)
+    async def _read_detail(self) -> None:
+        lead_id = self.lead_id
+
+        def read(store: Any) -> LeadDetailLoaded:
+            return LeadDetailLoaded(lead_id, store.lead_detail(lead_id), store.get_state("portal_id"))
+
+        self.post_message(await self.lb_app.cache.read(read))
+
+    @work(exclusive=True, group="lead-timeline", exit_on_error=False)
+    async def refresh_timeline(self) -> None:
+        lead_id = self.lead_id
+        try:
+            await self.lb_app.sync_thread.run(
+                lambda: self.lb_app.sync_thread.get_engine().pull_timeline(lead_id)
+            )
+            self.timeline_note = ""
+        except Exception as exc:  # offline, 401, rate limited: the cached timeline stays
+            self.timeline_note = f"from the cache; not refreshed: {clean_untrusted(str(exc))[:200]}"
+        self.reload()
+
+    @on(CacheChanged)
+    def _cache_changed(self, event: CacheChanged) -> None:
+        if event.lead_id in (None, self.lead_id):
+            self.reload()
+
+    @on(LeadDetailLoaded)
+    def _detail_loaded(self, event: LeadDetailLoaded) -> None:
+        event.stop()
+        self.detail, self.portal_id = event.detail, event.portal_id
+        self._paint()
+        self.refresh_bindings()
+
+    # --- painting ---------------------------------------------------------------------------------
+
+    def _paint(self) -> None:
+        detail, meta = self.detail, self.lb_app.meta
+        title = self.query_one("#lead-title", Static)
+        if detail is None:
+            title.update(Content(f"Lead {self.lead_id} is not in the cache."))
+            return
+        lead = detail.lead
+        lead_type = meta.option_label(meta.lead_types, lead.lead_type) if lead.lead_type else "type?"
+        name = clean_untrusted(lead.name or "lead " + lead.id)
+        stage = clean_untrusted(meta.stage_label(lead.stage_id))
+        title.update(
+            Text(
+                f"{name} · {stage} · {clean_untrusted(lead_type or 'type?')}",
+                style="bold",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
+        contact = Text(end="")
+        c, company = detail.contact, detail.company
+        _field(contact, "Contact", (c.name if c else None) or lead.contact_name)
+        _field(contact, "Title", c.job_title if c else None)
+        _field(contact, "Email", (c.email if c else None) or lead.contact_email)
+        _field(contact, "Phone", c.phone if c else None)
+        _field(contact, "Company", (company.name if company else None) or lead.company_name)
+        contact.rstrip()
+        self.query_one("#lead-contact", Static).update(contact)
+
+        props = Text(end="")
+        remote = detail.remote
+        _field(props, "Stage", meta.stage_label(lead.stage_id))
+        _field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
+        _field(props, "Label", meta.option_label(meta.lead_labels, lead.label))
+        _field(props, "Created", _when(lead.created_at))
+        _field(props, "Last touch", _when(lead.last_touch_at))
+        if remote.disqualification_reason:
+            _field(
+                props,
+                "DQ reason",
+                meta.option_label(meta.disqualification_reasons, remote.disqualification_reason),
+            )
+            _field(props, "DQ note", remote.disqualification_note)
+        _field(props, "HubSpot id", lead.id)
+        props.rstrip()
+        self.query_one("#lead-properties", Static).update(props)
+
+        self.open_ops = [op for op in detail.ops if op.state in OPEN_STATES]
+        ops_list = self.query_one("#lead-ops", OptionList)
+        highlighted = ops_list.highlighted
+        ops_list.set_options(Option(op_summary(op, meta), id=op.op_id) for op in self.open_ops)
+        if self.open_ops:
+            ops_list.highlighted = min(highlighted or 0, len(self.open_ops) - 1)
+        done = sum(op.state == "done" for op in detail.ops)
+        heading = "Changes not yet in HubSpot"
+        heading += f" ({len(self.open_ops)}; enter opens one)" if self.open_ops else ": none"
+        if done:
+            heading += f" · {done} already in HubSpot"
+        self.query_one("#ops-heading", Static).update(Content(heading))
+        ops_list.display = bool(self.open_ops)
+
+        earlier = Text(end="")
+        earlier.append("Contact's other leads", style="bold")
+        if not detail.other_leads:
+            earlier.append("\n  none")
+        for other in detail.other_leads:
+            earlier.append(
+                f"\n  {_when(other.created_at)[:10]} · {clean_untrusted(other.name or other.id)} · "
+                f"{clean_untrusted(meta.stage_label(other.stage_id))}"
+            )
+        self.query_one("#lead-earlier", Static).update(earlier)
+
+        heading = f"Timeline ({len(detail.timeline)})"
+        if self.timeline_note:
+            heading += f" · {self.timeline_note}"
+        self.query_one("#timeline-heading", Static).update(Content(heading))
+        timeline = Text(end="")
+        for i, entry in enumerate(detail.timeline[:TIMELINE_LIMIT]):
+            if i:
+                timeline.append("\n")
+            timeline.append_text(_activity(entry, meta))
+        if not detail.timeline:
+            timeline.append("No calls or notes yet.", style="dim")
+        elif len(detail.timeline) > TIMELINE_LIMIT:
+            timeline.append(f"\n… and {len(detail.timeline) - TIMELINE_LIMIT} older", style="dim")
+        self.query_one("#lead-timeline", Static).update(timeline)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#lead-ops")
+    def _op_chosen(self, event: OptionList.OptionSelected) -> None:
+        from leadboard.screens.ops import OpScreen
+
+        op = next((o for o in self.open_ops if o.op_id == event.option.id), None)
+        if op is not None:
+            self.app.push_screen(OpScreen(op, self.lb_app.meta))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LEAD_ACTIONS:
+            lead = self.current_lead
+            if lead is None:
+                return None
+            if action in OPEN_ONLY and lead.closed:
+                return None
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _lead_command(self, kind: str) -> None:
+        if (lead := self.current_lead) is not None:
+            self.lb_app.lead_command(kind, lead)
+
+    def action_log_call(self) -> None:
+        self._lead_command("log_call")
+
+    def action_add_note(self) -> None:
+        self._lead_command("add_note")
+
+    def action_move_stage(self) -> None:
+        self._lead_command("move_stage")
+
+    def action_set_type(self) -> None:
+        self._lead_command("set_type")
+
+    def action_qualify(self) -> None:
+        self._lead_command("qualify")
+
+    def action_disqualify(self) -> None:
+        self._lead_command("disqualify")
+
+    def action_open_in_hubspot(self) -> None:
+        self.lb_app.open_in_hubspot(self.lead_id)
+
+    def action_copy_link(self) -> None:
+        self.lb_app.copy_link(self.lead_id)

@@ -1,0 +1,238 @@
+"""Resolve one change that did not reach HubSpot: keep mine, take theirs, edit and retry, or discard.
+
+Opened from the lead screen. What is offered depends on the change's state (see outbox.py):
+a conflict → keep mine (push over HubSpot's value) or take theirs (cancel mine); failed or blocked
+→ retry, or edit and retry (the command's own modal, filled with what the rep typed, checked as
+if this change were not there); any of them → discard, after a confirmation that defaults to no.
+Nothing is deleted: a discarded change stays in the outbox as cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
+
+from leadboard.outbox import Op
+from leadboard.screens.lead import op_summary
+from leadboard.state import (
+    PROP_DQ_NOTE,
+    PROP_REASON,
+    PROP_STAGE,
+    PROP_TYPE,
+    Command,
+    CommandRefused,
+    PortalMeta,
+)
+from leadboard.text import clean_untrusted
+
+if TYPE_CHECKING:
+    from leadboard.app import LeadboardApp
+
+__all__ = ["OpScreen", "conflict_lines", "prefill"]
+
+
+def _value_label(meta: PortalMeta, prop: str, value: str | None) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    if prop == PROP_STAGE:
+        return meta.stage_label(value)
+    if prop == PROP_TYPE:
+        return meta.option_label(meta.lead_types, value) or value
+    if prop == PROP_REASON:
+        return meta.option_label(meta.disqualification_reasons, value) or value
+    return str(value)
+
+
+_PROP_WORDS = {PROP_STAGE: "Stage", PROP_TYPE: "Lead type", PROP_REASON: "Reason", PROP_DQ_NOTE: "DQ note"}
+
+
+def conflict_lines(op: Op, meta: PortalMeta) -> Text:
+    """Each conflicting property: what the rep saw, what they set, what HubSpot has now."""
+    text = Text(end="")
+    for prop, sides in (op.conflict or {}).items():
+        name = _PROP_WORDS.get(prop, prop)
+        text.append(f"{name}\n", style="bold")
+        for side, words in (("base", "you saw"), ("mine", "you set"), ("theirs", "HubSpot has")):
+            text.append(f"  {words:<12}", style="dim")
+            text.append(clean_untrusted(_value_label(meta, prop, sides.get(side))).replace("\n", " ") + "\n")
+    return text
+
+
+def prefill(modal: Screen[Any], command: Command) -> None:
+    """Fill a mounted command modal with what the rep typed before (for "edit and retry")."""
+    from leadboard.screens.parsing import format_call_time
+
+    data: Any = command
+    query = modal.query
+    if query("#note") and hasattr(data, "note"):
+        query("#note").first(TextArea).load_text(data.note)
+    if command.kind == "add_note":
+        query("#note").first(TextArea).load_text(data.text)
+    elif command.kind == "log_call":
+        query("#outcome").first(Select).value = data.outcome_id
+        query("#direction").first(Select).value = data.direction
+        minutes = data.duration_seconds // 60
+        query("#duration").first(Input).value = str(minutes) if minutes else ""
+        query("#time").first(Input).value = format_call_time(data.at.astimezone())
+    elif command.kind == "disqualify":
+        query("#reason").first(Select).value = data.reason
+    elif command.kind == "qualify":
+        deal = data.deal
+        query("#with-deal").first(Switch).value = deal is not None
+        if deal is not None:
+            query("#deal-name").first(Input).value = deal.name
+            query("#amount").first(Input).value = "" if deal.amount is None else f"{deal.amount:g}"
+            query("#close-date").first(Input).value = deal.close_date.isoformat()
+    elif command.kind == "set_lead_type":
+        choices = [o.value for o in getattr(modal, "choices", [])]
+        if data.lead_type in choices:
+            radio = query("#lead-type").first(RadioSet)
+            buttons = list(radio.query("RadioButton"))
+            buttons[choices.index(data.lead_type)].value = True  # type: ignore[attr-defined]
+
+
+class OpScreen(ModalScreen[None]):
+    """One change: its state, last error and text, and the ways to resolve it."""
+
+    DEFAULT_CSS = """
+    OpScreen { align: center middle; }
+    OpScreen > #op-dialog {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning 70%; background: $surface; padding: 0 1;
+    }
+    OpScreen #op-body { height: auto; max-height: 20; }
+    OpScreen #op-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    OpScreen #op-buttons Button { margin-left: 1; min-width: 10; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="op-close", tooltip="Close without changing anything"),
+    ]
+
+    def __init__(self, op: Op, meta: PortalMeta) -> None:
+        super().__init__()
+        self.op = op
+        self.meta = meta
+
+    @property
+    def lb_app(self) -> LeadboardApp:
+        return cast("LeadboardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        op = self.op
+        with Vertical(id="op-dialog") as dialog:
+            dialog.border_title = Content("A change that is not in HubSpot")
+            with VerticalScroll(id="op-body"):
+                yield Static(op_summary(op, self.meta), id="op-summary")
+                if op.state == "conflict":
+                    yield Static(conflict_lines(op, self.meta), id="op-conflict")
+            with Horizontal(id="op-buttons"):
+                if op.state == "conflict":
+                    yield Button("Keep mine", id="keep-mine", variant="primary")
+                    yield Button("Take theirs", id="take-theirs")
+                if op.state in ("failed", "blocked"):
+                    yield Button("Retry", id="retry", variant="primary")
+                    yield Button("Edit and retry", id="edit")
+                if op.state in ("pending", "failed", "conflict", "blocked"):
+                    yield Button("Discard", id="discard", variant="error")
+                yield Button("Close", id="close")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id or ""
+        if button == "close":
+            self.dismiss(None)
+        elif button == "discard":
+            self._confirm_discard()
+        elif button == "edit":
+            self._edit_and_retry()
+        else:
+            self._resolve(button)
+
+    @work(group="resolve", exit_on_error=False)
+    async def _resolve(self, how: str, command: Command | None = None) -> None:
+        op_id = self.op.op_id
+
+        def run(store: Any) -> Op:
+            outbox = store.outbox
+            if how == "keep-mine":
+                return cast(Op, outbox.keep_mine(op_id))
+            if how == "take-theirs":
+                return cast(Op, outbox.take_theirs(op_id))
+            if how == "discard":
+                return cast(Op, outbox.discard(op_id))
+            return cast(Op, outbox.retry(op_id, command))
+
+        try:
+            await self.lb_app.cache.read(run)
+        except CommandRefused as refused:
+            self.notify(str(refused), severity="error", timeout=30, markup=False)
+            return
+        words = {
+            "keep-mine": "Keeping your change; sending it again",
+            "take-theirs": "Took HubSpot's value; your change is cancelled",
+            "discard": "Discarded the change",
+            "retry": "Sending it again",
+        }
+        self.notify(words.get(how, "Sending it again"), timeout=3, markup=False)
+        self.lb_app.refresh_views(self.op.lead_id)
+        if how in ("keep-mine", "retry", "edit"):
+            self.lb_app.start_sync("push")
+        self.dismiss(None)
+
+    @work(group="resolve", exit_on_error=False)
+    async def _confirm_discard(self) -> None:
+        from leadboard.screens.confirm import ConfirmModal
+
+        typed = getattr(self.op.command, "note", None) or getattr(self.op.command, "text", None) or ""
+        message = "This change will not be sent to HubSpot."
+        if typed:
+            message += f" What you typed will no longer be sent:\n\n{typed[:300]}"
+        confirmed = await self.app.push_screen_wait(
+            ConfirmModal("Discard this change?", message, yes="Discard", no="Keep it")
+        )
+        if confirmed:
+            self._resolve("discard")
+
+    @work(group="resolve", exit_on_error=False)
+    async def _edit_and_retry(self) -> None:
+        from leadboard.read_model import lead_state
+
+        op = self.op
+        lead = await self.lb_app.cache.read(
+            lambda store: lead_state(store, op.lead_id, excluding_op=op.op_id)
+        )
+        if lead is None:
+            self.notify("This lead is no longer in the cache.", severity="error", markup=False)
+            return
+        kind = "set_type" if op.kind == "set_lead_type" else op.kind
+        modal = self.lb_app.command_modal(kind, lead)
+        if op.kind == "move_stage":
+            from leadboard.screens.move_stage import MoveStageModal
+
+            command: Any = op.command
+            modal = MoveStageModal(self.meta, lead, stage_id=command.stage_id, note=command.note)
+        await self.app.push_screen(modal, callback=self._edited)
+        prefill(modal, op.command)
+        revalidate = getattr(modal, "revalidate", None)
+        if revalidate is not None:
+            revalidate()
+
+    def _edited(self, result: Any) -> None:
+        from leadboard.screens.log_call import LoggedCall
+
+        if result is None:
+            return
+        command = result.command if isinstance(result, LoggedCall) else result
+        self._resolve("edit", command)

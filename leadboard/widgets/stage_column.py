@@ -1,0 +1,224 @@
+"""One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
+
+Never a widget per lead: each lead is one two-line `Option` whose prompt is a `rich.text.Text`
+built from plain strings, so names like `[@click=app.quit]` show literally. Rows are added a page
+at a time (`PAGE_SIZE`), the next page when the highlight reaches the end of what is loaded, so a
+stage with thousands of leads paints as fast as one with a hundred; the header says how many are
+loaded when not all are. The highlighted lead is kept, by id, when the rows are replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from leadboard.read_model import BoardLead
+from leadboard.state import PortalMeta, Stage
+from leadboard.text import clean_untrusted
+
+__all__ = ["MARKERS", "PAGE_SIZE", "StageColumn", "lead_prompt", "relative_age"]
+
+PAGE_SIZE = 200
+#: Rows loaded ahead of the highlight before the next page is added.
+PAGE_AHEAD = 5
+
+#: A glyph and a word for each marker: the state is never carried by colour alone.
+MARKERS: dict[str, tuple[str, str]] = {
+    "pending": ("↑", "pending"),
+    "failed": ("✗", "failed"),
+    "conflict": ("≠", "conflict"),
+    "blocked": ("⊘", "blocked"),
+}
+_MARKER_STYLE = {"pending": "italic", "failed": "bold red", "conflict": "bold magenta", "blocked": "bold"}
+_LABEL_STYLE = {"hot": "bold red", "warm": "yellow", "cold": "cyan"}
+
+
+def relative_age(then_ms: int | None, now: datetime) -> str | None:
+    """A short age such as "5m", "3h", "2d", "4w", "7mo", "2y" (None when unknown)."""
+    if then_ms is None:
+        return None
+    seconds = max(0.0, now.timestamp() - then_ms / 1000)
+    for size, unit in ((365 * 86400, "y"), (30 * 86400, "mo"), (7 * 86400, "w"), (86400, "d"), (3600, "h")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds // 60)}m"
+
+
+def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime) -> Text:
+    """The two lines a lead shows on the board, built from plain (cleaned) strings only.
+
+    Line 1: marker, name, label. Line 2: company, lead type (or "type?"), age, last touch.
+    """
+    name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
+    first = Text(no_wrap=True, overflow="ellipsis", end="")
+    if lead.marker:
+        glyph, word = MARKERS[lead.marker]
+        first.append(f"{glyph} {word} ", style=_MARKER_STYLE[lead.marker])
+    first.append(name, style="bold")
+    if lead.label:
+        label = clean_untrusted(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
+        first.append(f"  {label}", style=_LABEL_STYLE.get(label, ""))
+    parts: list[tuple[str, str]] = []
+    company = lead.company_name or lead.contact_email
+    if company:
+        parts.append((clean_untrusted(company).replace("\n", " "), ""))
+    if lead.lead_type:
+        lead_type = meta.option_label(meta.lead_types, lead.lead_type) or lead.lead_type
+        parts.append((clean_untrusted(lead_type), ""))
+    else:
+        parts.append(("type?", "reverse"))
+    age = relative_age(lead.created_at, now)
+    if age:
+        parts.append((f"{age} old", "dim"))
+    touch = relative_age(lead.last_touch_at, now)
+    parts.append((f"touched {touch} ago" if touch else "not touched", "dim"))
+    second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
+    for i, (text, style) in enumerate(parts):
+        if i:
+            second.append(" · ", style="dim")
+        second.append(text, style=style)
+    return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([first, second])
+
+
+class StageColumn(OptionList):
+    """The leads of one stage. Keys j/k/enter are the board's (remappable); this list adds paging."""
+
+    inherit_bindings = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+    @dataclass
+    class LeadHighlighted(Message):
+        column: StageColumn
+        lead: BoardLead | None
+
+    @dataclass
+    class LeadChosen(Message):
+        """Enter or a double-click on a lead."""
+
+        column: StageColumn
+        lead: BoardLead
+
+    def __init__(self, stage: Stage, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="stage-column")
+        self.stage = stage
+        self.leads: list[BoardLead] = []
+        self.meta = PortalMeta()
+        self.now = datetime.now(UTC)
+        self.sort_label = ""
+        self._title()
+
+    # --- rows -----------------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> int:
+        return self.option_count
+
+    @property
+    def current_lead(self) -> BoardLead | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.leads) or index >= self.option_count:
+            return None
+        return self.leads[index]
+
+    def show_leads(
+        self, leads: list[BoardLead], meta: PortalMeta, now: datetime, *, keep: str | None = None
+    ) -> None:
+        """Replace the rows, keeping `keep` (a lead id; default the highlighted one) highlighted.
+
+        A lead that left the column gives its place to the next one, so the highlight does not jump.
+        """
+        previous = self.current_lead
+        keep_id = keep if keep is not None else (previous.id if previous else None)
+        old_index = self.highlighted
+        self.leads, self.meta, self.now = leads, meta, now
+        index = next((i for i, lead in enumerate(leads) if lead.id == keep_id), None)
+        if index is None and old_index is not None and leads:
+            index = min(old_index, len(leads) - 1)
+        wanted = max(PAGE_SIZE, (index or 0) + PAGE_AHEAD + 1)
+        self.set_options(self._options_for(0, min(wanted, len(leads))))
+        with self.prevent(OptionList.OptionHighlighted):
+            self.highlighted = index if index is not None else (0 if leads else None)
+        self._title()
+        self.post_message(self.LeadHighlighted(self, self.current_lead))
+
+    def _options_for(self, start: int, end: int) -> list[Option]:
+        return [Option(lead_prompt(lead, self.meta, self.now), id=lead.id) for lead in self.leads[start:end]]
+
+    def _load_more(self, upto: int) -> None:
+        if self.loaded >= len(self.leads) or upto < self.loaded - PAGE_AHEAD:
+            return
+        end = min(len(self.leads), max(self.loaded + PAGE_SIZE, upto + PAGE_AHEAD + 1))
+        self.add_options(self._options_for(self.loaded, end))
+        self._title()
+
+    def set_sort_label(self, label: str) -> None:
+        self.sort_label = label
+        self._title()
+
+    def _title(self) -> None:
+        total = len(self.leads)
+        self.border_title = Content(f"{clean_untrusted(self.stage.label)} · {total:,}")
+        parts = []
+        if self.loaded < total:
+            parts.append(f"first {self.loaded:,} of {total:,}; scroll for more")
+        if self.sort_label:
+            parts.append(self.sort_label)
+        self.border_subtitle = Content(" · ".join(parts))
+
+    # --- moving ---------------------------------------------------------------------------------
+
+    def move(self, delta: int) -> None:
+        if not self.leads:
+            return
+        current = self.highlighted if self.highlighted is not None else -1
+        target = max(0, min(len(self.leads) - 1, current + delta))
+        self._load_more(target)
+        self.highlighted = min(target, self.option_count - 1)
+
+    def action_last(self) -> None:
+        self._load_more(len(self.leads) - 1)
+        super().action_last()
+
+    def action_page_down(self) -> None:
+        self._load_more((self.highlighted or 0) + max(self.size.height, 1))
+        super().action_page_down()  # type: ignore[no-untyped-call]
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        if highlighted is not None:
+            self._load_more(highlighted)
+
+    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.post_message(self.LeadHighlighted(self, self.current_lead))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        lead = self.current_lead
+        if lead is not None:
+            self.post_message(self.LeadChosen(self, lead))
+
+    async def _on_click(self, event: events.Click) -> None:
+        """A click selects the lead; a double-click opens it."""
+        event.prevent_default()
+        clicked: int | None = event.style.meta.get("option")
+        if clicked is None:
+            return
+        self.focus()
+        self.highlighted = clicked
+        if event.chain >= 2:
+            self.action_select()
