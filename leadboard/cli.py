@@ -161,6 +161,12 @@ def _token_shape_problem(token: str) -> str | None:
 
 _NO_PUSH = click.option("--no-push", is_flag=True, help="Only queue the change; `leadboard sync` sends it.")
 _LEAD = click.argument("lead", metavar="LEAD")
+#: Lead commands work on the cache: metadata and lead ids come from a sync, never fetched silently.
+_LEAD_EPILOG = (
+    "LEAD is the lead's HubSpot id (see `leadboard leads`). Stages, types, reasons and outcomes are "
+    "given by label (any case) or value. The cache must hold your portal's data: run `leadboard sync` "
+    "once first. The change is queued and pushed at once unless --no-push.\n\n" + EXIT_CODES_HELP
+)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -205,10 +211,10 @@ def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> N
     run_leads(session, stage=stage, closed=closed, as_json=as_json)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=_LEAD_EPILOG)
 @_LEAD
 @click.argument("stage", metavar="STAGE")
-@click.option("--note", required=True, help="What happened (required).")
+@click.option("--note", required=True, help="What happened.")
 @_NO_PUSH
 @session_options
 def move(session: Session, lead: str, stage: str, note: str, no_push: bool) -> None:
@@ -218,10 +224,10 @@ def move(session: Session, lead: str, stage: str, note: str, no_push: bool) -> N
     run(session, lead, stage, note, no_push=no_push)
 
 
-@main.command("log-call", epilog=EXIT_CODES_HELP)
+@main.command("log-call", epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--outcome", required=True, metavar="OUTCOME", help="The call outcome (label or id).")
-@click.option("--note", required=True, help="What was said (required).")
+@click.option("--note", required=True, help="What was said.")
 @click.option("--direction", default="out", show_default=True, metavar="in|out", help="Who called.")
 @click.option("--duration", default=None, metavar="MINUTES", help="How long, in whole minutes.")
 @click.option("--at", default=None, metavar="TIME", help="When: 14:05, 2026-11-22 14:05 or ISO 8601.")
@@ -252,7 +258,7 @@ def log_call(
     )
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--text", required=True, help="The note.")
 @_NO_PUSH
@@ -264,7 +270,7 @@ def note(session: Session, lead: str, text: str, no_push: bool) -> None:
     run(session, lead, text, no_push=no_push)
 
 
-@main.command("set-type", epilog=EXIT_CODES_HELP)
+@main.command("set-type", epilog=_LEAD_EPILOG)
 @_LEAD
 @click.argument("lead_type", metavar="TYPE")
 @_NO_PUSH
@@ -276,9 +282,9 @@ def set_type(session: Session, lead: str, lead_type: str, no_push: bool) -> None
     run(session, lead, lead_type, no_push=no_push)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=_LEAD_EPILOG)
 @_LEAD
-@click.option("--note", required=True, help="Why the lead is qualified (required).")
+@click.option("--note", required=True, help="Why the lead is qualified.")
 @click.option("--deal-name", default=None, help="The deal's name (default: the lead's name).")
 @click.option("--amount", default=None, help="The deal amount, e.g. 12000 or 12000.50.")
 @click.option(
@@ -315,10 +321,10 @@ def qualify(
     )
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--reason", required=True, metavar="REASON", help="A disqualification reason (label or value).")
-@click.option("--note", required=True, help="Why (required).")
+@click.option("--note", required=True, help="Why.")
 @_NO_PUSH
 @session_options
 def disqualify(session: Session, lead: str, reason: str, note: str, no_push: bool) -> None:
