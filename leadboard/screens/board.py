@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from leadboard.keys import BOARD_BINDINGS
-from leadboard.messages import BoardLoaded
+from leadboard.messages import BoardLoaded, CacheChanged
 from leadboard.read_model import SORTS, BoardLead, Sort, View
 from leadboard.state import PortalMeta, Stage
 from leadboard.widgets.stage_column import StageColumn
@@ -113,6 +113,11 @@ class BoardScreen(Screen[None]):
 
         leads, meta, status = await self.lb_app.cache.read(read)
         self.post_message(BoardLoaded(leads, meta, status, needle, request))
+
+    @on(CacheChanged)
+    def _cache_changed(self, event: CacheChanged) -> None:
+        event.stop()
+        self.reload()
 
     @on(BoardLoaded)
     async def _board_loaded(self, event: BoardLoaded) -> None:

@@ -129,3 +129,13 @@ def sandbox_app(handle: SandboxHandle, db: Path, **kwargs: Any) -> LeadboardApp:
     """The app pointed at the sandbox with the sandbox's token, syncing for real."""
     settings = Settings(portal=handle.base_url, email=handle.rep_email, db=db)
     return LeadboardApp(settings, handle.token, **kwargs)
+
+
+async def until_idle(app: LeadboardApp, pilot: Any, rounds: int = 200) -> None:
+    """Wait (by events, not sleeps) until no worker runs and no sync is running or queued."""
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.syncing and not app.workers and not app._push_waiting:
+            break
+    await settle(app, pilot)
