@@ -9,10 +9,11 @@ Leads: one owner-filtered search sorted by `hs_lastmodifieddate`, 200 a page, re
 10,000 cap (pull_search.py). Incremental pulls start at the cursor minus a lookback, because
 search indexes writes a few seconds late. Leads whose `hs_lastmodifieddate` equals the cached one
 are skipped, so a quiet incremental pull costs one search (plus one for leads that left me, see
-pull_membership.py). Contacts and companies are read in batches for the changed leads only
-(pull_related.py). The cursor, `min(max seen, sync start)`, is written in the same transaction as
-the last of the pull's data: a pull that fails part way leaves it where it was, and the next pull
-re-reads that range and fetches the related objects of every lead in it again.
+pull_membership.py). Contacts and companies are read in full batches for the changed leads only,
+between search pages (pull_related.py). Data is written as it arrives; the cursor,
+`min(max seen, sync start)`, only once all of it is in: a pull that fails part way leaves the
+cursor where it was and a mark, so the next pull re-reads that range and fetches the related
+objects of every lead in it again, not just of those it finds changed.
 
 Gateway errors propagate unchanged; the engine classifies them (errors.py).
 """
@@ -36,7 +37,7 @@ from leadboard.sync.pull_membership import (
     reconcile_membership,
 )
 from leadboard.sync.pull_meta import pull_metadata
-from leadboard.sync.pull_related import as_wire, fetch_related
+from leadboard.sync.pull_related import RelatedFetcher, as_wire
 from leadboard.sync.pull_search import SEARCH_CAP, SEARCH_PAGE, SearchTally, by_modified, modified_ms
 from leadboard.sync.pull_timeline import pull_timeline
 from leadboard.sync.remote import RemoteObject
@@ -108,6 +109,7 @@ def pull_leads(
     store.set_state(KEY_PULL_STARTED, str(started))
 
     tally = SearchTally()
+    related = RelatedFetcher(store, gateway)
     changed: list[str] = []
     seen = 0
     max_seen: int | None = None
@@ -124,6 +126,7 @@ def pull_leads(
         if fresh:
             store.upsert_leads(as_wire(obj) for obj in fresh)
             changed.extend(obj.id for obj in fresh)
+            related.add(obj.id for obj in fresh)
         if progress is not None:
             progress(seen, tally.total)
 
@@ -135,12 +138,9 @@ def pull_leads(
             store, gateway, owner_id, since, page_size=page_size, cap=cap, tally=departures_tally
         )
 
-    related = fetch_related(gateway, changed)
+    related.finish()
     next_cursor = cursor if max_seen is None else min(max_seen, started)
     with store.transaction():
-        store.upsert_companies(related.companies)
-        store.upsert_contacts(related.contacts, related.contact_companies)
-        store.link_leads(related.links)
         mark_reassigned(store, moved)
         store.set_state(KEY_CURSOR, None if next_cursor is None else str(next_cursor))
         store.set_state(KEY_PULL_STARTED, None)
@@ -151,8 +151,8 @@ def pull_leads(
         requests=tally.requests + departures_tally.requests + related.requests,
         leads_seen=seen,
         leads_changed=len(changed),
-        contacts=len(related.contacts),
-        companies=len(related.companies),
+        contacts=related.contacts,
+        companies=related.companies,
         full=full,
         reassigned=sorted(moved),
         cursor=next_cursor,
