@@ -1,0 +1,180 @@
+"""A rep's first full sync of a big portal, with HubSpot's rate limits on, then a quiet incremental.
+
+The sandbox enforces HubSpot's limits (190 requests per 10 s, search 5/s) and answers 429 past
+them; leadboard goes through its real gateway and client-side RateLimiter. Printed:
+
+- requests made (from the sandbox's request log) against the minimum HubSpot's page and batch
+  sizes allow: metadata calls + ceil(leads/200) search pages + association batches of 1,000
+  (lead → contacts, lead → companies, and contact → companies where a lead has no company and its
+  contact no `associatedcompanyid`) + object batches of 100 for the distinct contacts and companies;
+  the ratio (target: within 10%),
+- wall time against the rate-limit floor (requests ÷ 19/s and search pages ÷ 5/s, HubSpot's; and
+  the same for leadboard's own, stricter budget),
+- 429s the sandbox served (target 0: the limiter should keep every request under the limits),
+- the requests of an incremental sync with nothing changed (target ≤ 2).
+
+Run: `python benchmarks/full_sync.py [--leads 10000] [--seed 7]`. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from leadboard.store import Store
+from leadboard.sync.hubspot import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX, SEARCH_PAGE_MAX, HubSpotGateway
+from leadboard.sync.pull import pull_leads, pull_metadata
+from leadboard.sync.pull_meta import METADATA_REQUESTS
+from leadboard.sync.ratelimit import GENERAL_LIMIT, GENERAL_WINDOW, SEARCH_LIMIT, SEARCH_WINDOW, RateLimiter
+
+SEARCH_PATH = "/crm/v3/objects/leads/search"
+HUBSPOT_PER_SECOND = 19.0  # 190 per 10 s
+HUBSPOT_SEARCH_PER_SECOND = 5.0
+
+
+def open_leads_for(total: int) -> int:
+    """The sandbox's `rep_leads` (open ones; it adds 2/5 as many closed) giving `total` owned leads."""
+    guess = round(total * 5 / 7)
+    return min(range(max(1, guess - 3), guess + 4), key=lambda r: abs(r + r * 2 // 5 - total))
+
+
+def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
+    """The fewest requests a first sync can make, from the portal's ground truth."""
+    portal = sandbox.portal
+    owner = portal.rep_owner_id
+    leads = [
+        lead["id"] for lead in portal.objects("leads") if lead["properties"].get("hubspot_owner_id") == owner
+    ]
+    contacts: set[str] = set()
+    companies: set[str] = set()
+    via_contact = 0
+    for lead_id in leads:
+        lead_contacts = [
+            str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, "contacts")["results"]
+        ]
+        lead_companies = [
+            str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, "companies")["results"]
+        ]
+        contacts.update(lead_contacts[:1])
+        if lead_companies:
+            companies.add(lead_companies[0])
+        elif lead_contacts:
+            contact = portal.get_object("contacts", lead_contacts[0], properties=["associatedcompanyid"])
+            company = contact["properties"].get("associatedcompanyid")
+            if company:
+                companies.add(str(company))
+            else:
+                via_contact += 1
+    parts = {
+        "metadata": METADATA_REQUESTS,
+        "search pages": math.ceil(len(leads) / SEARCH_PAGE_MAX),
+        "association batches": 2 * math.ceil(len(leads) / ASSOCIATION_BATCH_MAX)
+        + math.ceil(via_contact / ASSOCIATION_BATCH_MAX),
+        "contact batches": math.ceil(len(contacts) / BATCH_READ_MAX),
+        "company batches": math.ceil(len(companies) / BATCH_READ_MAX),
+        "leads": len(leads),
+        "contacts": len(contacts),
+        "companies": len(companies),
+    }
+    total = sum(v for k, v in parts.items() if k not in ("leads", "contacts", "companies"))
+    return total, parts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=10_000, help="leads the rep owns (open + closed)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    settings = PortalSettings(seed=args.seed, rep_leads=open_leads_for(args.leads), search_lag=0.0)
+    with running_sandbox(settings, rate_limits=True) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        print(
+            f"portal seeded and serving in {time.perf_counter() - started:.1f} s; load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        minimum, parts = minimum_requests(sandbox)
+        limiter = RateLimiter()
+        gateway = HubSpotGateway(sandbox.base_url, sandbox.token, limiter=limiter)
+        store = Store.open(Path(tmp) / "cache.db")
+        sandbox.clear_request_log()
+
+        began = time.perf_counter()
+        meta = pull_metadata(store, gateway, sandbox.rep_email)
+        after_meta = time.perf_counter()
+        report = pull_leads(store, gateway, meta)
+        wall = time.perf_counter() - began
+        log = sandbox.request_log()
+        statuses = Counter(r.status for r in log)
+        searches = sum(1 for r in log if r.path == SEARCH_PATH)
+        made = len(log)
+
+        print(
+            f"\nfirst full sync: {parts['leads']:,} leads, {parts['contacts']:,} contacts, "
+            f"{parts['companies']:,} companies"
+        )
+        print(
+            f"  cached: {store.db.conn.execute('SELECT count(*) FROM leads').fetchone()[0]:,} leads, "
+            f"{report.contacts:,} contacts, {report.companies:,} companies"
+        )
+        print(f"  requests made        {made:6d}  (pull counted {report.requests + METADATA_REQUESTS})")
+        print(
+            f"  minimum possible     {minimum:6d}  = "
+            + " + ".join(
+                f"{parts[k]} {k}"
+                for k in (
+                    "metadata",
+                    "search pages",
+                    "association batches",
+                    "contact batches",
+                    "company batches",
+                )
+            )
+        )
+        print(f"  ratio                {made / minimum:6.3f}  (target <= 1.10)")
+        print(
+            "  by path: "
+            + ", ".join(
+                f"{path.removeprefix('/crm/')} {n}" for path, n in Counter(r.path for r in log).most_common()
+            )
+        )
+        floor_hubspot = max(made / HUBSPOT_PER_SECOND, searches / HUBSPOT_SEARCH_PER_SECOND)
+        floor_ours = max(made / (GENERAL_LIMIT / GENERAL_WINDOW), searches / (SEARCH_LIMIT / SEARCH_WINDOW))
+        print(f"  wall time            {wall:6.1f} s  (metadata {after_meta - began:.1f} s)")
+        print(
+            f"  rate-limit floor     {floor_hubspot:6.1f} s  HubSpot's: {made} ÷ 19/s = "
+            f"{made / HUBSPOT_PER_SECOND:.1f} s, {searches} search pages ÷ 5/s = "
+            f"{searches / HUBSPOT_SEARCH_PER_SECOND:.1f} s"
+        )
+        print(
+            f"                       {floor_ours:6.1f} s  leadboard's limiter ({GENERAL_LIMIT}/"
+            f"{GENERAL_WINDOW:.0f} s, search {SEARCH_LIMIT}/s; the first {GENERAL_LIMIT} go at once)"
+        )
+        print(f"  429s served          {statuses.get(429, 0):6d}  (target 0)")
+
+        sandbox.clear_request_log()
+        began = time.perf_counter()
+        quiet = pull_leads(store, gateway, meta)
+        quiet_log = sandbox.request_log()
+        print("\nincremental sync, nothing changed:")
+        print(
+            f"  requests made        {len(quiet_log):6d}  (target <= 2): "
+            + ", ".join(f"{r.method} {r.path}" for r in quiet_log)
+        )
+        print(
+            f"  leads seen/changed   {quiet.leads_seen}/{quiet.leads_changed} "
+            f"in {time.perf_counter() - began:.2f} s"
+        )
+        store.close()
+        gateway.close()
+
+
+if __name__ == "__main__":
+    main()
