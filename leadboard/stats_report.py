@@ -168,9 +168,11 @@ def count_lines(counts: list[Count], width: int = BAR_WIDTH) -> list[str]:
 
 
 def title(report: StatsReport) -> str:
+    """One line naming the period: "Last 30 days: 25 leads created (19 Feb to 20 Mar 2026, Europe/Paris)"."""
+    noun = "lead" if report.leads == 1 else "leads"
     return (
-        f"Your leads created in the last {report.days} days "
-        f"({report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}, {report.time_zone}): {report.leads}"
+        f"Last {report.days} days: {report.leads} {noun} created "
+        f"({report.since:%d %b} to {report.until:%d %b %Y}, {report.time_zone})"
     )
 
 
