@@ -261,3 +261,37 @@ def test_a_429_after_the_leads_were_written_still_gets_their_contacts_next_time(
         assert store.db.conn.execute(
             "SELECT first_name FROM contacts WHERE id = ?", [contact["id"]]
         ).fetchone() == ("Nova",)
+
+
+def test_a_lead_without_a_company_shows_its_contacts_company(tmp_path: Path) -> None:
+    """No direct company and no `associatedcompanyid` on the contact: a contact → company read finds it."""
+    with pull_setup(tmp_path) as (sandbox, gateway, store, meta):
+        portal = sandbox.portal
+        company = portal.create_object("companies", {"properties": {"name": "Via Contact GmbH"}})["id"]
+        contact = portal.create_object(
+            "contacts", {"properties": {"firstname": "Ida", "email": "ida@v.example"}}
+        )
+        spec = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]
+        portal.associate_labelled("contacts", contact["id"], "companies", company, spec)
+        assert not portal.get_object("contacts", contact["id"])["properties"].get("associatedcompanyid")
+        lead = portal.create_object(
+            "leads",
+            {
+                "properties": {"hs_lead_name": "Ida's lead", "hubspot_owner_id": meta.owner_id},
+                "associations": [
+                    {
+                        "to": {"id": contact["id"]},
+                        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}],
+                    }
+                ],
+            },
+        )["id"]
+
+        pull_leads(store, gateway, meta)
+
+        assert cached_lead(store, lead)["company_id"] is None
+        assert any(
+            r.path == "/crm/v4/associations/contacts/companies/batch/read" for r in sandbox.request_log()
+        )
+        detail = store.lead_detail(lead)
+        assert detail is not None and detail.company is not None and detail.company.name == "Via Contact GmbH"
