@@ -13,7 +13,8 @@ it reached; a conflict or a block at the props step ends the op, so later steps 
 Creates carry the op id as their marker. An op whose outcome was ever unknown (`first_ambiguous_at`)
 looks for what it may already have created (`gateway.find_created`: associations + batch read, never
 search) before sending again, and re-sends with the same marker only after a grace period, so a
-request that HubSpot commits late cannot make a second object.
+request that HubSpot commits late cannot make a second object. Its PATCH waits out the same grace
+(then reads again): an unanswered PATCH landing late must not undo a later op on the same lead.
 
 Lead ownership: a lead reassigned away, archived or deleted blocks property ops, with the reason. A
 note or call on a lead that was reassigned is still sent (it records something that happened and
@@ -193,6 +194,9 @@ class OpRunner:
         to_write = {n: v for n, v in op.changes.items() if theirs[n] != blank_to_none(v)}
         if not to_write:
             return None, fresh  # HubSpot already has our values (e.g. a retry after an unseen success)
+        if op.first_ambiguous_at is not None and self.clock() < op.first_ambiguous_at + self.grace_ms:
+            # An unanswered PATCH may still land: writing now could let it overwrite a later op's value.
+            raise WaitBeforeResend(op.first_ambiguous_at + self.grace_ms)
         with request_in_flight():
             updated = self.gateway.update_lead(op.lead_id, to_write)
         crash_point("after_response_before_commit")

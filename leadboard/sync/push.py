@@ -6,7 +6,7 @@ as HubSpot returned it) is committed in one transaction after the answer. What H
 through `_on_error` (DESIGN.md "Errors" and the table in errors.py):
 
     Offline, 5xx            back to pending with backoff + jitter; the run stops when offline
-    Ambiguous / 5xx create  unknown: the next attempt reconciles by marker before any re-send
+    Ambiguous / 5xx create  unknown: the next attempt reconciles (marker, or re-read) before any re-send
     429                     the whole queue pauses (not an attempt, not a failure), then resumes
     401                     pushing stops; ops stay pending; status "token needs attention"
     403                     failed, naming the missing scopes
@@ -205,11 +205,12 @@ class Pusher:
             report.deferred += 1
             return "stop"
         if isinstance(exc, Ambiguous | ServerError):
-            is_create = bool(getattr(exc, "is_create", False))
+            # No answer (or a 5xx to a create): it may have landed, so the op is unknown until checked.
+            unknown = isinstance(exc, Ambiguous) or exc.is_create
             outbox.defer(
                 op.op_id,
                 until=now + self._backoff_ms(op),
-                ambiguous=is_create,
+                ambiguous=unknown,
                 error=message,
                 http_status=exc.status,
             )
