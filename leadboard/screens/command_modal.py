@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -268,6 +268,12 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    @on(Input.Submitted)
+    def _enter_in_a_line(self, event: Input.Submitted) -> None:
+        """Enter in a one-line field saves, as in any form; an incomplete form stays open."""
+        event.stop()
+        self.action_save()
+
     @on(Button.Pressed, "#save")
     def _save_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -277,13 +283,3 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_cancel()
-
-    def on_key(self, event: events.Key) -> None:
-        """Keep letters typed on a non-text field (a switch, a radio button) from reaching the board.
-
-        Text fields consume printable keys themselves; anything printable that bubbles up to here
-        would otherwise be checked against the app's single-letter command keys.
-        """
-        if event.is_printable and event.key != "space":
-            event.stop()
-            event.prevent_default()

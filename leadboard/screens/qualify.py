@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Switch, TextArea
@@ -76,9 +77,13 @@ class QualifyModal(CommandModal[Qualify]):
             yield field_label("Close date (YYYY-MM-DD)", for_id="close-date")
             yield Input(self.default_close.strftime(CLOSE_DATE_FORMAT), id="close-date")
 
+    @on(Switch.Changed, "#with-deal")
+    def _deal_switched(self, event: Switch.Changed) -> None:
+        """ "No deal" hides the deal's fields, so they are neither shown nor a stop in the tab order."""
+        self.set_class(not event.value, "-no-deal")
+
     def evaluate(self) -> Qualify:
         with_deal = self.query_one("#with-deal", Switch).value
-        self.set_class(not with_deal, "-no-deal")
         note = self.query_one("#note", TextArea).text
         input_errors: list[str] = []
         deal: Deal | None = None

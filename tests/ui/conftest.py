@@ -1,7 +1,9 @@
 """A tiny host app for the command modals, and a portal that looks like the sandbox's defaults.
 
 The host stands in for the board: it pushes one modal with a callback that collects what the modal
-returns, and it has single-letter command keys of its own so tests can show a modal keeps letters.
+returns, and it has app-level single-letter command keys (like the real app's `r` and `?`) so tests
+can show that letters typed in a modal never reach them (Textual stops non-priority bindings at a
+modal screen; the tests hold it to that).
 """
 
 from __future__ import annotations
