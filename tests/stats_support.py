@@ -39,8 +39,14 @@ CLOCK_SLA: dict[str, Any] = {
 _TARGETS = {"HOT": 1, "WARM": 24, "COLD": 72, "DEMO_REQUEST": 2, "PRICING_PAGE": 3}
 
 
-def seeded_portal(rep_leads: int = 60) -> Portal:
-    return Portal(PortalSettings(seed=11, rep_leads=rep_leads, other_leads=40, owners=3, clock=NOW.timestamp))
+def portal_settings() -> PortalSettings:
+    return PortalSettings(
+        seed=11, rep_leads=60, other_leads=40, owners=3, clock=NOW.timestamp, search_lag=0.0
+    )
+
+
+def seeded_portal() -> Portal:
+    return Portal(portal_settings())
 
 
 def _ms(text: str | None) -> int | None:
@@ -107,8 +113,11 @@ class Expected:
         return ordered[math.ceil(0.9 * len(ordered)) - 1] if ordered else None
 
 
-def expected_numbers(portal: Portal, days: int, now: datetime = NOW) -> Expected:
-    """The rep's numbers for the last `days` local days, from the portal's raw objects only."""
+def expected_numbers(portal: Portal, days: int, now: datetime = NOW, *, sources: bool = True) -> Expected:
+    """The rep's numbers for the last `days` local days, from the portal's raw objects only.
+
+    `sources=False`: as a cache that never received `lead_source` sees them (no source rules apply).
+    """
     zone = ZoneInfo(ZONE)
     today = now.astimezone(zone).date()
     since = datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=zone)
@@ -122,7 +131,9 @@ def expected_numbers(portal: Portal, days: int, now: datetime = NOW) -> Expected
     rep = portal.rep_owner_id
     out = Expected()
     for lead in portal.objects("leads"):
-        p = lead["properties"]
+        p = dict(lead["properties"])
+        if not sources:
+            p.pop("lead_source", None)
         created = _ms(p["hs_createdate"])
         if p.get("hubspot_owner_id") != rep or created is None or not since_ms <= created <= now_ms:
             continue

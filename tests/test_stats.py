@@ -12,11 +12,13 @@ import pytest
 from leadboard.config import SlaSettings
 from leadboard.sandbox.portal import Portal
 from leadboard.sla import describe
-from leadboard.state import CONNECTED_DISPOSITION_ID, AddNote, Disqualify, LogCall
+from leadboard.state import CONNECTED_DISPOSITION_ID, LEAD_PROPERTIES, AddNote, Disqualify, LogCall
 from leadboard.stats import board_sla, first_touches, stats_report
 from leadboard.stats_report import StatsReport, format_stats
 from leadboard.store import Store
-from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, seeded_portal
+from leadboard.sync.pull import pull_leads, pull_timeline
+from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, portal_settings, seeded_portal
+from tests.sync.pull_support import pull_setup
 
 SLA = SlaSettings.model_validate(CLOCK_SLA)
 
@@ -61,6 +63,38 @@ def test_report_matches_the_portals_own_numbers(store: Store, portal: Portal, da
     assert {c.key: c.count for c in report.by_label} == dict(expected.labels)
     assert len(report.per_day) == days
     assert sum(d.count for d in report.per_day) == expected.leads
+
+
+def test_report_after_a_real_pull_from_the_sandbox(tmp_path: Path) -> None:
+    """The pull (HTTP, the real client) fills the cache; the timelines come as the board asks for them."""
+    with pull_setup(tmp_path, portal_settings()) as (sandbox, gateway, store, meta):
+        pull_leads(store, gateway, meta)
+        # Timelines are pulled when the rep opens a lead: here, the last week's open leads.
+        week = stats_report(store, 7, sla=SLA, now=NOW)
+        opened = [
+            r.id
+            for r in store.board(view="open")
+            if r.created_at and r.created_at >= week.since.timestamp() * 1000
+        ]
+        assert opened
+        assert sum(pull_timeline(store, gateway, lead_id) for lead_id in opened) > 0
+        sources = "lead_source" in LEAD_PROPERTIES  # until the pull asks for it, no source rule applies
+        for days in (7, 90):
+            report = stats_report(store, days, sla=SLA, now=NOW)
+            expected = expected_numbers(sandbox.portal, days, sources=sources)
+            assert report.leads == expected.leads > 0
+            assert by_key(report) == {k: expected.funnel[k] for k in by_key(report)}
+            assert report.speed_to_lead.touched == len(expected.delays)
+            assert report.speed_to_lead.median_seconds == pytest.approx(expected.median)
+            assert report.speed_to_lead.p90_seconds == pytest.approx(expected.p90)
+            assert (report.sla.met, report.sla.breached, report.sla.waiting, report.sla.no_sla) == (
+                expected.met,
+                expected.breached,
+                expected.waiting,
+                expected.no_sla,
+            )
+            assert {c.label: c.count for c in report.disqualification_reasons} == dict(expected.reasons)
+            assert {c.key: c.count for c in report.by_source} == dict(expected.sources)
 
 
 def test_the_periods_grow_and_conversions_are_the_step_ratios(store: Store) -> None:
