@@ -46,14 +46,19 @@ class StatsLoaded(Message):
 class StatsScreen(Screen[None]):
     """The rep's stats for 7, 30 or 90 days, read from the cache at `db_path`."""
 
+    # The footer reads "7 days  30 days  90 days": typing 30 or 90 works, as 0 is not bound.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="stats-close", tooltip="Back to the board"),
-        Binding("7", "period(7)", "7 days", id="stats-7-days", tooltip="Leads created in the last 7 days"),
-        Binding(
-            "3", "period(30)", "30 days", id="stats-30-days", tooltip="Leads created in the last 30 days"
-        ),
-        Binding(
-            "9", "period(90)", "90 days", id="stats-90-days", tooltip="Leads created in the last 90 days"
+        *(
+            Binding(
+                key,
+                f"period({days})",
+                "days",
+                key_display=str(days),
+                id=f"stats-{days}-days",
+                tooltip=f"Leads created in the last {days} days",
+            )
+            for key, days in (("7", 7), ("3", 30), ("9", 90))
         ),
         Binding("p", "next_period", "Next period", id="stats-next-period", show=False),
         Binding("r", "reload", "Refresh", id="stats-refresh", tooltip="Read the cache again"),

@@ -93,6 +93,11 @@ async def test_period_switch_and_escape_at_80x24(cache: Path, portal: Portal) ->
         await pilot.press("p")  # cycles back to the first period
         assert "Last 7 days" in await settle(app, pilot)
 
+        await pilot.press("3", "0")  # the footer says "30 days": typing 30 works
+        text = await settle(app, pilot)
+        assert f"Last 30 days: {month.leads} leads created" in text
+        assert "7 days  30 days  90 days" in text.splitlines()[-1]
+
         assert app.clock_threads and threading.get_ident() not in app.clock_threads
         await pilot.press("escape")
         await pilot.pause()
