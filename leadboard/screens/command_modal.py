@@ -35,6 +35,7 @@ from leadboard.state import (
 from leadboard.text import clean_untrusted
 
 __all__ = [
+    "CHOOSE_PROMPT",
     "PROBE_TEXT",
     "CommandModal",
     "FieldScroll",
@@ -50,6 +51,9 @@ CommandT = TypeVar("CommandT", MoveStage, LogCall, AddNote, SetLeadType, Qualify
 
 #: What a probe puts in a text field it is not testing, so that field cannot be the refusal.
 PROBE_TEXT = "ok"
+#: A Select's "nothing chosen" line. It starts with a dash so type-to-search (which also matches this
+#: line) never prefers it to an option: typing "c" finds "Connected", not "Choose…".
+CHOOSE_PROMPT = "– choose {} –"
 
 MODAL_CSS = """
 CommandModal {

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Select, TextArea
 
 from leadboard.screens.command_modal import (
+    CHOOSE_PROMPT,
     PROBE_TEXT,
     CommandModal,
     field_label,
@@ -39,7 +40,7 @@ class DisqualifyModal(CommandModal[Disqualify]):
         yield field_label("Reason (required)", first=True, for_id="reason")
         yield Select[str](
             select_options((o.label, o.value) for o in self.reasons),
-            prompt="Choose a reason",
+            prompt=CHOOSE_PROMPT.format("a reason"),
             id="reason",
         )
         yield field_label("Note: why this lead is disqualified (required)", for_id="note")

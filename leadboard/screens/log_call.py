@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
 from leadboard.screens.command_modal import (
+    CHOOSE_PROMPT,
     PROBE_TEXT,
     CommandModal,
     field_label,
@@ -58,7 +59,7 @@ class LogCallModal(CommandModal[LoggedCall]):
     def compose_fields(self) -> ComposeResult:
         outcomes = [(d.label, d.id) for d in self.meta.dispositions if not d.deleted]
         yield field_label("Outcome", first=True, for_id="outcome")
-        yield Select[str](select_options(outcomes), prompt="Choose the call's outcome", id="outcome")
+        yield Select[str](select_options(outcomes), prompt=CHOOSE_PROMPT.format("an outcome"), id="outcome")
         yield field_label("Direction", for_id="direction")
         yield Select[str](select_options(DIRECTIONS), allow_blank=False, value="OUTBOUND", id="direction")
         yield field_label("Duration in minutes (blank: not recorded)", for_id="duration")

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Select, TextArea
 
 from leadboard.screens.command_modal import (
+    CHOOSE_PROMPT,
     PROBE_TEXT,
     CommandModal,
     field_label,
@@ -52,7 +53,7 @@ class MoveStageModal(CommandModal[MoveStage]):
         options = select_options((s.label, s.id) for s in self.targets)
         yield Select[str](
             options,
-            prompt="Choose a stage",
+            prompt=CHOOSE_PROMPT.format("a stage"),
             value=self.initial_stage if self.initial_stage else Select.NULL,
             id="stage",
         )
