@@ -18,10 +18,45 @@ if TYPE_CHECKING:
     from leadboard.config import Settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leadboard")
-def main() -> None:
-    """A keyboard-first terminal board for your HubSpot Leads queue."""
+@click.option("--portal", default=None, metavar="URL", help="Portal base URL (env LEADBOARD_PORTAL).")
+@click.option("--email", default=None, metavar="EMAIL", help="Your HubSpot user email (env LEADBOARD_EMAIL).")
+@click.option("--db", default=None, metavar="PATH", help="The cache file (env LEADBOARD_DB).")
+@click.pass_context
+def main(ctx: click.Context, portal: str | None, email: str | None, db: str | None) -> None:
+    """A keyboard-first terminal board for your HubSpot Leads queue.
+
+    With no command, opens the board for your portal. `leadboard demo` opens it against a
+    bundled sandbox portal, no account needed.
+    """
+    given = {key: value for key, value in (("portal", portal), ("email", email), ("db", db)) if value}
+    if ctx.invoked_subcommand is not None:
+        # `leadboard --db X sync` means what `leadboard sync --db X` means; the subcommand's own flag wins.
+        if given:
+            ctx.default_map = {name: dict(given) for name in main.commands if name not in {"sandbox", "demo"}}
+        return
+    from leadboard.config import ConfigError, load_settings
+    from leadboard.launch import run_board
+
+    try:
+        settings = load_settings(portal=portal, email=email, db=db)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.exit(run_board(settings))
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Forget the demo portal and cache and start over.")
+def demo(reset: bool) -> None:
+    """Open the board against a bundled sandbox portal, as its demo rep. No account needed.
+
+    The demo portal lives in your user data dir and remembers what you pushed; now and then
+    something happens on the HubSpot side (a new lead, a reply, a reassignment).
+    """
+    from leadboard.launch import run_demo
+
+    sys.exit(run_demo(reset=reset))
 
 
 @main.command()
@@ -332,3 +367,28 @@ def disqualify(session: Session, lead: str, reason: str, note: str, no_push: boo
     from leadboard.commands.leads import disqualify as run
 
     run(session, lead, reason=reason, note=note, no_push=no_push)
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    default=30,
+    show_default=True,
+    help="Leads created in the last N days.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@session_options
+def stats(session: Session, days: int, as_json: bool) -> None:
+    """Your funnel, speed to lead, SLA breaches and disqualification reasons, from the cache."""
+    import json
+
+    from leadboard.stats import stats_report
+    from leadboard.stats_report import format_stats
+
+    store = session.open_store()
+    try:
+        report = stats_report(store, days, sla=session.settings().sla)
+    finally:
+        store.close()
+    click.echo(json.dumps(report.model_dump(mode="json"), indent=2) if as_json else format_stats(report))
