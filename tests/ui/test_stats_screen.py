@@ -55,8 +55,13 @@ def cache(tmp_path: Path, portal: Portal) -> Path:
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> str:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
+    """Wait until the report (or the reason it failed) is on screen, however loaded the machine is."""
+    for _ in range(400):  # at most ~20 s; a loaded 2-core CI machine can be slow to start the worker
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        body = app.screen.query("#stats-body")
+        if body and not body.first().loading:
+            break
     await pilot.pause()
     return screen_text(app)
 
