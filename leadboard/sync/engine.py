@@ -54,6 +54,10 @@ KEY_META_SAVED = "meta_saved_at"  # written by Store.save_portal_meta
 ProgressFn = Callable[[str, int, int | None], None]
 
 
+class SetupNeeded(GatewayError):
+    """Something leadboard needs before it can pull is not configured (the rep's email)."""
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     """What the status line and `leadboard status` show."""
@@ -163,6 +167,7 @@ class SyncEngine:
         self._offline = False
         self._auth_needed = False
         self._missing_scopes: tuple[str, ...] = ()
+        self._snapshot: SyncStatus | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------
 
@@ -209,6 +214,14 @@ class SyncEngine:
     # --- status ------------------------------------------------------------------------------------
 
     def status(self) -> SyncStatus:
+        """The current status. From a thread that has not used the engine (the board's UI thread),
+        the last status the worker reported, so the UI thread never waits on SQLite."""
+        snapshot = self._snapshot
+        if snapshot is not None and getattr(self._local, "store", None) is None:
+            return snapshot
+        return self._read_status()
+
+    def _read_status(self) -> SyncStatus:
         counts = self.store().sync_status()
         with self._lock:
             syncing, offline = self._syncing, self._offline
@@ -234,9 +247,10 @@ class SyncEngine:
         self._emit()
 
     def _emit(self) -> None:
+        self._snapshot = self._read_status()
         if self._on_status is not None:
             try:
-                self._on_status(self.status())
+                self._on_status(self._snapshot)
             except Exception:  # a UI callback must never break the sync
                 logger.exception("the status callback failed")
 
@@ -281,7 +295,7 @@ class SyncEngine:
         if meta is None or meta.owner_id is None or full or _older_than(saved, METADATA_MAX_AGE_MS):
             email = self.settings.email
             if not email:
-                raise AuthFailed(
+                raise SetupNeeded(
                     "leadboard needs your HubSpot email to find your leads: "
                     "set it with --email, LEADBOARD_EMAIL or `email = ...` in the config file."
                 )
@@ -320,7 +334,7 @@ class SyncEngine:
         self._set(
             offline=report.offline,
             auth_needed=report.auth_failed,
-            missing_scopes=report.missing_scopes or self._missing_scopes,
+            missing_scopes=tuple(dict.fromkeys(self._missing_scopes + report.missing_scopes)),
         )
         return report
 
@@ -332,8 +346,8 @@ class SyncEngine:
     def sync(self, *, full: bool = False, progress: ProgressFn | None = None) -> SyncReport:
         """Pull then push. Never raises for network or HubSpot trouble: see the report's `error`."""
         if self.stopped:
-            return SyncReport(None, None, self.status(), "Sync is stopping.")
-        self._set(syncing=True)
+            return SyncReport(None, None, self._read_status(), "Sync is stopping.")
+        self._set(syncing=True, missing_scopes=())
         pull_report: PullReport | None = None
         push_report: PushReport | None = None
         error: str | None = None
@@ -367,7 +381,7 @@ class SyncEngine:
     def _finish(self, pull: PullReport | None, push: PushReport | None, error: str | None) -> SyncReport:
         with self._lock:
             self._syncing = False
-        return SyncReport(pull=pull, push=push, status=self.status(), error=error)
+        return SyncReport(pull=pull, push=push, status=self._read_status(), error=error)
 
 
 def _older_than(stamp: str | None, age_ms: int) -> bool:

@@ -215,3 +215,19 @@ def status(**changes: object) -> SyncStatus:
 )
 def test_the_status_line_says_the_most_urgent_thing(changes: dict[str, object], line: str) -> None:
     assert status(**changes).line(now=NOW) == line
+
+
+def test_a_missing_email_says_so_and_still_pushes(
+    engine: SyncEngine, settings: Settings, sandbox: SandboxHandle
+) -> None:
+    engine.sync()
+    op = engine.store().outbox.enqueue(AddNote(lead_id=open_lead_ids(sandbox)[0], text="still goes"))
+    engine.store().set_state("meta_saved_at", "0")  # metadata is due again, and needs the email
+    no_email = SyncEngine(settings.model_copy(update={"email": None}), sandbox.token, timeout=(2.0, 2.0))
+
+    report = no_email.sync()
+
+    assert report.error is not None and "email" in report.error
+    assert not report.status.auth_needed
+    assert no_email.store().outbox.get(op.op_id).state == "done"
+    no_email.close()
