@@ -122,6 +122,12 @@ class PortalMeta(BaseModel):
     disqualification_reasons: tuple[Option, ...] = ()
     dispositions: tuple[Disposition, ...] = ()
     owner_id: str | None = None
+    #: From HubSpot's account details: the portal (hub) id for "open in HubSpot" links
+    #: (`https://app.hubspot.com/contacts/<portal_id>/record/0-136/<lead id>`), its time zone
+    #: (an IANA name such as "Europe/Berlin") and the domain of its web UI. None until pulled.
+    portal_id: str | None = None
+    time_zone: str | None = None
+    ui_domain: str | None = None
 
     @property
     def open_stages(self) -> list[Stage]:

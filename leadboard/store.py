@@ -35,7 +35,17 @@ from leadboard.state import Disposition, Option, PortalMeta, Stage
 if TYPE_CHECKING:
     from leadboard.read_model import BoardLead, LeadDetail, Sort, SyncStatus, View
 
-__all__ = ["CacheError", "PushLock", "Store", "SyncLockHeld", "ms", "now_ms"]
+__all__ = [
+    "KEY_PORTAL_ID",
+    "KEY_PORTAL_TIME_ZONE",
+    "KEY_PORTAL_UI_DOMAIN",
+    "CacheError",
+    "PushLock",
+    "Store",
+    "SyncLockHeld",
+    "ms",
+    "now_ms",
+]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -44,6 +54,16 @@ TYPE_OPTIONS, LABEL_OPTIONS, REASON_OPTIONS = (
     "hs_lead_type",
     "hs_lead_label",
     "hs_lead_disqualification_reason",
+)
+#: sync_state keys holding `PortalMeta.portal_id`, `.time_zone` and `.ui_domain` (the board reads
+#: `portal_id` directly for its "open in HubSpot" link).
+KEY_PORTAL_ID = "portal_id"
+KEY_PORTAL_TIME_ZONE = "portal_time_zone"
+KEY_PORTAL_UI_DOMAIN = "portal_ui_domain"
+_ACCOUNT_KEYS = (
+    ("portal_id", KEY_PORTAL_ID),
+    ("time_zone", KEY_PORTAL_TIME_ZONE),
+    ("ui_domain", KEY_PORTAL_UI_DOMAIN),
 )
 
 
@@ -221,8 +241,18 @@ class Store(RemoteTables):
 
     # --- portal metadata ----------------------------------------------------------------------------
 
-    def save_portal_meta(self, meta: PortalMeta, owner_email: str | None = None) -> None:
-        """Replace the stored pipeline, stages, options, dispositions and owner with `meta`, atomically."""
+    def save_portal_meta(
+        self,
+        meta: PortalMeta,
+        owner_email: str | None = None,
+        *,
+        owner_name: tuple[str | None, str | None] | None = None,
+    ) -> None:
+        """Replace the stored pipeline, stages, options, dispositions, owner and account details
+        (portal id, time zone, UI domain: cleared when `meta` has none) with `meta`, atomically.
+
+        `owner_name` is the owner's (first, last) name as HubSpot has it now; None keeps the stored one.
+        """
         with self.transaction() as conn:
             conn.execute("DELETE FROM stages")
             conn.execute("DELETE FROM pipelines")
@@ -253,9 +283,15 @@ class Store(RemoteTables):
                     "ON CONFLICT(id) DO UPDATE SET is_me = 1, email = coalesce(excluded.email, email)",
                     [meta.owner_id, owner_email],
                 )
+                if owner_name is not None:
+                    conn.execute(
+                        "UPDATE owners SET first_name = ?, last_name = ? WHERE id = ?",
+                        [*owner_name, meta.owner_id],
+                    )
             for key, value in (
                 ("qualified_stage_id", meta.qualified_stage_id),
                 ("unqualified_stage_id", meta.unqualified_stage_id),
+                *((state_key, getattr(meta, field)) for field, state_key in _ACCOUNT_KEYS),
                 ("meta_saved_at", str(now_ms())),
             ):
                 self.set_state(key, value)
@@ -284,9 +320,13 @@ class Store(RemoteTables):
         )
         me = conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
         extra: dict[str, Any] = {}
-        for key in ("qualified_stage_id", "unqualified_stage_id"):
+        for field, key in (
+            ("qualified_stage_id", "qualified_stage_id"),
+            ("unqualified_stage_id", "unqualified_stage_id"),
+            *_ACCOUNT_KEYS,
+        ):
             if (value := self.get_state(key)) is not None:
-                extra[key] = value
+                extra[field] = value
         return PortalMeta(
             **({"pipeline_id": pipeline[0]} if pipeline else {}),
             stages=stages,

@@ -24,10 +24,7 @@ from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.remote import Pipeline, PropertyDefinition
 from leadboard.text import clean_untrusted
 
-#: sync_state keys written here (beside what `Store.save_portal_meta` keeps).
-KEY_TIME_ZONE = "portal_time_zone"
-KEY_PORTAL_ID = "portal_id"
-KEY_UI_DOMAIN = "portal_ui_domain"
+#: sync_state key written here (beside what `Store.save_portal_meta` keeps): the rep's email as configured.
 KEY_OWNER_EMAIL = "owner_email"
 
 METADATA_REQUESTS = 5
@@ -65,20 +62,17 @@ def pull_metadata(store: Store, gateway: HubSpotGateway, rep_email: str) -> Port
             for d in dispositions
         ),
         owner_id=owner.id,
+        portal_id=None if account.portal_id is None else str(account.portal_id),
+        time_zone=_text(account.time_zone),
+        ui_domain=_text(account.ui_domain),
     )
-    with store.transaction() as conn:
-        store.save_portal_meta(meta, owner_email=owner.email or rep_email.strip())
-        conn.execute(
-            "UPDATE owners SET first_name = ?, last_name = ? WHERE id = ?",
-            [_text(owner.first_name), _text(owner.last_name), owner.id],
+    with store.transaction():
+        store.save_portal_meta(
+            meta,
+            owner_email=owner.email or rep_email.strip(),
+            owner_name=(_text(owner.first_name), _text(owner.last_name)),
         )
-        for key, value in (
-            (KEY_TIME_ZONE, account.time_zone),
-            (KEY_PORTAL_ID, None if account.portal_id is None else str(account.portal_id)),
-            (KEY_UI_DOMAIN, account.ui_domain),
-            (KEY_OWNER_EMAIL, rep_email.strip().lower()),
-        ):
-            store.set_state(key, None if value is None else clean_untrusted(value))
+        store.set_state(KEY_OWNER_EMAIL, clean_untrusted(rep_email.strip().lower()))
     return meta
 
 

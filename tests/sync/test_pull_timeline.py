@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from leadboard.state import PortalMeta
-from leadboard.store import Store
+from leadboard.store import KEY_PORTAL_ID, KEY_PORTAL_TIME_ZONE, Store
 from leadboard.sync.errors import OwnerNotFound
 from leadboard.sync.pull import pull_leads, pull_metadata, pull_timeline
-from leadboard.sync.pull_meta import KEY_TIME_ZONE, METADATA_REQUESTS
+from leadboard.sync.pull_meta import METADATA_REQUESTS
 from tests.sync.pull_support import associated, cached_lead, pull_setup, rep_leads
 
 HOSTILE = (
@@ -101,7 +101,20 @@ def test_metadata_is_stored_for_an_offline_start(tmp_path: Path) -> None:
         assert {o.value for o in meta.lead_types} >= {"NEW_BUSINESS", "UPSELL"}
         assert {o.value for o in meta.lead_labels} >= {"HOT", "WARM", "COLD"}
         assert [d.id for d in meta.dispositions] == [d["id"] for d in sandbox.portal.dispositions()]
-        assert store.get_state(KEY_TIME_ZONE) == sandbox.portal.account_details()["timeZone"]
+        account = sandbox.portal.account_details()
+        assert (meta.portal_id, meta.time_zone, meta.ui_domain) == (
+            str(account["portalId"]),
+            account["timeZone"],
+            account["uiDomain"],
+        )
+        # The board reads these keys for its "open in HubSpot" link; the SLA needs the zone.
+        assert store.get_state(KEY_PORTAL_ID) == str(account["portalId"])
+        assert store.get_state(KEY_PORTAL_TIME_ZONE) == account["timeZone"]
+        first, last = store.db.conn.execute(
+            "SELECT first_name, last_name FROM owners WHERE is_me = 1"
+        ).fetchone()
+        rep = next(o for o in sandbox.portal.list_owners()["results"] if o["id"] == meta.owner_id)
+        assert (first, last) == (rep["firstName"], rep["lastName"])
     # The portal is gone: a new process reads the same metadata from the cache file alone.
     with Store.open(tmp_path / "cache.db") as offline:
         assert offline.portal_meta() == meta
