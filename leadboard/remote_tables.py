@@ -1,5 +1,6 @@
 """Writers for the remote tables: HubSpot's objects as they are now, written by the pull (and by the
-push from HubSpot's responses), never by the rep's commands. Mixed into `Store`.
+push from HubSpot's responses), never by the rep's commands. Mixed into `Store`, together with the
+few lookups the sync needs, so that no module outside the store knows the schema.
 
 Text is cleaned on the way in (`clean_untrusted`), note and call bodies are turned from HTML into
 plain text, and each lead carries a copy of its contact and company summary plus a casefolded
@@ -11,13 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
 from leadboard.state import Lead, parse_hubspot_time
+from leadboard.sync.remote import markers_in, strip_marker
 from leadboard.text import clean_untrusted, html_to_text
 
 
@@ -30,6 +32,15 @@ def ms(value: Any) -> int | None:
     if value is None:
         return None
     return int(value.timestamp() * 1000)
+
+
+class LeadVersion(NamedTuple):
+    """What the pull compares to tell a changed lead from one the cache already holds as it is."""
+
+    last_modified_at: int | None
+    owner_id: str | None
+    archived: bool
+    gone_reason: str | None
 
 
 class RemoteTables:
@@ -185,33 +196,139 @@ class RemoteTables:
         self, kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
     ) -> int:
         """Store calls or notes (`kind` "call" / "note") of a lead's timeline; bodies become clean text."""
-        fetched, rows = now_ms(), []
-        prefix = "hs_call_" if kind == "call" else "hs_note_"
-        for obj in objects:
-            p = obj.get("properties") or {}
-            timestamp = parse_hubspot_time(p.get("hs_timestamp") or obj.get("createdAt"))
-            duration = p.get("hs_call_duration")
-            row: dict[str, Any] = {
-                "id": str(obj["id"]),
-                "kind": kind,
-                "timestamp": ms(timestamp),
-                "body_text": html_to_text(str(p.get(f"{prefix}body") or "")),
-                "title": _clean(p.get("hs_call_title")),
-                "direction": _clean(p.get("hs_call_direction")),
-                "disposition_id": _clean(p.get("hs_call_disposition")),
-                "duration_ms": int(float(duration)) if duration not in (None, "") else None,
-                "owner_id": _clean(p.get("hubspot_owner_id")),
-                "props_json": json.dumps(p),
-                "fetched_at": fetched,
-            }
-            if lead_id is not None:
-                row["lead_id"] = lead_id
-            if contact_id is not None:
-                row["contact_id"] = contact_id
-            rows.append(row)
+        rows = _activity_rows(kind, objects, lead_id, contact_id)
         with self.transaction():
             self._upsert("activities", rows)
         return len(rows)
+
+    def replace_timeline(
+        self,
+        kind: str,
+        lead_id: str,
+        contact_id: str | None,
+        objects: Iterable[Mapping[str, Any]],
+        *,
+        on_lead: Collection[str],
+        on_contact: Collection[str],
+    ) -> int:
+        """Make the cache hold exactly `objects` as the `kind` ("call" / "note") activities of the lead
+        and of its contact; return how many were stored.
+
+        `on_lead` / `on_contact` are the ids HubSpot associates with the lead / the contact. Bodies are
+        stored as clean text without the trailing `lb:<op id>` marker the push appends (the raw
+        properties keep it, so an op can still be matched to what it created). Cached activities of
+        this kind on the lead or its contact that are not in `objects` are deleted: HubSpot no longer
+        links them.
+        """
+        objects = list(objects)
+        stored = 0
+        with self.transaction() as conn:
+            for lead_link, contact_link in ((True, True), (True, False), (False, True)):
+                group = [
+                    o
+                    for o in objects
+                    if (str(o["id"]) in on_lead) == lead_link and (str(o["id"]) in on_contact) == contact_link
+                ]
+                if not group:
+                    continue
+                rows = _activity_rows(
+                    kind, group, lead_id if lead_link else None, contact_id if contact_link else None
+                )
+                for row, obj in zip(rows, group, strict=True):
+                    body = (obj.get("properties") or {}).get(_body_property(kind))
+                    if markers_in(body):
+                        row["body_text"] = strip_marker(html_to_text(strip_marker(str(body))))
+                self._upsert("activities", rows)
+                stored += len(rows)
+            conn.execute(
+                "DELETE FROM activities WHERE kind = ? "
+                "AND (lead_id = ? OR (? IS NOT NULL AND contact_id = ?)) "
+                "AND id NOT IN (SELECT value FROM json_each(?))",
+                [kind, lead_id, contact_id, contact_id, json.dumps([str(o["id"]) for o in objects])],
+            )
+        return stored
+
+    def set_contact_companies(self, companies: Mapping[str, str]) -> None:
+        """Record each contact's company (`{contact_id: company_id}`) learnt from an association read,
+        and refresh the summary of the leads that show it through their contact."""
+        if not companies:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE contacts SET company_id = ? WHERE id = ?",
+                [(company_id, contact_id) for contact_id, company_id in companies.items()],
+            )
+            self._refresh_summaries("contact_id IN (SELECT value FROM json_each(:ids))", list(companies))
+
+    def mark_leads_reassigned(self, new_owners: Mapping[str, str]) -> None:
+        """Leads HubSpot now gives another owner: `{lead_id: new owner id, or "" for none}`.
+
+        The lead keeps its row with the new owner (so it leaves the board) and a `gone_reason`
+        "reassigned to <name, email or id>" that the rep sees on any op it blocks.
+        """
+        if not new_owners:
+            return
+        names = self._owner_names(set(new_owners.values()) - {""})
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE leads SET owner_id = ?, gone_reason = ? WHERE id = ?",
+                [
+                    (owner or None, f"reassigned to {names.get(owner) or _unowned(owner)}", lead_id)
+                    for lead_id, owner in new_owners.items()
+                ],
+            )
+
+    def _owner_names(self, owner_ids: Collection[str]) -> dict[str, str]:
+        """The cached owners' full names (else emails), by id; owners with neither are left out."""
+        names: dict[str, str] = {}
+        for owner_id, first, last, email in self.db.conn.execute(
+            "SELECT id, first_name, last_name, email FROM owners "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(owner_ids))],
+        ):
+            name = " ".join(p for p in (first, last) if p) or email
+            if name:
+                names[str(owner_id)] = name
+        return names
+
+    # --- lookups for the sync ---------------------------------------------------------------------
+
+    def lead_versions(self, lead_ids: Iterable[str]) -> dict[str, LeadVersion]:
+        """The cached version of each of these leads that the cache holds, by id."""
+        return {
+            str(r[0]): LeadVersion(r[1], r[2], bool(r[3]), r[4])
+            for r in self.db.conn.execute(
+                "SELECT id, last_modified_at, owner_id, archived, gone_reason FROM leads "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(lead_ids))],
+            )
+        }
+
+    def owned_lead_ids(self, owner_id: str) -> set[str]:
+        """Ids of the cached leads `owner_id` owns that have not left (archived, reassigned, ...)."""
+        rows = self.db.conn.execute(
+            "SELECT id FROM leads WHERE owner_id = ? AND archived = 0 AND gone_reason IS NULL", [owner_id]
+        )
+        return {str(r[0]) for r in rows}
+
+    def lead_contact_id(self, lead_id: str) -> str | None:
+        """The lead's primary contact as last pulled (None when unknown or the lead is not cached)."""
+        row = self.db.conn.execute("SELECT contact_id FROM leads WHERE id = ?", [lead_id]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def lead_properties(self, lead_id: str) -> dict[str, Any]:
+        """HubSpot's raw properties of the lead as last pulled ({} when it is not cached)."""
+        row = self.db.conn.execute("SELECT props_json FROM leads WHERE id = ?", [lead_id]).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def archived_reason(self, lead_id: str) -> str | None:
+        """Why the cached lead is closed in HubSpot ("archived", "deleted", "merged into 123"), or None
+        when it is not (a lead reassigned away is not archived: it still exists in HubSpot)."""
+        sql = "SELECT archived, gone_reason FROM leads WHERE id = ?"
+        row = self.db.conn.execute(sql, [lead_id]).fetchone()
+        if row is None or not row[0]:
+            return None
+        return str(row[1] or "archived")
 
 
 def fold(value: str | None) -> str | None:
@@ -241,3 +358,41 @@ def _clean(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return clean_untrusted(str(value)).strip()
+
+
+def _unowned(owner_id: str) -> str:
+    return f"another owner ({owner_id})" if owner_id else "no owner"
+
+
+def _body_property(kind: str) -> str:
+    return "hs_call_body" if kind == "call" else "hs_note_body"
+
+
+def _activity_rows(
+    kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
+) -> list[dict[str, Any]]:
+    """Activity rows from HubSpot calls or notes; a None link leaves the stored one as it is."""
+    fetched, rows = now_ms(), []
+    for obj in objects:
+        p = obj.get("properties") or {}
+        timestamp = parse_hubspot_time(p.get("hs_timestamp") or obj.get("createdAt"))
+        duration = p.get("hs_call_duration")
+        row: dict[str, Any] = {
+            "id": str(obj["id"]),
+            "kind": kind,
+            "timestamp": ms(timestamp),
+            "body_text": html_to_text(str(p.get(_body_property(kind)) or "")),
+            "title": _clean(p.get("hs_call_title")),
+            "direction": _clean(p.get("hs_call_direction")),
+            "disposition_id": _clean(p.get("hs_call_disposition")),
+            "duration_ms": int(float(duration)) if duration not in (None, "") else None,
+            "owner_id": _clean(p.get("hubspot_owner_id")),
+            "props_json": json.dumps(p),
+            "fetched_at": fetched,
+        }
+        if lead_id is not None:
+            row["lead_id"] = lead_id
+        if contact_id is not None:
+            row["contact_id"] = contact_id
+        rows.append(row)
+    return rows

@@ -445,3 +445,110 @@ def test_contact_and_company_changes_reach_the_board_and_its_filter(store: Store
     # A lead refreshed by the pull keeps its links.
     store.upsert_leads([hubspot_lead("3", "Carla Cruz", stage="connected-stage-id")])
     assert board_ids(store, needle="zeta") == ["3"]
+
+
+# --- what the sync writes and looks up through named methods ----------------------------------------
+
+
+def test_account_details_round_trip_under_the_state_keys_the_board_reads(tmp_path: Path) -> None:
+    account = {"portal_id": "4242", "time_zone": "Europe/Berlin", "ui_domain": "app-eu1.hubspot.com"}
+    with Store.open(tmp_path / "c.db") as store:
+        store.save_portal_meta(default_meta().model_copy(update=account))
+        assert store.portal_meta() == default_meta().model_copy(update=account)
+        assert (store.get_state("portal_id"), store.get_state("portal_time_zone")) == (
+            "4242",
+            "Europe/Berlin",
+        )
+        assert store.get_state("portal_ui_domain") == "app-eu1.hubspot.com"
+        # Metadata is replaced as a whole: a portal that no longer reports them clears them.
+        store.save_portal_meta(default_meta())
+        assert store.portal_meta() == default_meta() and store.get_state("portal_id") is None
+
+
+def test_reassigned_leads_leave_the_board_with_the_new_owner_named(store: Store) -> None:
+    # An owner the cache knows by name: the rep this cache belonged to before another email was set.
+    store.save_portal_meta(
+        default_meta(owner_id=OTHER_OWNER), "carla@acme.test", owner_name=("Carla", "Cruz")
+    )
+    store.save_portal_meta(default_meta())  # no owner_name: the stored names stay
+
+    store.mark_leads_reassigned({"1": OTHER_OWNER, "2": "777", "3": ""})
+
+    assert board_ids(store, view="all") == ["4"]
+    gone = dict(store.db.conn.execute("SELECT id, gone_reason FROM leads WHERE id IN ('1', '2', '3')"))
+    assert gone == {
+        "1": "reassigned to Carla Cruz",
+        "2": "reassigned to another owner (777)",
+        "3": "reassigned to no owner",
+    }
+    owners = [(s.owner_id, s.archived) for s in map(store.lead_state, ("1", "2", "3")) if s is not None]
+    assert owners == [(OTHER_OWNER, False), ("777", False), (None, False)]
+    assert store.owned_lead_ids(ME) == {"4"}  # "6" is archived, "5" is someone else's
+    assert store.archived_reason("1") is None  # reassigned is not archived: its notes still go
+
+
+def _note(note_id: str, body: str, at: str = "2026-01-10T10:00:00Z") -> dict[str, object]:
+    return {"id": note_id, "properties": {"hs_timestamp": at, "hs_note_body": body}}
+
+
+def test_replace_timeline_strips_the_marker_and_drops_what_hubspot_no_longer_links(store: Store) -> None:
+    store.upsert_activities("note", [_note("stale", "<p>deleted in HubSpot</p>")], "1", "c1")
+    store.upsert_activities("note", [_note("elsewhere", "<p>on lead 2</p>")], "2", None)
+    store.upsert_activities("call", [{"id": "k1", "properties": {"hs_call_body": "a call"}}], "1", "c1")
+
+    stored = store.replace_timeline(
+        "note",
+        "1",
+        "c1",
+        [
+            _note("ours", "<p>Spoke to <b>Ana</b></p><p>lb:01JOPMARKER</p>", at="2026-01-12T10:00:00Z"),
+            _note("on-contact", "<p>Ask about lb:budget first</p>"),
+        ],
+        on_lead={"ours"},
+        on_contact={"ours", "on-contact"},
+    )
+
+    assert stored == 2
+    detail = store.lead_detail("1")
+    assert detail is not None
+    assert [(a.id, a.body_text) for a in detail.timeline if a.kind == "note"] == [
+        ("ours", "Spoke to Ana"),
+        ("on-contact", "Ask about lb:budget first"),  # a marker-like word mid-text is the rep's text
+    ]
+    assert [a.id for a in detail.timeline if a.kind == "call"] == ["k1"]  # other kinds are kept
+    links = dict(
+        store.db.conn.execute("SELECT id, lead_id FROM activities WHERE id IN ('ours', 'on-contact')")
+    )
+    assert links == {"ours": "1", "on-contact": None}
+    (raw,) = store.db.conn.execute("SELECT props_json FROM activities WHERE id = 'ours'").fetchone()
+    assert "lb:01JOPMARKER" in raw  # kept for matching an op to what it created
+    detail_2 = store.lead_detail("2")
+    assert detail_2 is not None and [a.id for a in detail_2.timeline] == ["elsewhere"]
+
+
+def test_a_contacts_company_from_an_association_reaches_its_leads_row(store: Store) -> None:
+    """co1 is cached already (another lead's company), so no company read will refresh lead 1."""
+    assert next(r for r in store.board() if r.id == "1").company_name is None
+    store.set_contact_companies({"c1": "co1"})
+    assert next(r for r in store.board() if r.id == "1").company_name == "Acme Straße GmbH"
+    assert board_ids(store, needle="acme") == ["3", "1"]
+
+
+def test_lookups_the_pull_and_push_make(store: Store) -> None:
+    versions = store.lead_versions(["1", "6", "missing"])
+    assert set(versions) == {"1", "6"}
+    assert versions["1"].owner_id == ME and not versions["1"].archived and versions["1"].gone_reason is None
+    assert versions["6"].archived
+    assert (store.lead_contact_id("1"), store.lead_contact_id("2"), store.lead_contact_id("nope")) == (
+        "c1",
+        None,
+        None,
+    )
+    assert store.lead_properties("3")["hs_pipeline_stage"] == "connected-stage-id"
+    assert store.lead_properties("nope") == {}
+    store.mark_leads_gone({"2": "merged into 99"})
+    assert (store.archived_reason("2"), store.archived_reason("6"), store.archived_reason("1")) == (
+        "merged into 99",
+        "archived",
+        None,
+    )

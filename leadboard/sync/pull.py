@@ -20,12 +20,11 @@ Gateway errors propagate unchanged; the engine classifies them (errors.py).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from leadboard.read_model import KEY_LAST_PULL
-from leadboard.remote_tables import now_ms
+from leadboard.remote_tables import LeadVersion, now_ms
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
@@ -33,7 +32,6 @@ from leadboard.sync.pull_membership import (
     KEY_RECONCILE_ADVISED,
     ReconcileReport,
     departures,
-    mark_reassigned,
     reconcile_membership,
 )
 from leadboard.sync.pull_meta import pull_metadata
@@ -141,7 +139,7 @@ def pull_leads(
     related.finish()
     next_cursor = cursor if max_seen is None else min(max_seen, started)
     with store.transaction():
-        mark_reassigned(store, moved)
+        store.mark_leads_reassigned(moved)
         store.set_state(KEY_CURSOR, None if next_cursor is None else str(next_cursor))
         store.set_state(KEY_PULL_STARTED, None)
         store.set_state(KEY_LAST_PULL, str(now_ms()))
@@ -162,21 +160,13 @@ def pull_leads(
 
 def _changed(store: Store, results: Sequence[RemoteObject]) -> list[RemoteObject]:
     """The results that differ from the cache: new, modified since, or cached as someone else's/gone."""
-    ids = json.dumps([obj.id for obj in results])
-    cached = {
-        str(row[0]): row[1:]
-        for row in store.db.conn.execute(
-            "SELECT id, last_modified_at, owner_id, archived, gone_reason FROM leads "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            [ids],
-        )
-    }
-    fresh = []
-    for obj in results:
-        row = cached.get(obj.id)
-        if row is None or row != (modified_ms(obj), obj.get(PROP_OWNER), 0, None):
-            fresh.append(obj)
-    return fresh
+    cached = store.lead_versions(obj.id for obj in results)
+    return [obj for obj in results if cached.get(obj.id) != _as_cached(obj)]
+
+
+def _as_cached(obj: RemoteObject) -> LeadVersion:
+    """How the cache holds a lead of mine that it has up to date."""
+    return LeadVersion(modified_ms(obj), obj.get(PROP_OWNER), archived=False, gone_reason=None)
 
 
 def _int(value: str | None) -> int | None:

@@ -15,7 +15,7 @@ A lead that left is kept in the cache (its ops need the reason): `owner_id` is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
@@ -52,14 +52,6 @@ class ReconcileReport:
     requests: int = 0
 
 
-def my_cached_ids(store: Store, owner_id: str) -> set[str]:
-    """Ids of the cached leads that are mine and not gone."""
-    rows = store.db.conn.execute(
-        "SELECT id FROM leads WHERE owner_id = ? AND archived = 0 AND gone_reason IS NULL", [owner_id]
-    )
-    return {str(r[0]) for r in rows}
-
-
 def departures(
     store: Store,
     gateway: HubSpotGateway,
@@ -74,7 +66,7 @@ def departures(
 
     `complete` is False when other owners changed more than `DEPARTURE_PAGES` pages of leads.
     """
-    mine = my_cached_ids(store, owner_id)
+    mine = store.owned_lead_ids(owner_id)
     moved: dict[str, str] = {}
     others = [{"propertyName": PROP_OWNER, "operator": "NEQ", "value": owner_id}]
     query = by_modified(
@@ -87,18 +79,6 @@ def departures(
         if pages >= DEPARTURE_PAGES:
             return moved, False
     return moved, True
-
-
-def mark_reassigned(store: Store, new_owners: Mapping[str, str]) -> None:
-    """Record the new owner and why the lead left the board (inside the caller's transaction)."""
-    names = _owner_names(store, set(new_owners.values()))
-    store.db.conn.executemany(
-        "UPDATE leads SET owner_id = ?, gone_reason = ? WHERE id = ?",
-        [
-            (owner or None, f"reassigned to {names.get(owner) or _unowned(owner)}", lead_id)
-            for lead_id, owner in new_owners.items()
-        ],
-    )
 
 
 def reconcile_membership(
@@ -117,7 +97,7 @@ def reconcile_membership(
     mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
     for results in by_id(gateway, mine, (OBJECT_ID,), page_size=page_size, cap=cap, tally=tally):
         listed.update(obj.id for obj in results)
-    cached = my_cached_ids(store, owner_id)
+    cached = store.owned_lead_ids(owner_id)
     report = ReconcileReport(checked=len(cached), listed=len(listed), requests=tally.requests)
     missing = sorted(cached - listed, key=_id_order)
     if not missing:
@@ -137,7 +117,7 @@ def reconcile_membership(
 
     with store.transaction():
         store.upsert_leads(as_wire(obj) for obj in [*still_mine.values(), *moved.values()])
-        mark_reassigned(store, {i: obj.get(PROP_OWNER) or "" for i, obj in moved.items()})
+        store.mark_leads_reassigned({i: obj.get(PROP_OWNER) or "" for i, obj in moved.items()})
         store.mark_leads_gone(
             {
                 **{old: f"merged into {new}" for old, new in merged.items()},
@@ -180,21 +160,6 @@ def _owner(meta: PortalMeta) -> str:
     if not meta.owner_id:
         raise ValueError("The rep's HubSpot owner is not known yet: pull the portal metadata first.")
     return meta.owner_id
-
-
-def _owner_names(store: Store, ids: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for owner_id, first, last, email in store.db.conn.execute(
-        "SELECT id, first_name, last_name, email FROM owners"
-    ):
-        if owner_id in ids:
-            full = " ".join(p for p in (first, last) if p)
-            names[owner_id] = full or email or ""
-    return names
-
-
-def _unowned(owner_id: str) -> str:
-    return f"another owner ({owner_id})" if owner_id else "no owner"
 
 
 def _id_order(lead_id: str) -> tuple[int, str]:

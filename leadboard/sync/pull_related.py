@@ -130,13 +130,13 @@ class RelatedFetcher:
     def _contact_companies(self, contact_ids: list[str]) -> None:
         via = self.gateway.batch_read_associations("contacts", "companies", contact_ids)
         self.requests += 1
-        with self.store.transaction() as conn:
-            for contact_id in contact_ids:
-                company = primary(via.get(contact_id, ()), CONTACT_TO_PRIMARY_COMPANY)
-                if company:
-                    self._contact_company[contact_id] = company
-                    conn.execute("UPDATE contacts SET company_id = ? WHERE id = ?", [company, contact_id])
-                    self._queue("company", company, self._companies)
+        learnt: dict[str, str] = {}
+        for contact_id in contact_ids:
+            company = primary(via.get(contact_id, ()), CONTACT_TO_PRIMARY_COMPANY)
+            if company:
+                self._contact_company[contact_id] = learnt[contact_id] = company
+                self._queue("company", company, self._companies)
+        self.store.set_contact_companies(learnt)
 
     def _read_companies(self, company_ids: list[str]) -> None:
         found = self.gateway.batch_read("companies", company_ids, COMPANY_PROPERTIES).found

@@ -2,20 +2,17 @@
 
 HubSpot shows a lead its contact's activity too, and leadboard logs each call and note on both,
 so both are read: v4 batch association reads (lead → calls/notes, contact → calls/notes), then one
-batch read per kind. Bodies arrive as HubSpot HTML and are stored as clean text, without the
-`lb:<op id>` marker the push appends (the raw properties keep it, so an op can be matched to
-what it created). Activities HubSpot no longer links to the lead or its contact are dropped.
+batch read per kind. `Store.replace_timeline` stores the bodies as clean text without the
+`lb:<op id>` marker the push appends, and drops activities HubSpot no longer links to the lead
+or its contact.
 """
 
 from __future__ import annotations
 
-import json
-
 from leadboard.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_related import LEAD_TO_PRIMARY_CONTACT, as_wire, primary
-from leadboard.sync.remote import RemoteObject, markers_in, strip_marker
-from leadboard.text import html_to_text
+from leadboard.sync.remote import RemoteObject
 
 CALL_PROPERTIES = (
     "hs_timestamp",
@@ -28,22 +25,18 @@ CALL_PROPERTIES = (
     "hubspot_owner_id",
 )
 NOTE_PROPERTIES = ("hs_timestamp", "hs_note_body", "hubspot_owner_id")
-KINDS = (
-    ("call", "calls", CALL_PROPERTIES, "hs_call_body"),
-    ("note", "notes", NOTE_PROPERTIES, "hs_note_body"),
-)
+KINDS = (("call", "calls", CALL_PROPERTIES), ("note", "notes", NOTE_PROPERTIES))
 
 
 def pull_timeline(store: Store, gateway: HubSpotGateway, lead_id: str) -> int:
     """Fetch and store the lead's calls and notes (and its contact's); return how many are stored."""
-    row = store.db.conn.execute("SELECT contact_id FROM leads WHERE id = ?", [lead_id]).fetchone()
-    contact_id: str | None = row[0] if row else None
+    contact_id = store.lead_contact_id(lead_id)
     if not contact_id:
         links = gateway.batch_read_associations("leads", "contacts", [lead_id])
         contact_id = primary(links.get(lead_id, ()), LEAD_TO_PRIMARY_CONTACT)
 
-    fetched: list[tuple[str, list[RemoteObject], set[str], set[str], str]] = []
-    for kind, object_type, properties, body in KINDS:
+    fetched: list[tuple[str, list[RemoteObject], set[str], set[str]]] = []
+    for kind, object_type, properties in KINDS:
         on_lead = {a.to_id for a in gateway.batch_read_associations("leads", object_type, [lead_id])[lead_id]}
         on_contact: set[str] = set()
         if contact_id:
@@ -51,34 +44,12 @@ def pull_timeline(store: Store, gateway: HubSpotGateway, lead_id: str) -> int:
             on_contact = {a.to_id for a in found[contact_id]}
         ids = sorted(on_lead | on_contact, key=lambda i: (len(i), i))
         objects = list(gateway.batch_read(object_type, ids, properties).found.values()) if ids else []
-        fetched.append((kind, objects, on_lead, on_contact, body))
+        fetched.append((kind, objects, on_lead, on_contact))
 
-    stored = 0
-    with store.transaction() as conn:
-        for kind, objects, on_lead, on_contact, body in fetched:
-            for lead_link, contact_link in ((True, True), (True, False), (False, True)):
-                group = [
-                    as_wire(o)
-                    for o in objects
-                    if (o.id in on_lead) == lead_link and (o.id in on_contact) == contact_link
-                ]
-                if group:
-                    stored += store.upsert_activities(
-                        kind, group, lead_id if lead_link else None, contact_id if contact_link else None
-                    )
-            conn.executemany(
-                "UPDATE activities SET body_text = ? WHERE id = ?",
-                [(_body_text(o.get(body)), o.id) for o in objects if markers_in(o.get(body))],
+    with store.transaction():  # both kinds at once: the lead screen never shows half a refresh
+        return sum(
+            store.replace_timeline(
+                kind, lead_id, contact_id, map(as_wire, objects), on_lead=on_lead, on_contact=on_contact
             )
-            conn.execute(
-                "DELETE FROM activities WHERE kind = ? "
-                "AND (lead_id = ? OR (? IS NOT NULL AND contact_id = ?)) "
-                "AND id NOT IN (SELECT value FROM json_each(?))",
-                [kind, lead_id, contact_id, contact_id, json.dumps([o.id for o in objects])],
-            )
-    return stored
-
-
-def _body_text(body: str | None) -> str:
-    """HubSpot's HTML body as clean text, without a trailing sync marker (in HTML or in text form)."""
-    return strip_marker(html_to_text(strip_marker(body or "")))
+            for kind, objects, on_lead, on_contact in fetched
+        )
