@@ -101,7 +101,8 @@ def _activity(entry: Activity, meta: PortalMeta) -> Text:
         text.append(f"☎ {_when(entry.timestamp)} · call", style="bold")
         bits = [entry.direction, meta.disposition_label(entry.disposition_id)]
         if entry.duration_ms:
-            bits.append(f"{round(entry.duration_ms / 60000)} min")
+            seconds = round(entry.duration_ms / 1000)
+            bits.append(f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s")
         for bit in bits:
             if bit:
                 text.append(" · " + clean_untrusted(bit).lower())

@@ -191,17 +191,20 @@ class OpScreen(ModalScreen[None]):
             self.lb_app.start_sync("push")
         self.dismiss(None)
 
-    @work(group="resolve", exit_on_error=False)
-    async def _confirm_discard(self) -> None:
+    def _confirm_discard(self) -> None:
+        """Ask first; "Keep it" has the focus. A callback, not a waiting worker: nothing hangs on it."""
         from leadboard.screens.confirm import ConfirmModal
 
         typed = getattr(self.op.command, "note", None) or getattr(self.op.command, "text", None) or ""
         message = "This change will not be sent to HubSpot."
         if typed:
             message += f" What you typed will no longer be sent:\n\n{typed[:300]}"
-        confirmed = await self.app.push_screen_wait(
-            ConfirmModal("Discard this change?", message, yes="Discard", no="Keep it")
+        self.app.push_screen(
+            ConfirmModal("Discard this change?", message, yes="Discard", no="Keep it"),
+            callback=self._discard_answered,
         )
+
+    def _discard_answered(self, confirmed: bool | None) -> None:
         if confirmed:
             self._resolve("discard")
 
