@@ -142,7 +142,7 @@ async def test_every_command_queues_through_its_modal(cache_path: Path, size: tu
         await pilot.press("t")
         await settle(app, pilot)
         assert isinstance(app.screen, SetLeadTypeModal)
-        app.screen.query_one(RadioSet).query("RadioButton")[1].value = True  # type: ignore[attr-defined]
+        app.screen.query_one(RadioSet).query("RadioButton")[1].value = True
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         # m: move lead 7 to Connected with a note
@@ -204,7 +204,7 @@ async def test_every_command_queues_through_its_modal(cache_path: Path, size: tu
         ("qualify", qualified, "pending"),
         ("disqualify", target.id, "pending"),
     ]
-    assert queued(cache_path)[0].command.text == "hi [b]"  # type: ignore[union-attr]
+    assert queued(cache_path)[0].command.text == "hi [b]"
 
 
 @BOTH_SIZES
