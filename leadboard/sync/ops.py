@@ -24,7 +24,6 @@ deleted lead it is blocked too.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -296,27 +295,21 @@ class OpRunner:
     # --- lookups ---------------------------------------------------------------------------------
 
     def _cached_props(self, lead_id: str) -> dict[str, Any]:
-        row = self.store.db.conn.execute("SELECT props_json FROM leads WHERE id = ?", [lead_id]).fetchone()
-        return json.loads(row[0]) if row else {}
+        return self.store.lead_properties(lead_id)
 
     def _cached_gone_reason(self, lead_id: str) -> str | None:
         """Why a create must not go out: the cache knows the lead is archived, deleted or merged.
 
         A lead reassigned away is not archived (the pull only records its new owner): its notes and
         calls still go."""
-        row = self.store.db.conn.execute(
-            "SELECT archived, gone_reason FROM leads WHERE id = ?", [lead_id]
-        ).fetchone()
-        if row is None or not row[0]:
-            return None
-        return gone_message(str(row[1] or "archived"))
+        gone = self.store.archived_reason(lead_id)
+        return None if gone is None else gone_message(gone)
 
     def _contact_id(self, lead_id: str) -> str | None:
         """The lead's primary contact: from the cache, else from HubSpot's associations."""
         if lead_id in self._contacts:
             return self._contacts[lead_id]
-        row = self.store.db.conn.execute("SELECT contact_id FROM leads WHERE id = ?", [lead_id]).fetchone()
-        contact = row[0] if row and row[0] else None
+        contact = self.store.lead_contact_id(lead_id)
         if contact is None:
             links = self.gateway.list_associations("leads", lead_id, "contacts")
             primary = [a for a in links if PRIMARY_CONTACT_TYPE in a.type_ids] or list(links)
