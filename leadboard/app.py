@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import webbrowser
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -129,6 +130,18 @@ class LeadboardApp(App[int]):
         self._sync_timer: Timer | None = None
         self._saved_theme = settings.theme
         self._board: BoardScreen | None = None
+        self._first_read: Future[Any] | None = self._start_first_read()
+
+    def _start_first_read(self) -> Future[Any]:
+        """Read the board's rows on the cache thread while Textual starts: the first paint needs them."""
+        from leadboard.screens.board import read_board
+
+        return self.cache.start(partial(read_board, "open", "", "newest"))
+
+    def take_first_read(self) -> Future[Any] | None:
+        """The read started at launch, once; later reads go through `cache.read`."""
+        started, self._first_read = self._first_read, None
+        return started
 
     # --- start and stop ---------------------------------------------------------------------------
 

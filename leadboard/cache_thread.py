@@ -68,6 +68,10 @@ class CacheThread(OwnThread):
         """Run `fn(store)` on the cache thread; exceptions (CacheError, CommandRefused…) propagate."""
         return await self.run(lambda: fn(self._open()))
 
+    def start(self, fn: Callable[[Store], T]) -> Future[T]:
+        """Start `fn(store)` now, before the event loop runs (the board's first read); await it later."""
+        return self.submit(lambda: fn(self._open()))
+
     def close_store(self) -> None:
         def _close() -> None:
             if self._store is not None:

@@ -9,6 +9,8 @@ Lead commands are delegated to the app, which owns the modals, the outbox and th
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -22,14 +24,16 @@ from textual.widgets import Footer, Input, Static, Tab, Tabs
 from leadboard.keys import BOARD_BINDINGS
 from leadboard.messages import BoardLoaded, CacheChanged
 from leadboard.read_model import SORTS, BoardLead, Sort, View
+from leadboard.read_model import SyncStatus as CacheStatus
 from leadboard.state import PortalMeta, Stage
 from leadboard.widgets.stage_column import StageColumn
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
+    from leadboard.store import Store
 
-__all__ = ["NARROW_WIDTH", "BoardScreen"]
+__all__ = ["NARROW_WIDTH", "BoardScreen", "read_board"]
 
 #: Below this width the board shows one stage at a time.
 NARROW_WIDTH = 100
@@ -42,6 +46,13 @@ SORT_WORDS: dict[Sort, str] = {
 #: Commands that only apply to an open lead.
 OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
 LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link", "open_lead"})
+
+BoardRead = tuple[list[BoardLead], PortalMeta, CacheStatus]
+
+
+def read_board(view: View, needle: str, sort: Sort, store: Store) -> BoardRead:
+    """What the board shows, read on the cache thread: the rows, the portal's metadata, the counts."""
+    return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
 
 
 class BoardScreen(Screen[None]):
@@ -108,10 +119,11 @@ class BoardScreen(Screen[None]):
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
     async def _read_board(self, request: int, view: View, needle: str, sort: Sort) -> None:
-        def read(store):  # type: ignore[no-untyped-def]
-            return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
-
-        leads, meta, status = await self.lb_app.cache.read(read)
+        started = self.lb_app.take_first_read() if (view, needle, sort) == ("open", "", "newest") else None
+        if started is not None:
+            leads, meta, status = await asyncio.wrap_future(started)
+        else:
+            leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
         self.post_message(BoardLoaded(leads, meta, status, needle, request))
 
     @on(CacheChanged)
@@ -201,7 +213,8 @@ class BoardScreen(Screen[None]):
 
     @on(StageColumn.LeadHighlighted)
     def _lead_highlighted(self, event: StageColumn.LeadHighlighted) -> None:
-        self.refresh_bindings()
+        if event.column is self.active_column:
+            self.refresh_bindings()  # the footer greys out what does not apply to this lead
 
     def on_descendant_focus(self, event: object) -> None:
         focused = self.focused

@@ -27,7 +27,7 @@ from leadboard.text import clean_untrusted
 
 __all__ = ["MARKERS", "PAGE_SIZE", "StageColumn", "lead_prompt", "relative_age"]
 
-PAGE_SIZE = 200
+PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep scrolls
 #: Rows loaded ahead of the highlight before the next page is added.
 PAGE_AHEAD = 5
 
@@ -153,7 +153,9 @@ class StageColumn(OptionList):
         with self.prevent(OptionList.OptionHighlighted):
             self.highlighted = index if index is not None else (0 if leads else None)
         self._title()
-        self.post_message(self.LeadHighlighted(self, self.current_lead))
+        current = self.current_lead
+        if (current.id if current else None) != (previous.id if previous else None):
+            self.post_message(self.LeadHighlighted(self, current))
 
     def _options_for(self, start: int, end: int) -> list[Option]:
         return [Option(lead_prompt(lead, self.meta, self.now), id=lead.id) for lead in self.leads[start:end]]
@@ -196,6 +198,12 @@ class StageColumn(OptionList):
     def action_page_down(self) -> None:
         self._load_more((self.highlighted or 0) + max(self.size.height, 1))
         super().action_page_down()  # type: ignore[no-untyped-call]
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling (wheel, scrollbar) near the end of what is loaded loads the next page."""
+        super().watch_scroll_y(old_value, new_value)
+        if self.loaded < len(self.leads) and new_value >= self.max_scroll_y - self.size.height:
+            self._load_more(self.loaded)
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)

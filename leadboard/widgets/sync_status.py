@@ -67,6 +67,7 @@ class SyncStatusBar(Static):
         self.cache_status: CacheStatus | None = None
         self.extra = ""
         self.busy = False
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.refresh_line)
@@ -102,4 +103,6 @@ class SyncStatusBar(Static):
         )
         self.set_class(attention, "-attention")
         text = line if not self.extra else f"{line}   {self.extra}"
-        self.update(Content(text))
+        if text != self._shown:  # an update re-lays out the screen: only when the words change
+            self._shown = text
+            self.update(Content(text))

@@ -16,8 +16,7 @@ from textual.pilot import Pilot
 
 from leadboard.screens.board import BoardScreen
 from leadboard.state import AddNote
-from leadboard.store import Store
-from tests.ui.board_support import board_app, fill_cache, settle
+from tests.ui.board_support import FIXED_NOW, board_app, fill_cache, settle
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +32,7 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def snapshot_cache(tmp_path: Path) -> Path:
     path = tmp_path / "snap.sqlite"
     store = fill_cache(path, 12)
-    store.outbox.enqueue(AddNote(lead_id="4", text="left a voicemail"))
+    store.outbox.enqueue(AddNote(lead_id="4", text="left a voicemail"), now=int(FIXED_NOW.timestamp() * 1000))
     store.close()
     return path
 

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Select, TextArea
 
 from leadboard.sandbox.runner import SandboxHandle
@@ -95,3 +96,15 @@ async def test_log_a_call_then_disqualify_reaches_the_sandbox_once(
     assert remote["hs_pipeline_stage"] == "unqualified-stage-id"
     assert remote["hs_lead_disqualification_reason"] == "NOT_A_GOOD_FIT"
     assert remote["hs_lead_disqualification_note"] == dq_note
+
+
+def test_board_without_a_token_says_how_to_get_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadboard.config import Settings
+    from leadboard.launch import run_board
+
+    code = run_board(Settings(email="rep@example.com", db=tmp_path / "cache.sqlite"))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "leadboard login" in err and "leadboard demo" in err

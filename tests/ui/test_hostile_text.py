@@ -18,7 +18,6 @@ from leadboard.screens.lead import LeadScreen
 from leadboard.state import AddNote
 from leadboard.store import Store
 from tests.ui.board_support import (
-    HOSTILE_NAME,
     HOSTILE_NOTE,
     board_app,
     fill_cache,
@@ -61,7 +60,9 @@ def hostile_cache(tmp_path: Path) -> Path:
     )
     op = store.outbox.enqueue(AddNote(lead_id="1", text="typed [@click=app.quit]here[/] \x1b[2J"))
     assert store.outbox.claim_next() is not None
-    store.outbox.finish_failed(op.op_id, "HubSpot said \x1b]52;c;cGF5bG9hZA==\x07 [red]no[/red]", http_status=400)
+    store.outbox.finish_failed(
+        op.op_id, "HubSpot said \x1b]52;c;cGF5bG9hZA==\x07 [red]no[/red]", http_status=400
+    )
     store.close()
     return path
 

@@ -1,0 +1,105 @@
+"""What the rep feels at 10,000 leads versus 100: moving the highlight, opening a lead, filtering.
+
+In one process, headless (`run_test`), sync off, a cache of N leads each. For each size it times:
+a key press that moves the highlight (j, median of many), opening a lead (enter until the lead
+screen shows its details) and typing one more character into the filter (until the board shows
+the new rows). Targets: key and open at 10,000 within 1.2x of 100; the filter within 50 ms.
+
+    .venv/bin/python benchmarks/board_keys.py [--small 100] [--large 10000] [--presses 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from leadboard.screens.board import BoardScreen  # noqa: E402
+from leadboard.screens.lead import LeadScreen  # noqa: E402
+from leadboard.store import Store  # noqa: E402
+from tests.ui.board_support import board_app, fill_cache, settle  # noqa: E402
+
+
+async def until(pilot: Any, done: Any) -> None:
+    """Yield to the app until `done()`; a benchmark may poll (tests never do)."""
+    while not done():
+        await asyncio.sleep(0.0005)
+
+
+async def measure(cache: Path, presses: int) -> dict[str, float]:
+    app = board_app(cache)
+    figures: dict[str, list[float]] = {"key": [], "open": [], "filter": [], "filter_sql": []}
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        for i in range(presses):
+            key = "j" if (i // 10) % 2 == 0 else "k"  # walk down and up, staying near the top
+            started = time.perf_counter()
+            await pilot.press(key)
+            figures["key"].append(time.perf_counter() - started)
+        for _ in range(5):
+            started = time.perf_counter()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, LeadScreen) and app.screen.detail is not None)
+            figures["open"].append(time.perf_counter() - started)
+            await pilot.press("escape")
+            await settle(app, pilot)
+        await pilot.press("slash")
+        field = board.query_one("#filter")
+        for text in ("l", "le", "lea", "lead", "lead ", "lead 1", "lead 12", "lead 123"):
+            before = board._applied
+            started = time.perf_counter()
+            field.value = text  # type: ignore[attr-defined]
+            await until(pilot, lambda before=before: board._applied > before)
+            figures["filter"].append(time.perf_counter() - started)
+            with Store.open(cache) as store:  # the same query alone, for the split
+                started = time.perf_counter()
+                store.board(needle=text)
+                figures["filter_sql"].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument("--presses", type=int, default=40)
+    options = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for leads in (options.small, options.large):
+            cache = Path(tmp) / f"board-{leads}.sqlite"
+            fill_cache(cache, leads).close()
+            results[leads] = asyncio.run(measure(cache, options.presses))
+    small, large = results[options.small], results[options.large]
+    print(f"{'':26}{options.small:>10,}{options.large:>10,}   ratio  target")
+    for name, label, target in (
+        ("key", "key press (j/k), median", "<= 1.2"),
+        ("open", "open a lead, median", "<= 1.2"),
+    ):
+        ratio = large[name] / small[name]
+        print(f"{label:26}{small[name] * 1000:>8.1f}ms{large[name] * 1000:>8.1f}ms  {ratio:5.2f}  {target}")
+    print(
+        f"{'filter keystroke, median':26}{small['filter'] * 1000:>8.1f}ms{large['filter'] * 1000:>8.1f}ms"
+        f"          <= 50 ms at {options.large:,}"
+    )
+    print(
+        f"{'  of which the SQL read':26}"
+        f"{small['filter_sql'] * 1000:>8.1f}ms{large['filter_sql'] * 1000:>8.1f}ms"
+    )
+    print("(a Pilot key press includes Pilot's own wait for the app to go idle)")
+    print(f"load average: {os.getloadavg()[0]:.2f} (2 shared cores: figures swing with it)")
+
+
+if __name__ == "__main__":
+    main()
