@@ -213,6 +213,10 @@ class SyncMachine(RuleBasedStateMachine):
     def _drain_and_check(self) -> None:
         self.sandbox.faults.clear()
         for _ in range(5):
+            # Time passes: backoffs run out (the reconcile grace still counts from first_ambiguous_at).
+            self.store.db.conn.execute(
+                "UPDATE outbox SET next_attempt_at = NULL WHERE state IN ('pending', 'unknown')"
+            )
             push_ready(self.store, self.gateway, self.meta, reconcile_grace=GRACE, wait=3)
             if not self.store.outbox.ops(states=["pending", "unknown", "in_flight"]):
                 break
@@ -274,9 +278,13 @@ class SyncMachine(RuleBasedStateMachine):
             remote = self._remote(lead)
             row = self.store.lead_state(lead)
             assert row is not None
-            assert row.archived == bool(remote.get("archived"))
-            if row.archived:
-                continue  # off the board; the cache keeps what it last saw
+            live_and_mine = not remote.get("archived") and (
+                remote["properties"].get("hubspot_owner_id") == self.meta.owner_id
+            )
+            on_board = not row.archived and row.owner_id == self.meta.owner_id
+            assert on_board == live_and_mine, (lead, row.archived, row.owner_id)
+            if not on_board:
+                continue  # off the board (archived or someone else's); the cache keeps what it last saw
             assert row.remote_stage_id == (remote["properties"].get("hs_pipeline_stage") or None)
             assert row.remote_lead_type == (remote["properties"].get("hs_lead_type") or None)
             open_ops = self.store.outbox.ops(lead_id=lead, states=OPEN_STATES)
