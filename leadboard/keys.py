@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-__all__ = ["APP_BINDINGS", "BOARD_BINDINGS", "LEAD_COMMAND_BINDINGS", "LEAD_SCREEN_BINDINGS"]
+__all__ = [
+    "APP_BINDINGS",
+    "BOARD_BINDINGS",
+    "LEAD_COMMAND_BINDINGS",
+    "LEAD_SCREEN_BINDINGS",
+    "QUEUE_BINDINGS",
+]
 
 #: The commands that act on one lead, on the board and on the lead screen alike.
 LEAD_COMMAND_BINDINGS: list[Binding] = [
@@ -34,12 +40,24 @@ BOARD_BINDINGS: list[Binding] = [
     Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by name, company or email"),
     Binding("s", "cycle_sort", "Sort", id="sort-cycle", tooltip="Cycle the sort order"),
     Binding("v", "toggle_closed", "Closed", id="toggle-closed", show=False, tooltip="Open or closed leads"),
+    Binding("w", "work_queue", "Queue", id="work-queue", tooltip="Work the open leads one at a time"),
+    Binding("S", "stats", "Stats", id="stats", tooltip="Funnel, speed to lead and SLA breaches"),
     *LEAD_COMMAND_BINDINGS,
 ]
 
 #: The lead screen: back, resolve a change, and the same lead commands.
 LEAD_SCREEN_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="lead-back", tooltip="Back to the board"),
+    *LEAD_COMMAND_BINDINGS,
+]
+
+#: The work queue: one lead at a time, the same lead commands, and moving through the queue.
+QUEUE_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Board", id="queue-back", tooltip="Back to the board"),
+    Binding("space,j", "next", "Next", id="queue-next", key_display="space", tooltip="The next lead"),
+    Binding("k", "previous", "Previous", id="queue-previous", show=False, tooltip="The previous lead"),
+    Binding("s", "skip", "Skip", id="queue-skip", tooltip="Skip: this lead goes to the end of the queue"),
+    Binding("enter", "open_lead", "Details", id="queue-open-lead", show=False, tooltip="Open the lead"),
     *LEAD_COMMAND_BINDINGS,
 ]
 

@@ -4,12 +4,18 @@ The screen reads the cache through the app's cache thread (never on the UI threa
 rows into `StageColumn`s by stage and keeps each column's highlight across refreshes. `/` filters
 in SQL as the rep types, `s` cycles the sort, `v` switches to the closed leads. Below
 `NARROW_WIDTH` columns one stage shows at a time with tabs above it; h/l (or the tabs) switch.
-Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker.
+Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker;
+`w` opens the work queue and `S` the stats, both through the app too.
+
+The default sort is "urgent" (speed to lead): untouched leads by SLA deadline, the longest breached
+first, then untouched leads with no SLA, then touched ones. Each row shows its SLA state in words.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -31,13 +37,29 @@ from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
+    from leadboard.config import SlaSettings
+    from leadboard.sla import SlaState
     from leadboard.store import Store
 
-__all__ = ["NARROW_WIDTH", "BoardScreen", "read_board"]
+__all__ = [
+    "BOARD_SORTS",
+    "DEFAULT_SORT",
+    "NARROW_WIDTH",
+    "BoardScreen",
+    "read_board",
+    "read_sla",
+    "urgent_ids",
+]
 
 #: Below this width the board shows one stage at a time.
 NARROW_WIDTH = 100
-SORT_WORDS: dict[Sort, str] = {
+#: The sort the board opens with, and the order `s` cycles through (urgent first).
+DEFAULT_SORT: Sort = cast("Sort", "urgent")
+BOARD_SORTS: tuple[Sort, ...] = SORTS if DEFAULT_SORT in SORTS else (DEFAULT_SORT, *SORTS)
+#: What the read model can sort in SQL; "urgent" is sorted here from the SLA states until it can.
+STORE_SORTS = frozenset(SORTS)
+SORT_WORDS: dict[str, str] = {
+    "urgent": "most urgent first",
     "newest": "newest first",
     "oldest": "oldest first",
     "last_touch": "last touched first",
@@ -52,7 +74,28 @@ BoardRead = tuple[list[BoardLead], PortalMeta, CacheStatus]
 
 def read_board(view: View, needle: str, sort: Sort, store: Store) -> BoardRead:
     """What the board shows, read on the cache thread: the rows, the portal's metadata, the counts."""
+    if sort not in STORE_SORTS:
+        sort = "newest"  # sorted by urgency afterwards, in `read_sla`
     return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
+
+
+def read_sla(
+    leads: list[BoardLead], sla: SlaSettings, now: datetime, urgent: bool, store: Store
+) -> tuple[list[BoardLead], dict[str, SlaState]]:
+    """On the cache thread: each row's SLA state, and the rows most urgent first when `urgent`."""
+    from leadboard.sla import urgency_key
+    from leadboard.stats import board_sla
+
+    states = board_sla(store, sla, now, leads)
+    if urgent:
+        leads = sorted(leads, key=lambda lead: urgency_key(states[lead.id], lead.id))
+    return leads, states
+
+
+def urgent_ids(sla: SlaSettings, now: datetime, store: Store) -> list[str]:
+    """The rep's open leads, most urgent first (the work queue's order), read on the cache thread."""
+    leads, _states = read_sla(read_board("open", "", DEFAULT_SORT, store)[0], sla, now, True, store)
+    return [lead.id for lead in leads]
 
 
 class BoardScreen(Screen[None]):
@@ -67,12 +110,15 @@ class BoardScreen(Screen[None]):
         self.meta = PortalMeta()
         self.view: View = "open"
         self.needle = ""
-        self.sort: Sort = "newest"
+        self.sort: Sort = DEFAULT_SORT
         self.stages: list[Stage] = []
         self.active_index = 0
         self.loaded_once = False
         self._request = 0
         self._applied = 0
+        #: SLA states by request, read with the rows (BoardLoaded carries only the rows).
+        self._sla_read: dict[int, Mapping[str, SlaState]] = {}
+        self._sla: Mapping[str, SlaState] = {}
 
     @property
     def lb_app(self) -> LeadboardApp:
@@ -119,11 +165,18 @@ class BoardScreen(Screen[None]):
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
     async def _read_board(self, request: int, view: View, needle: str, sort: Sort) -> None:
-        started = self.lb_app.take_first_read() if (view, needle, sort) == ("open", "", "newest") else None
+        started = self.lb_app.take_first_read() if (view, needle) == ("open", "") else None
         if started is not None:
             leads, meta, status = await asyncio.wrap_future(started)
+            if sort in STORE_SORTS and sort != "newest":
+                leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
         else:
             leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
+        now = self.lb_app.now()
+        leads, states = await self.lb_app.cache.read(
+            partial(read_sla, leads, self.lb_app.settings.sla, now, sort not in STORE_SORTS)
+        )
+        self._sla_read[request] = states
         self.post_message(BoardLoaded(leads, meta, status, needle, request))
 
     @on(CacheChanged)
@@ -134,9 +187,12 @@ class BoardScreen(Screen[None]):
     @on(BoardLoaded)
     async def _board_loaded(self, event: BoardLoaded) -> None:
         event.stop()
+        states = self._sla_read.pop(event.request, None)
         if event.request < self._applied:
             return  # an older read finished after a newer one
         self._applied = event.request
+        if states is not None:
+            self._sla = states
         self.meta = event.meta
         self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
         await self._show(event.leads)
@@ -167,9 +223,15 @@ class BoardScreen(Screen[None]):
             if bucket is not None:
                 bucket.append(lead)
         now = self.lb_app.now()
+        states = self._sla
+
+        def sla_of(lead: BoardLead) -> SlaState | None:
+            return states.get(lead.id)
+
         for column in self.columns:
-            column.show_leads(by_stage.get(column.stage.id, []), self.meta, now)
+            column.show_leads(by_stage.get(column.stage.id, []), self.meta, now, sla_of=sla_of)
             column.set_sort_label(SORT_WORDS[self.sort])
+        self._show_title()
         self._update_tabs_labels(by_stage)
         self._focus_active()
 
@@ -309,10 +371,21 @@ class BoardScreen(Screen[None]):
             self.reload()
             self._focus_active_column_now()
 
+    def _show_title(self) -> None:
+        """The top line says which sort is on, so "why is this lead first?" has an answer."""
+        self.query_one("#title", Static).update(Content(f"leadboard · {SORT_WORDS[self.sort]}"))
+
     def action_cycle_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.sort = BOARD_SORTS[(BOARD_SORTS.index(self.sort) + 1) % len(BOARD_SORTS)]
         self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
+        self._show_title()
         self.reload()
+
+    def action_work_queue(self) -> None:
+        self.lb_app.open_work_queue()
+
+    def action_stats(self) -> None:
+        self.lb_app.open_stats()
 
     def action_toggle_closed(self) -> None:
         self.view = "closed" if self.view == "open" else "open"

@@ -5,14 +5,21 @@ built from plain strings, so names like `[@click=app.quit]` show literally. Rows
 at a time (`PAGE_SIZE`), the next page when the highlight reaches the end of what is loaded, so a
 stage with thousands of leads paints as fast as one with a hundred; the header says how many are
 loaded when not all are. The highlighted lead is kept, by id, when the rows are replaced.
+
+Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
+"◷ due in 12 min") when it is breached or due soon, styled by the `stage-column--sla-*` component
+classes in app.tcss; a lead with time to spare says "due in 5 h" quietly on its second line. The
+state is computed per shown row only (rows are built a page at a time), never for the whole stage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -22,10 +29,11 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from leadboard.read_model import BoardLead
+from leadboard.sla import SlaState, describe
 from leadboard.state import PortalMeta, Stage
 from leadboard.text import clean_untrusted
 
-__all__ = ["MARKERS", "PAGE_SIZE", "StageColumn", "lead_prompt", "relative_age"]
+__all__ = ["MARKERS", "PAGE_SIZE", "SLA_GLYPHS", "SlaOf", "StageColumn", "lead_prompt", "relative_age"]
 
 PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep scrolls
 #: Rows loaded ahead of the highlight before the next page is added.
@@ -40,6 +48,12 @@ MARKERS: dict[str, tuple[str, str]] = {
 }
 _MARKER_STYLE = {"pending": "italic", "failed": "bold red", "conflict": "bold magenta", "blocked": "bold"}
 _LABEL_STYLE = {"hot": "bold red", "warm": "yellow", "cold": "cyan"}
+#: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
+SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
+#: Fallback styles when no column (and so no CSS) is at hand, e.g. `lead_prompt` called alone.
+_SLA_STYLE: dict[str, str | Style] = {"breached": "bold red", "due_soon": "bold yellow", "ok": "dim"}
+#: The SLA state of a lead on the board (None: not computed); called only for the rows shown.
+SlaOf = Callable[[BoardLead], "SlaState | None"]
 
 
 def relative_age(then_ms: int | None, now: datetime) -> str | None:
@@ -53,13 +67,25 @@ def relative_age(then_ms: int | None, now: datetime) -> str | None:
     return f"{int(seconds // 60)}m"
 
 
-def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime) -> Text:
+def lead_prompt(
+    lead: BoardLead,
+    meta: PortalMeta,
+    now: datetime,
+    sla: SlaState | None = None,
+    sla_styles: Mapping[str, str | Style] | None = None,
+) -> Text:
     """The two lines a lead shows on the board, built from plain (cleaned) strings only.
 
-    Line 1: marker, name, label. Line 2: company, lead type (or "type?"), age, last touch.
+    Line 1: SLA (breached or due soon), marker, name, label. Line 2: company, lead type (or
+    "type?"), age, then the SLA time left when there is time to spare, else the last touch.
     """
+    styles = sla_styles if sla_styles is not None else _SLA_STYLE
+    level = sla.level if sla is not None else "none"
     name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
     first = Text(no_wrap=True, overflow="ellipsis", end="")
+    if sla is not None and level in SLA_GLYPHS:
+        first.append(f"{SLA_GLYPHS[level]} {describe(sla)}", style=styles.get(level, ""))
+        first.append(" · ", style="dim")
     if lead.marker:
         glyph, word = MARKERS[lead.marker]
         first.append(f"{glyph} {word} ", style=_MARKER_STYLE[lead.marker])
@@ -67,7 +93,7 @@ def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime) -> Text:
     if lead.label:
         label = clean_untrusted(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
         first.append(f"  {label}", style=_LABEL_STYLE.get(label, ""))
-    parts: list[tuple[str, str]] = []
+    parts: list[tuple[str, str | Style]] = []
     company = lead.company_name or lead.contact_email
     if company:
         parts.append((clean_untrusted(company).replace("\n", " "), ""))
@@ -80,7 +106,14 @@ def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime) -> Text:
     if age:
         parts.append((f"{age} old", "dim"))
     touch = relative_age(lead.last_touch_at, now)
-    parts.append((f"touched {touch} ago" if touch else "not touched", "dim"))
+    if sla is not None and level == "ok":
+        parts.append((describe(sla), styles.get("ok", "dim")))
+    elif touch:
+        parts.append((f"touched {touch} ago", "dim"))
+    elif level == "done":
+        parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
+    elif level not in SLA_GLYPHS:
+        parts.append(("not touched", "dim"))
     second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
     for i, (text, style) in enumerate(parts):
         if i:
@@ -93,6 +126,11 @@ class StageColumn(OptionList):
     """The leads of one stage. Keys j/k/enter are the board's (remappable); this list adds paging."""
 
     inherit_bindings = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "stage-column--sla-breached",
+        "stage-column--sla-due-soon",
+        "stage-column--sla-ok",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
@@ -118,6 +156,7 @@ class StageColumn(OptionList):
         self.leads: list[BoardLead] = []
         self.meta = PortalMeta()
         self.now = datetime.now(UTC)
+        self.sla_of: SlaOf | None = None
         self.sort_label = ""
         self._title()
 
@@ -135,16 +174,25 @@ class StageColumn(OptionList):
         return self.leads[index]
 
     def show_leads(
-        self, leads: list[BoardLead], meta: PortalMeta, now: datetime, *, keep: str | None = None
+        self,
+        leads: list[BoardLead],
+        meta: PortalMeta,
+        now: datetime,
+        *,
+        keep: str | None = None,
+        sla_of: SlaOf | None = None,
     ) -> None:
         """Replace the rows, keeping `keep` (a lead id; default the highlighted one) highlighted.
 
         A lead that left the column gives its place to the next one, so the highlight does not jump.
+        `sla_of` gives a row's SLA state (default: the one given last time), asked for shown rows only.
         """
         previous = self.current_lead
         keep_id = keep if keep is not None else (previous.id if previous else None)
         old_index = self.highlighted
         self.leads, self.meta, self.now = leads, meta, now
+        if sla_of is not None:
+            self.sla_of = sla_of
         index = next((i for i, lead in enumerate(leads) if lead.id == keep_id), None)
         if index is None and old_index is not None and leads:
             index = min(old_index, len(leads) - 1)
@@ -157,8 +205,21 @@ class StageColumn(OptionList):
         if (current.id if current else None) != (previous.id if previous else None):
             self.post_message(self.LeadHighlighted(self, current))
 
+    def _sla_styles(self) -> dict[str, str | Style]:
+        """The SLA styles from app.tcss (theme colours), so a light theme stays readable."""
+        return {
+            level: self.get_component_rich_style(f"stage-column--sla-{level.replace('_', '-')}", partial=True)
+            for level in ("breached", "due_soon", "ok")
+        }
+
     def _options_for(self, start: int, end: int) -> list[Option]:
-        return [Option(lead_prompt(lead, self.meta, self.now), id=lead.id) for lead in self.leads[start:end]]
+        sla_of, styles = self.sla_of, self._sla_styles()
+        return [
+            Option(
+                lead_prompt(lead, self.meta, self.now, sla_of(lead) if sla_of else None, styles), id=lead.id
+            )
+            for lead in self.leads[start:end]
+        ]
 
     def _load_more(self, upto: int) -> None:
         if self.loaded >= len(self.leads) or upto < self.loaded - PAGE_AHEAD:
