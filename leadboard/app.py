@@ -53,6 +53,8 @@ OK_TIMEOUT = 3.0
 #: While a modal is open the periodic pull waits this long and tries again.
 MODAL_RETRY_SECONDS = 15.0
 
+#: Told which command was queued (the work queue moves on to the next lead).
+CommandDone = Callable[[Command], None]
 EngineFactory = Callable[[Settings, "SecretStr | str | None", Callable[[Any], None]], "SyncEngine"]
 
 
@@ -347,6 +349,26 @@ class LeadboardApp(App[int]):
 
         self.push_screen(LeadScreen(lead_id))
 
+    def open_stats(self) -> None:
+        """The rep's numbers (`S`); escape comes back. Computed from the cache, with the app's clock."""
+        from leadboard.screens.stats import StatsScreen
+
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen(self.settings.db, self.settings.sla, clock=self.now))
+
+    def open_work_queue(self) -> None:
+        """The open leads one at a time, most urgent first (`w`); escape comes back."""
+        from leadboard.screens.queue import WorkQueueScreen
+
+        if not isinstance(self.screen, WorkQueueScreen):
+            self.push_screen(WorkQueueScreen())
+
+    def action_stats(self) -> None:
+        self.open_stats()
+
+    def action_work_queue(self) -> None:
+        self.open_work_queue()
+
     def switch_to_board(self) -> None:
         """Close the screens above the board (the lead screen, a resolution dialog)."""
         while len(self.screen_stack) > 2 and self.screen is not self._board:
@@ -393,22 +415,41 @@ class LeadboardApp(App[int]):
             return DisqualifyModal(meta, lead)
         raise ValueError(f"unknown command {kind}")
 
-    def lead_command(self, kind: str, lead: LeadFacts) -> None:
-        """Open the command's modal for `lead`; on Save, queue it and push."""
-        self.push_screen(self.command_modal(kind, lead), callback=partial(self._command_chosen, lead))
+    def lead_command(self, kind: str, lead: LeadFacts, *, on_done: CommandDone | None = None) -> None:
+        """Open the command's modal for `lead`; on Save, queue it and push.
 
-    def _command_chosen(self, lead: LeadFacts, result: Any) -> None:
+        `on_done(command)` runs once the command is queued (and, after a call, once the suggested
+        move is saved or declined); not when the rep cancels or the outbox refuses it.
+        """
+        self.push_screen(
+            self.command_modal(kind, lead), callback=partial(self._command_chosen, lead, on_done=on_done)
+        )
+
+    def _command_chosen(self, lead: LeadFacts, result: Any, *, on_done: CommandDone | None = None) -> None:
         from leadboard.screens.log_call import LoggedCall
 
         if result is None:
             return  # cancelled: nothing is queued
         if isinstance(result, LoggedCall):
-            self.enqueue(result.command, lead, logged=result)
+            self.enqueue(result.command, lead, logged=result, on_done=on_done)
         else:
+            self.enqueue(result, lead, on_done=on_done)
+
+    def _follow_up_chosen(self, lead: LeadFacts, done: Callable[[], None], result: Any) -> None:
+        """The move suggested after a call: queue it if saved; the call is queued either way."""
+        if result is not None:
             self.enqueue(result, lead)
+        done()
 
     @work(group="enqueue", exit_on_error=False)
-    async def enqueue(self, command: Command, lead: LeadFacts, *, logged: LoggedCall | None = None) -> None:
+    async def enqueue(
+        self,
+        command: Command,
+        lead: LeadFacts,
+        *,
+        logged: LoggedCall | None = None,
+        on_done: CommandDone | None = None,
+    ) -> None:
         """Queue the command in one transaction, repaint from SQLite, then push in the sync worker."""
         try:
             await self.cache.read(lambda store: store.outbox.enqueue(command))
@@ -429,7 +470,10 @@ class LeadboardApp(App[int]):
 
             fresh = await self.cache.read(lambda store: store.lead_state(command.lead_id)) or lead
             modal = MoveStageModal.after_call(self.meta, fresh, logged)
-            self.push_screen(modal, callback=partial(self._command_chosen, fresh))
+            done = partial(on_done, command) if on_done is not None else lambda: None
+            self.push_screen(modal, callback=partial(self._follow_up_chosen, fresh, done))
+        elif on_done is not None:
+            on_done(command)
 
     # --- links --------------------------------------------------------------------------------------
 

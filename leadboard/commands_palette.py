@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): "jump to lead…" and every board command, each with its key.
+"""The command palette (ctrl+p): "jump to lead…", every board command, the work queue and the stats,
+each with its key.
 
 Lead names come from HubSpot, so hits are built as `Content` from plain text and highlighted by
 offset; Textual's `Matcher.highlight` parses its argument as markup and is never given a name.
@@ -34,7 +35,7 @@ SCREEN_COMMANDS: list[tuple[str, str, str]] = [
     ("Open in HubSpot", "Open the lead in HubSpot's web app (o)", "open_in_hubspot"),
     ("Copy link", "Copy the lead's HubSpot link (y)", "copy_link"),
     ("Filter", "Filter the board by name, company or email (/)", "filter"),
-    ("Cycle sort", "Newest, oldest, last touched, name (s)", "cycle_sort"),
+    ("Cycle sort", "Most urgent, newest, oldest, last touched, name (s)", "cycle_sort"),
     ("Show closed leads", "Switch between open and closed leads (v)", "toggle_closed"),
 ]
 JUMP = "Jump to lead…"
@@ -74,6 +75,16 @@ class LeadPaletteProvider(Provider):
             if screen.check_action(action, ()) is not True:
                 continue
             found.append((name, help_text, partial(screen.run_action, action)))
+        found.append(
+            (
+                "Work the queue",
+                "The open leads one at a time, most urgent first (w)",
+                self.lb_app.open_work_queue,
+            )
+        )
+        found.append(
+            ("Stats", "Funnel, speed to lead, SLA breaches over 7/30/90 days (S)", self.lb_app.open_stats)
+        )
         found.append(("Sync now", "Pull from and push to HubSpot (r)", self.lb_app.action_sync_now))
         return found
 
