@@ -166,7 +166,7 @@ def test_live_ticks_make_hubspot_side_changes() -> None:
     clock = FakeClock()
     portal = small_portal(clock, search_lag=0.0)
     rng = random.Random(3)
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for _ in range(30):
         before = {o["id"]: o["properties"] for o in portal.objects("leads")}
         clock.advance(60)

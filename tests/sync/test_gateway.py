@@ -208,7 +208,7 @@ def test_each_create_is_associated_with_the_lead_and_the_contact(
 ) -> None:
     lead_id, contact_id = lead_and_contact(gateway, sandbox, 2)
     owner = sandbox.portal.rep_owner_id
-    common = {"owner_id": owner, "contact_id": contact_id, "lead_id": lead_id}
+    common: dict[str, Any] = {"owner_id": owner, "contact_id": contact_id, "lead_id": lead_id}
     created = {
         "notes": gateway.create_note(
             marker="op-note-1", body_html="<p>Left a voicemail</p>", timestamp=WHEN, **common
