@@ -149,6 +149,11 @@ class WorkQueueScreen(Screen[None]):
     def on_mount(self) -> None:
         bar = self.query_one(SyncStatusBar)
         bar.busy = self.lb_app.syncing
+        board = self.lb_app.board
+        if board is not None and board.is_mounted:  # what the cache said last, until the engine reports
+            cache_status = board.query_one(SyncStatusBar).cache_status
+            if cache_status is not None:
+                bar.show_cache_status(cache_status)
         if self.lb_app.engine_status is not None:
             bar.show_engine_status(self.lb_app.engine_status)
         self.query_one("#queue-body", VerticalScroll).focus()
@@ -271,9 +276,9 @@ class WorkQueueScreen(Screen[None]):
             return
         glyph = SLA_GLYPHS.get(level)
         words = describe(state)
-        if state.rule and state.target is not None and not state.touched:
-            words += f" (first touch within {state.target.amount} {state.target.unit.replace('_', ' ')}"
-            words += f", {state.rule})"
+        if state.deadline is not None and not state.touched:
+            due = state.deadline.astimezone().strftime("%a %d %b %H:%M")
+            words += f" · first touch {'was ' if level == 'breached' else ''}due {due}"
         widget.update(Text(f"{glyph} {words}" if glyph else f"SLA: {words}"))
 
     def _paint(self) -> None:

@@ -76,8 +76,8 @@ def lead_prompt(
 ) -> Text:
     """The two lines a lead shows on the board, built from plain (cleaned) strings only.
 
-    Line 1: SLA (breached or due soon), marker, name, label. Line 2: company, lead type (or
-    "type?"), age, then the SLA time left when there is time to spare, else the last touch.
+    Line 1: SLA (breached or due soon), marker, name, label. Line 2: the SLA time left when there
+    is time to spare, company, lead type (or "type?"), age, last touch.
     """
     styles = sla_styles if sla_styles is not None else _SLA_STYLE
     level = sla.level if sla is not None else "none"
@@ -94,6 +94,8 @@ def lead_prompt(
         label = clean_untrusted(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
         first.append(f"  {label}", style=_LABEL_STYLE.get(label, ""))
     parts: list[tuple[str, str | Style]] = []
+    if sla is not None and level == "ok":
+        parts.append((describe(sla), styles.get("ok", "dim")))  # first, so a narrow column keeps it
     company = lead.company_name or lead.contact_email
     if company:
         parts.append((clean_untrusted(company).replace("\n", " "), ""))
@@ -106,13 +108,11 @@ def lead_prompt(
     if age:
         parts.append((f"{age} old", "dim"))
     touch = relative_age(lead.last_touch_at, now)
-    if sla is not None and level == "ok":
-        parts.append((describe(sla), styles.get("ok", "dim")))
-    elif touch:
+    if touch:
         parts.append((f"touched {touch} ago", "dim"))
     elif level == "done":
         parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
-    elif level not in SLA_GLYPHS:
+    elif level not in (*SLA_GLYPHS, "ok"):
         parts.append(("not touched", "dim"))
     second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
     for i, (text, style) in enumerate(parts):
