@@ -163,7 +163,7 @@ async def test_the_queue_keys_follow_the_keymap_and_the_palette_opens_it(sla_pat
         assert queue.current_id == "d"
         await pilot.press("x")
         await settle(app, pilot)
-        assert queue.order[-1] == "d" and queue.current_id == "o"
+        assert queue.order is not None and queue.order[-1] == "d" and queue.current_id == "o"
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("ctrl+p")
