@@ -80,6 +80,8 @@ def lead_prompt(
     is time to spare, company, lead type (or "type?"), age, last touch.
     """
     styles = sla_styles if sla_styles is not None else _SLA_STYLE
+    if lead.closed:
+        sla = None  # a qualified or disqualified lead is past speed to lead
     level = sla.level if sla is not None else "none"
     name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
     first = Text(no_wrap=True, overflow="ellipsis", end="")

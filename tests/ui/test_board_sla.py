@@ -8,6 +8,7 @@ and the SLA counts in UTC, so every "due in" and "breached … ago" below is wor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from leadboard.config import SlaSettings
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.stats import StatsScreen
 from leadboard.store import Store
-from leadboard.widgets.stage_column import StageColumn
+from leadboard.widgets.stage_column import StageColumn, lead_prompt
 from tests.cache_fixtures import default_meta, hubspot_lead
 from tests.ui.board_support import board_app, screen_text, settle
 
@@ -126,6 +127,12 @@ async def test_sla_words_and_standout_on_the_board(sla_path: Path, size: tuple[i
         assert str(breached_style) in row_styles(column, "b")
         assert str(due_style) in row_styles(column, "d")
         assert str(breached_style) not in row_styles(column, "t") | row_styles(column, "o")
+        # once closed (qualified or disqualified), a lead is past speed to lead: no SLA words
+        bea = next(lead for lead in column.leads if lead.id == "b")
+        state = column.sla_of(bea) if column.sla_of else None
+        assert state is not None and state.level == "breached"
+        closed = lead_prompt(replace(bea, closed=True), column.meta, column.now, state).plain
+        assert "breached" not in closed and "⚠" not in closed
 
 
 async def test_most_urgent_first_by_default_and_s_cycles(sla_path: Path) -> None:
