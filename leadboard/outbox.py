@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from leadboard.logs import redact
+from leadboard.sla_columns import refresh_first_touch, touch_at
 from leadboard.state import (
     COMMAND_ADAPTER,
     PROP_STAGE,
     PROP_TYPE,
     Command,
     CommandRefused,
+    LogCall,
     check_command,
     property_changes,
 )
@@ -164,8 +166,8 @@ class Outbox:
             op_id = uuid.uuid4().hex
             conn.execute(
                 "INSERT INTO outbox (op_id, seq, lead_id, kind, payload_json, changes_json, base_json, "
-                "new_stage_id, new_lead_type, state, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                "new_stage_id, new_lead_type, state, created_at, updated_at, touch_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
                 [
                     op_id,
                     seq,
@@ -178,8 +180,10 @@ class Outbox:
                     changes.get(PROP_TYPE),
                     stamp,
                     stamp,
+                    _touch_at(checked, stamp),
                 ],
             )
+            refresh_first_touch(conn, "id = ?", [checked.lead_id])  # the rep's call counts at once
         return self.get(op_id)
 
     def _seen_values(
@@ -214,6 +218,7 @@ class Outbox:
             checked = check_command(command, lead, meta)
             changes = property_changes(checked, meta)
             updates |= {
+                "touch_at": _touch_at(checked, op.created_at),
                 "payload_json": COMMAND_ADAPTER.dump_json(checked).decode(),
                 "changes_json": json.dumps(changes),
                 "new_stage_id": changes.get(PROP_STAGE),
@@ -432,7 +437,14 @@ class Outbox:
             if cur.rowcount == 0:
                 state = self.get(op_id).state  # raises OpNotFound for an unknown id
                 raise CommandRefused(f"This change is {state.replace('_', ' ')}; that cannot be done now.")
+            if columns.get("state") == "cancelled" or "touch_at" in columns:
+                refresh_first_touch(conn, "id = (SELECT lead_id FROM outbox WHERE op_id = ?)", [op_id])
         return self.get(op_id)
+
+
+def _touch_at(command: Command, created_ms: int) -> int | None:
+    """When this op touches its lead (None if it does not): see `sla_columns.touch_at`."""
+    return touch_at(command.kind, created_ms, command.at if isinstance(command, LogCall) else None)
 
 
 _COLUMNS = (

@@ -13,20 +13,22 @@ milliseconds (see benchmarks/read_model.py). Timestamps are epoch milliseconds (
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from leadboard.outbox import OPEN_STATES, Op
-from leadboard.state import Lead
+from leadboard.state import Disposition, Lead, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
     from leadboard.store import Store
 
 View = Literal["open", "closed", "all"]
-Sort = Literal["newest", "oldest", "last_touch", "name"]
-#: The order `s` cycles through on the board.
-SORTS: tuple[Sort, ...] = ("newest", "oldest", "last_touch", "name")
+Sort = Literal["urgent", "newest", "oldest", "last_touch", "name"]
+#: The order `s` cycles through on the board; the first is the default.
+SORTS: tuple[Sort, ...] = ("urgent", "newest", "oldest", "last_touch", "name")
 
 #: sync_state keys the engine writes and `sync_status` reads.
 KEY_LAST_SYNC = "last_sync_at"  # epoch ms of the last completed pull+push
@@ -34,12 +36,33 @@ KEY_LAST_PULL = "last_pull_at"
 KEY_AUTH_STATE = "auth_state"  # "ok" | "invalid"
 KEY_RATE_PAUSE_UNTIL = "rate_pause_until"  # epoch ms
 
+#: Property names under which `property_options` keeps the portal's enumerations.
+TYPE_OPTIONS, LABEL_OPTIONS, REASON_OPTIONS = (
+    "hs_lead_type",
+    "hs_lead_label",
+    "hs_lead_disqualification_reason",
+)
+#: (PortalMeta field, sync_state key) of the account details kept in sync state.
+ACCOUNT_KEYS = (
+    ("portal_id", "portal_id"),
+    ("time_zone", "portal_time_zone"),
+    ("ui_domain", "portal_ui_domain"),
+)
+#: The last migration the read queries need; `first_board` falls back to `Store.open` before it.
+SCHEMA_NEEDED = "m002_sla_columns"
+
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
+# Orders over the columns of `_SELECT`. "urgent" is `leadboard.sla.urgency_key` in SQL: untouched
+# leads by deadline (longest breached first), then untouched without an SLA (oldest first), then
+# touched ones (oldest first); unknown creation times last, the id breaks ties.
 _ORDER = {
-    "newest": "l.created_at DESC, l.id DESC",
-    "oldest": "l.created_at ASC, l.id ASC",
-    "last_touch": "last_touch_at DESC NULLS LAST, l.created_at DESC, l.id DESC",
-    "name": "l.name_fold ASC, l.id ASC",
+    "urgent": "CASE WHEN first_touch IS NOT NULL THEN 2 WHEN sla_deadline IS NOT NULL THEN 0 ELSE 1 END, "
+    "CASE WHEN first_touch IS NULL AND sla_deadline IS NOT NULL THEN sla_deadline ELSE created_at END "
+    "NULLS LAST, id",
+    "newest": "created_at DESC, id DESC",
+    "oldest": "created_at ASC, id ASC",
+    "last_touch": "last_touch_at DESC NULLS LAST, created_at DESC, id DESC",
+    "name": "name_fold ASC, id ASC",
 }
 
 
@@ -51,7 +74,10 @@ def to_datetime(epoch_ms: int | None) -> datetime | None:
 class BoardLead:
     """One lead as the rep sees it. `stage_id`/`lead_type` include open ops; `remote_*` are HubSpot's.
 
-    Treat it as read-only (not frozen only because frozen dataclasses are 5x slower to build).
+    `sla_deadline` / `first_touch` (UTC) come from the stored SLA columns (the rep's own calls and
+    notes count at once); `leadboard.sla.state_from(lead.sla_deadline, lead.first_touch, now,
+    lead.sla_allowance)` turns them into the state shown. Treat it as read-only (not frozen only
+    because frozen dataclasses are 5x slower to build).
     """
 
     id: str
@@ -73,6 +99,9 @@ class BoardLead:
     n_failed: int
     n_conflict: int
     n_blocked: int
+    sla_deadline: datetime | None = None
+    first_touch: datetime | None = None
+    sla_allowance: timedelta | None = None
 
     @property
     def marker(self) -> str | None:
@@ -84,6 +113,18 @@ class BoardLead:
         if self.n_blocked:
             return "blocked"
         return "pending" if self.n_pending else None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPage:
+    """What one board read returns: the rows (at most `limit_per_stage` per stage, in sort order)
+    and how many leads each stage holds in all (by stage id; a stage with none is absent)."""
+
+    rows: list[BoardLead]
+    counts: dict[str, int]
+
+    def total(self, stage_id: str) -> int:
+        return self.counts.get(stage_id, 0)
 
 
 _SELECT = f"""
@@ -101,7 +142,7 @@ WITH open_ops AS (
     (SELECT t.new_lead_type FROM open_ops t WHERE t.lead_id = o.lead_id AND t.new_lead_type IS NOT NULL
      ORDER BY t.seq DESC LIMIT 1) AS ov_type
   FROM open_ops o GROUP BY lead_id
-)
+), board AS (
 SELECT l.id, l.name, coalesce(ops.ov_stage, l.stage_id) AS stage_id, l.stage_id AS remote_stage_id,
   coalesce(ops.ov_type, l.lead_type) AS lead_type, l.lead_type AS remote_lead_type, l.label, l.owner_id,
   l.created_at,
@@ -110,39 +151,41 @@ SELECT l.id, l.name, coalesce(ops.ov_stage, l.stage_id) AS stage_id, l.stage_id 
   l.contact_name, l.contact_email, l.company_name,
   coalesce(st.closed, 0) AS closed, l.archived,
   coalesce(ops.n_pending, 0), coalesce(ops.n_failed, 0),
-  coalesce(ops.n_conflict, 0), coalesce(ops.n_blocked, 0)
+  coalesce(ops.n_conflict, 0), coalesce(ops.n_blocked, 0),
+  l.sla_deadline, l.first_touch, l.sla_allowance, l.name_fold
 FROM leads l
 LEFT JOIN ops ON ops.lead_id = l.id
 LEFT JOIN stages st ON st.id = coalesce(ops.ov_stage, l.stage_id)
 WHERE {{where}}
+)
 """
+_ALL_ROWS = "SELECT * FROM board ORDER BY {order}"
+# The first :limit rows of each stage, and each stage's total, in one pass (window functions).
+_PAGE_ROWS = """SELECT * FROM (
+  SELECT board.*, row_number() OVER (PARTITION BY stage_id ORDER BY {order}) AS rank_in_stage,
+         count(*) OVER (PARTITION BY stage_id) AS stage_total
+  FROM board) WHERE rank_in_stage <= :limit ORDER BY stage_id, rank_in_stage"""
+_COUNTS = "SELECT stage_id, count(*) FROM board GROUP BY stage_id"
 _NEEDLE = "instr(l.search_fold, :needle)"
 
 
 def _row(r: tuple[Any, ...]) -> BoardLead:
+    deadline, touch, allowance = r[19], r[20], r[21]
     return BoardLead(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
         bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18],
+        None if deadline is None else datetime.fromtimestamp(deadline / 1000, UTC),
+        None if touch is None else datetime.fromtimestamp(touch / 1000, UTC),
+        None if allowance is None else timedelta(milliseconds=allowance),
     )  # fmt: skip
 
 
-def board(
-    store: Store,
-    *,
-    view: View = "open",
-    needle: str = "",
-    sort: Sort = "newest",
-    owner_id: str | None = None,
-) -> list[BoardLead]:
-    """The rep's leads for the board or `leadboard leads`.
-
-    `view`: "open" (the board), "closed" (qualified/disqualified, including by a pending op) or "all".
-    Archived leads and other owners' leads are left out (`owner_id` defaults to the stored "me"; with
-    no owner known yet, every owner's leads show). `needle` filters case-insensitively on lead name,
-    contact name and email, and company name. The UI splits rows into columns by `stage_id`.
-    """
+def _filters(
+    conn: sqlite3.Connection, view: View, needle: str, owner_id: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its arguments shared by every board query."""
     if owner_id is None:
-        me = store.db.conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
+        me = conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
         owner_id = me[0] if me else None
     where = ["l.archived = 0"]
     args: dict[str, Any] = {}
@@ -155,8 +198,68 @@ def board(
     if folded:
         where.append(_NEEDLE)
         args["needle"] = folded
-    sql = _SELECT.format(where=" AND ".join(where), excluding="") + f" ORDER BY {_ORDER[sort]}"
-    return [_row(r) for r in store.db.conn.execute(sql, args)]
+    return " AND ".join(where), args
+
+
+def board_page(
+    conn: sqlite3.Connection,
+    *,
+    view: View = "open",
+    needle: str = "",
+    sort: Sort = "urgent",
+    owner_id: str | None = None,
+    limit_per_stage: int | None = None,
+) -> BoardPage:
+    """The rep's leads for the board or `leadboard leads`, and each stage's total, in one query.
+
+    `view`: "open" (the board), "closed" (qualified/disqualified, including by a pending op) or "all".
+    Archived leads and other owners' leads are left out (`owner_id` defaults to the stored "me"; with
+    no owner known yet, every owner's leads show). `needle` filters case-insensitively on lead name,
+    contact name and email, and company name. `limit_per_stage` keeps the first N rows of each stage
+    (by `stage_id`, open ops applied) in SQL, so a 10,000-lead board builds only what it shows.
+    """
+    where, args = _filters(conn, view, needle, owner_id)
+    head = _SELECT.format(where=where, excluding="")
+    if limit_per_stage is None:
+        rows = [_row(r) for r in conn.execute(head + _ALL_ROWS.format(order=_ORDER[sort]), args)]
+        counts: dict[str, int] = {}
+        for lead in rows:
+            key = lead.stage_id or ""
+            counts[key] = counts.get(key, 0) + 1
+        return BoardPage(rows, counts)
+    if limit_per_stage < 1:
+        return BoardPage([], board_counts(conn, view=view, needle=needle, owner_id=owner_id))
+    args["limit"] = limit_per_stage
+    rows, counts = [], {}
+    for r in conn.execute(head + _PAGE_ROWS.format(order=_ORDER[sort]), args):
+        rows.append(_row(r))
+        counts[r[2] or ""] = r[-1]
+    return BoardPage(rows, counts)
+
+
+def board(
+    store: Store,
+    *,
+    view: View = "open",
+    needle: str = "",
+    sort: Sort = "urgent",
+    owner_id: str | None = None,
+    limit_per_stage: int | None = None,
+) -> list[BoardLead]:
+    """The rows of `board_page` (see there); the UI splits them into columns by `stage_id`."""
+    page = board_page(
+        store.db.conn, view=view, needle=needle, sort=sort, owner_id=owner_id, limit_per_stage=limit_per_stage
+    )
+    return page.rows
+
+
+def board_counts(
+    conn: sqlite3.Connection, *, view: View = "open", needle: str = "", owner_id: str | None = None
+) -> dict[str, int]:
+    """How many leads each stage holds under these filters (open ops applied), by stage id."""
+    where, args = _filters(conn, view, needle, owner_id)
+    sql = _SELECT.format(where=where, excluding="") + _COUNTS
+    return {stage or "": n for stage, n in conn.execute(sql, args)}
 
 
 def lead_state(store: Store, lead_id: str, *, excluding_op: str | None = None) -> BoardLead | None:
@@ -165,7 +268,7 @@ def lead_state(store: Store, lead_id: str, *, excluding_op: str | None = None) -
     `excluding_op` leaves one op out of the overlay: editing a failed op is checked as if it were not there.
     """
     excluding = "AND op_id != :excluding" if excluding_op else ""
-    sql = _SELECT.format(where="l.id = :lead", excluding=excluding)
+    sql = _SELECT.format(where="l.id = :lead", excluding=excluding) + "SELECT * FROM board"
     row = store.db.conn.execute(sql, {"lead": lead_id, "excluding": excluding_op}).fetchone()
     return None if row is None else _row(row)
 
@@ -302,13 +405,21 @@ class SyncStatus:
         return self.pending + self.in_flight + self.unknown
 
 
+def get_state(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
 def sync_status(store: Store) -> SyncStatus:
-    counts = dict(
-        store.db.conn.execute(f"SELECT state, count(*) FROM outbox WHERE state IN ({_OPEN}) GROUP BY state")
-    )
+    return cache_status(store.db.conn)
+
+
+def cache_status(conn: sqlite3.Connection) -> SyncStatus:
+    """Counts and times for the status line, from any connection to the cache."""
+    counts = dict(conn.execute(f"SELECT state, count(*) FROM outbox WHERE state IN ({_OPEN}) GROUP BY state"))
 
     def state_int(key: str) -> int | None:
-        value = store.get_state(key)
+        value = get_state(conn, key)
         return int(value) if value and value.lstrip("-").isdigit() else None
 
     return SyncStatus(
@@ -320,6 +431,88 @@ def sync_status(store: Store) -> SyncStatus:
         blocked=counts.get("blocked", 0),
         last_sync_at=state_int(KEY_LAST_SYNC),
         last_pull_at=state_int(KEY_LAST_PULL),
-        auth_state=store.get_state(KEY_AUTH_STATE),
+        auth_state=get_state(conn, KEY_AUTH_STATE),
         rate_pause_until=state_int(KEY_RATE_PAUSE_UNTIL),
     )
+
+
+def portal_meta(conn: sqlite3.Connection) -> PortalMeta:
+    """The portal metadata as last pulled (empty lists before the first sync)."""
+    pipeline = conn.execute("SELECT id FROM pipelines ORDER BY display_order LIMIT 1").fetchone()
+    stages = tuple(
+        Stage(id=r[0], label=r[1], display_order=r[2], closed=bool(r[3]))
+        for r in conn.execute("SELECT id, label, display_order, closed FROM stages ORDER BY display_order")
+    )
+    options: dict[str, list[Option]] = {TYPE_OPTIONS: [], LABEL_OPTIONS: [], REASON_OPTIONS: []}
+    for r in conn.execute(
+        "SELECT property, value, label, display_order, hidden FROM property_options "
+        "ORDER BY property, display_order, rowid"
+    ):
+        option = Option(value=r[1], label=r[2], display_order=r[3], hidden=bool(r[4]))
+        options.setdefault(r[0], []).append(option)
+    dispositions = tuple(
+        Disposition(id=r[0], label=r[1], deleted=bool(r[2]))
+        for r in conn.execute("SELECT id, label, deleted FROM dispositions ORDER BY rowid")
+    )
+    me = conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
+    extra: dict[str, Any] = {}
+    for field, key in (
+        ("qualified_stage_id", "qualified_stage_id"),
+        ("unqualified_stage_id", "unqualified_stage_id"),
+        *ACCOUNT_KEYS,
+    ):
+        if (value := get_state(conn, key)) is not None:
+            extra[field] = value
+    return PortalMeta(
+        **({"pipeline_id": pipeline[0]} if pipeline else {}),
+        stages=stages,
+        lead_types=tuple(options[TYPE_OPTIONS]),
+        lead_labels=tuple(options[LABEL_OPTIONS]),
+        disqualification_reasons=tuple(options[REASON_OPTIONS]),
+        dispositions=dispositions,
+        owner_id=me[0] if me else None,
+        **extra,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FirstBoard:
+    """The first board read: one page of rows with the stage totals, the portal, the status line."""
+
+    page: BoardPage
+    meta: PortalMeta
+    status: SyncStatus
+
+
+def read_first_board(
+    conn: sqlite3.Connection, view: View, needle: str, sort: Sort, limit_per_stage: int | None
+) -> FirstBoard:
+    """Everything the board paints, from one connection (a `Store`'s or `open_for_first_read`'s)."""
+    page = board_page(conn, view=view, needle=needle, sort=sort, limit_per_stage=limit_per_stage)
+    return FirstBoard(page, portal_meta(conn), cache_status(conn))
+
+
+def open_for_first_read(path: Path) -> sqlite3.Connection | None:
+    """A plain read-only connection to a cache that needs no migration, else None.
+
+    The board's first paint reads through this: no sqlite-utils, no migration check, nothing
+    written. A missing file, a cache from an older leadboard or an unreadable one gives None, and
+    the caller opens a `Store` instead (which creates, migrates or explains what is wrong).
+    """
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        ready = conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'leadboard' AND name = ?", [SCHEMA_NEEDED]
+        ).fetchone()
+    except sqlite3.Error:
+        ready = None
+    if ready is None:
+        conn.close()
+        return None
+    return conn

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from leadboard.sla import SOURCE_PROPERTY
+from leadboard.sla_columns import deadline_columns, refresh_first_touch, stored_settings
 from leadboard.state import Lead, parse_hubspot_time
 from leadboard.sync.remote import markers_in, strip_marker
 from leadboard.text import clean_untrusted, html_to_text
@@ -54,10 +56,12 @@ class RemoteTables:
     def upsert_leads(self, objects: Iterable[Mapping[str, Any]]) -> int:
         """Store HubSpot lead objects (`{"id", "properties", ...}`) as they are now in HubSpot.
 
-        Contact and company links are kept unless the object names a primary contact. Returns the count.
+        Contact and company links are kept unless the object names a primary contact. Each lead's SLA
+        deadline (under the stored SLA settings) and first touch are brought up to date. Returns the count.
         """
         fetched = now_ms()
-        rows = []
+        rows: list[dict[str, Any]] = []
+        sources: list[str | None] = []
         for obj in objects:
             lead = Lead.from_hubspot(obj)
             contact_name = " ".join(n for n in (lead.contact_first_name, lead.contact_last_name) if n) or None
@@ -87,9 +91,17 @@ class RemoteTables:
             if lead.primary_contact_id:
                 row["contact_id"] = lead.primary_contact_id
             rows.append(row)
-        with self.transaction():
+            sources.append(_source(obj.get("properties") or {}))
+        with self.transaction() as conn:
+            facts = ((r["created_at"], r["label"], source) for r, source in zip(rows, sources, strict=True))
+            for row, (deadline, allowance) in zip(
+                rows, deadline_columns(facts, stored_settings(conn)), strict=True
+            ):
+                row["sla_deadline"], row["sla_allowance"] = deadline, allowance
             self._upsert("leads", rows)
+            ids = json.dumps([r["id"] for r in rows])
             self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows])
+            refresh_first_touch(conn, "id IN (SELECT value FROM json_each(?))", [ids])
         return len(rows)
 
     def _refresh_summaries(self, where: str, ids: list[str]) -> None:
@@ -197,8 +209,13 @@ class RemoteTables:
     ) -> int:
         """Store calls or notes (`kind` "call" / "note") of a lead's timeline; bodies become clean text."""
         rows = _activity_rows(kind, objects, lead_id, contact_id)
-        with self.transaction():
+        with self.transaction() as conn:
             self._upsert("activities", rows)
+            refresh_first_touch(
+                conn,
+                "id IN (SELECT lead_id FROM activities WHERE id IN (SELECT value FROM json_each(?)))",
+                [json.dumps([r["id"] for r in rows])],
+            )
         return len(rows)
 
     def replace_timeline(
@@ -246,6 +263,7 @@ class RemoteTables:
                 "AND id NOT IN (SELECT value FROM json_each(?))",
                 [kind, lead_id, contact_id, contact_id, json.dumps([str(o["id"]) for o in objects])],
             )
+            refresh_first_touch(conn, "id = ?", [lead_id])
         return stored
 
     def set_contact_companies(self, companies: Mapping[str, str]) -> None:
@@ -277,6 +295,8 @@ class RemoteTables:
                     for lead_id, owner in new_owners.items()
                 ],
             )
+            ids = json.dumps(list(new_owners))
+            refresh_first_touch(conn, "id IN (SELECT value FROM json_each(?))", [ids])
 
     def _owner_names(self, owner_ids: Collection[str]) -> dict[str, str]:
         """The cached owners' full names (else emails), by id; owners with neither are left out."""
@@ -352,6 +372,12 @@ UPDATE leads SET search_fold = lb_fold(name || ' ' || coalesce(contact_name, '')
                                        || coalesce(contact_email, '') || ' ' || coalesce(company_name, ''))
 WHERE {where};
 """
+
+
+def _source(properties: Mapping[str, Any]) -> str | None:
+    """The lead's entry source (for its SLA) from its raw properties."""
+    value = properties.get(SOURCE_PROPERTY)
+    return None if value in (None, "") else str(value)
 
 
 def _clean(value: Any) -> str | None:

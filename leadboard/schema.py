@@ -80,3 +80,32 @@ def m001_initial(db: Database) -> None:
           correlation_id TEXT, error TEXT, PRIMARY KEY (op_id, n));
         """
     )
+
+
+@migrations()
+def m002_sla_columns(db: Database) -> None:
+    """SLA deadline, allowance and first touch on each lead, and when each op touches its lead, so
+    the board's "urgent" sort runs in SQL (see sla_columns.py). Filled in for an existing cache."""
+    import json
+    from datetime import datetime
+
+    from leadboard.sla_columns import recompute_deadlines, refresh_first_touch, stored_settings, touch_at
+
+    conn = db.conn
+    for statement in (
+        "ALTER TABLE leads ADD COLUMN sla_deadline INTEGER",
+        "ALTER TABLE leads ADD COLUMN sla_allowance INTEGER",
+        "ALTER TABLE leads ADD COLUMN first_touch INTEGER",
+        "ALTER TABLE outbox ADD COLUMN touch_at INTEGER",
+    ):
+        conn.execute(statement)
+    touches = []
+    for op_id, kind, payload, created in conn.execute(
+        "SELECT op_id, kind, payload_json, created_at FROM outbox"
+    ).fetchall():
+        at = json.loads(payload).get("at") if kind == "log_call" else None
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else None
+        touches.append((touch_at(kind, created, moment), op_id))
+    conn.executemany("UPDATE outbox SET touch_at = ? WHERE op_id = ?", touches)
+    refresh_first_touch(conn)
+    recompute_deadlines(conn, stored_settings(conn))

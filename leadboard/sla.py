@@ -50,6 +50,8 @@ __all__ = [
     "rule_applies",
     "sla_deadline",
     "sla_state",
+    "sla_window",
+    "state_from",
     "urgency_key",
     "zone_for",
 ]
@@ -274,6 +276,46 @@ def sla_deadline(lead: SlaLead, settings: SlaSettings, zone: tzinfo | None = Non
     """
     found = _strictest(lead, settings, zone)
     return None if found is None else found[3]
+
+
+def sla_window(
+    lead: SlaLead, settings: SlaSettings, zone: tzinfo | None = None
+) -> tuple[datetime, datetime] | None:
+    """(clock start, deadline) in UTC under the strictest applicable rule; None with no rule.
+
+    What the cache stores per lead (`sla_deadline`, and the allowance `deadline - start` that
+    `state_from` needs to tell "due soon"), so the board never runs the rules for 10,000 leads.
+    """
+    found = _strictest(lead, settings, zone)
+    return None if found is None else (_utc(found[2]), _utc(found[3]))
+
+
+def state_from(
+    deadline: datetime | None,
+    first_touch: datetime | None,
+    now: datetime,
+    allowance: timedelta | None = None,
+) -> SlaState:
+    """The SLA state from a stored deadline and first touch: cheap, for the rows the board shows.
+
+    Same rules as `sla_state` (which derives the deadline from the settings first). Without
+    `allowance` (deadline minus clock start) "due soon" means within `DUE_SOON_MIN`.
+    """
+    if deadline is None:
+        return SlaState("none", first_touch=first_touch)
+    base = SlaState("untouched", deadline=deadline, first_touch=first_touch)
+    due = _utc(deadline)
+    if first_touch is not None:
+        touched = _utc(first_touch)
+        if touched <= due:
+            return replace(base, status="met")
+        return replace(base, status="breached", overdue=touched - due)
+    moment = _utc(now)
+    if moment > due:
+        return replace(base, status="breached", overdue=moment - due)
+    remaining = due - moment
+    share = max(allowance, timedelta(0)) * DUE_SOON_SHARE if allowance is not None else timedelta(0)
+    return replace(base, remaining=remaining, due_soon=remaining <= max(share, DUE_SOON_MIN))
 
 
 def sla_state(

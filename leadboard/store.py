@@ -23,17 +23,24 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import filelock
 from sqlite_utils import Database
 
+from leadboard.read_model import (
+    ACCOUNT_KEYS,
+    LABEL_OPTIONS,
+    REASON_OPTIONS,
+    TYPE_OPTIONS,
+)
 from leadboard.remote_tables import RemoteTables, fold, ms, now_ms
 from leadboard.schema import migrations
-from leadboard.state import Disposition, Option, PortalMeta, Stage
+from leadboard.state import PortalMeta
 
 if TYPE_CHECKING:
-    from leadboard.read_model import BoardLead, LeadDetail, Sort, SyncStatus, View
+    from leadboard.config import SlaSettings
+    from leadboard.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
 
 __all__ = [
     "KEY_PORTAL_ID",
@@ -49,22 +56,10 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 10_000
 
-#: Property names under which `property_options` keeps the portal's enumerations.
-TYPE_OPTIONS, LABEL_OPTIONS, REASON_OPTIONS = (
-    "hs_lead_type",
-    "hs_lead_label",
-    "hs_lead_disqualification_reason",
-)
 #: sync_state keys holding `PortalMeta.portal_id`, `.time_zone` and `.ui_domain` (the board reads
 #: `portal_id` directly for its "open in HubSpot" link).
-KEY_PORTAL_ID = "portal_id"
-KEY_PORTAL_TIME_ZONE = "portal_time_zone"
-KEY_PORTAL_UI_DOMAIN = "portal_ui_domain"
-_ACCOUNT_KEYS = (
-    ("portal_id", KEY_PORTAL_ID),
-    ("time_zone", KEY_PORTAL_TIME_ZONE),
-    ("ui_domain", KEY_PORTAL_UI_DOMAIN),
-)
+KEY_PORTAL_ID, KEY_PORTAL_TIME_ZONE, KEY_PORTAL_UI_DOMAIN = (key for _, key in ACCOUNT_KEYS)
+_ACCOUNT_KEYS = ACCOUNT_KEYS
 
 
 class CacheError(Exception):
@@ -298,55 +293,79 @@ class Store(RemoteTables):
 
     def portal_meta(self) -> PortalMeta:
         """The portal metadata as last pulled (empty lists before the first sync)."""
-        conn = self.db.conn
-        pipeline = conn.execute("SELECT id FROM pipelines ORDER BY display_order LIMIT 1").fetchone()
-        stages = tuple(
-            Stage(id=r[0], label=r[1], display_order=r[2], closed=bool(r[3]))
-            for r in conn.execute(
-                "SELECT id, label, display_order, closed FROM stages ORDER BY display_order"
-            )
-        )
-        options: dict[str, list[Option]] = {TYPE_OPTIONS: [], LABEL_OPTIONS: [], REASON_OPTIONS: []}
-        for r in conn.execute(
-            "SELECT property, value, label, display_order, hidden FROM property_options "
-            "ORDER BY property, display_order, rowid"
-        ):
-            options.setdefault(r[0], []).append(
-                Option(value=r[1], label=r[2], display_order=r[3], hidden=bool(r[4]))
-            )
-        dispositions = tuple(
-            Disposition(id=r[0], label=r[1], deleted=bool(r[2]))
-            for r in conn.execute("SELECT id, label, deleted FROM dispositions ORDER BY rowid")
-        )
-        me = conn.execute("SELECT id FROM owners WHERE is_me = 1").fetchone()
-        extra: dict[str, Any] = {}
-        for field, key in (
-            ("qualified_stage_id", "qualified_stage_id"),
-            ("unqualified_stage_id", "unqualified_stage_id"),
-            *_ACCOUNT_KEYS,
-        ):
-            if (value := self.get_state(key)) is not None:
-                extra[field] = value
-        return PortalMeta(
-            **({"pipeline_id": pipeline[0]} if pipeline else {}),
-            stages=stages,
-            lead_types=tuple(options[TYPE_OPTIONS]),
-            lead_labels=tuple(options[LABEL_OPTIONS]),
-            disqualification_reasons=tuple(options[REASON_OPTIONS]),
-            dispositions=dispositions,
-            owner_id=me[0] if me else None,
-            **extra,
-        )
+        from leadboard.read_model import portal_meta
+
+        return portal_meta(self.db.conn)
 
     # --- the read model (leadboard/read_model.py); these delegate so callers need only a Store ------
 
     def board(
-        self, *, view: View = "open", needle: str = "", sort: Sort = "newest", owner_id: str | None = None
+        self,
+        view: View = "open",
+        needle: str = "",
+        sort: Sort = "urgent",
+        owner_id: str | None = None,
+        *,
+        limit_per_stage: int | None = None,
     ) -> list[BoardLead]:
         """The rep's leads with open ops applied; see `leadboard.read_model.board`."""
         from leadboard.read_model import board
 
-        return board(self, view=view, needle=needle, sort=sort, owner_id=owner_id)
+        return board(
+            self, view=view, needle=needle, sort=sort, owner_id=owner_id, limit_per_stage=limit_per_stage
+        )
+
+    def board_page(
+        self,
+        view: View = "open",
+        needle: str = "",
+        sort: Sort = "urgent",
+        owner_id: str | None = None,
+        *,
+        limit_per_stage: int | None = None,
+    ) -> BoardPage:
+        """The first `limit_per_stage` rows of each stage and every stage's total, in one query."""
+        from leadboard.read_model import board_page
+
+        return board_page(
+            self.db.conn,
+            view=view,
+            needle=needle,
+            sort=sort,
+            owner_id=owner_id,
+            limit_per_stage=limit_per_stage,
+        )
+
+    def board_counts(
+        self, view: View = "open", needle: str = "", owner_id: str | None = None
+    ) -> dict[str, int]:
+        """How many of the rep's leads each stage holds (open ops applied), by stage id."""
+        from leadboard.read_model import board_counts
+
+        return board_counts(self.db.conn, view=view, needle=needle, owner_id=owner_id)
+
+    def apply_sla_settings(self, sla: SlaSettings) -> bool:
+        """Make the stored SLA deadlines follow `sla`; call at start-up. Recomputes every lead's
+        deadline only when the settings (or the zone they resolve to) changed since the last call;
+        returns whether it did."""
+        from leadboard.sla_columns import (
+            KEY_SLA_HASH,
+            KEY_SLA_SETTINGS,
+            fingerprint,
+            recompute_deadlines,
+            stored_settings,
+        )
+
+        wanted = fingerprint(sla)
+        with self.transaction() as conn:
+            current = self.get_state(KEY_SLA_HASH) or fingerprint(stored_settings(conn))
+            changed = current != wanted
+            if changed:
+                recompute_deadlines(conn, sla)
+            if changed or self.get_state(KEY_SLA_HASH) is None:
+                self.set_state(KEY_SLA_SETTINGS, sla.model_dump_json())
+                self.set_state(KEY_SLA_HASH, wanted)
+        return changed
 
     def lead_state(self, lead_id: str) -> BoardLead | None:
         """One lead as the rep sees it, for `state.check_command`; see `leadboard.read_model.lead_state`."""

@@ -1,0 +1,133 @@
+"""The SLA as columns of the leads table, so the board sorts by urgency in SQL (issue 5).
+
+Each lead row keeps `sla_deadline` and `sla_allowance` (epoch ms / ms, from `leadboard.sla` and the
+SLA settings in force) and `first_touch` (epoch ms: the earliest of HubSpot's
+`hs_lead_first_outreach_date`, a cached call or note on the lead by its owner, and the rep's own
+call/note-making ops in the outbox that were not discarded). Who keeps them current:
+
+- `upsert_leads` computes the deadline of the leads it writes, with the stored settings;
+- `upsert_leads`, the activity writers, a reassignment and every outbox change to a lead's ops
+  call `refresh_first_touch` for the leads they touched (one UPDATE, same transaction);
+- `Store.apply_sla_settings` (at start-up) stores the settings and recomputes every deadline,
+  but only when their fingerprint (settings + resolved time zone) differs from the stored one.
+
+The settings live in `sync_state`, so the sync worker's own connection (or `leadboard sync` in
+another process) computes deadlines with the same rules the app was started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadboard.config import SlaSettings
+
+__all__ = [
+    "KEY_SLA_HASH",
+    "KEY_SLA_SETTINGS",
+    "TOUCH_KINDS",
+    "deadline_columns",
+    "fingerprint",
+    "recompute_deadlines",
+    "refresh_first_touch",
+    "stored_settings",
+    "touch_at",
+]
+
+#: sync_state keys: the SLA settings the stored deadlines follow (JSON) and their fingerprint.
+KEY_SLA_SETTINGS = "sla_settings_json"
+KEY_SLA_HASH = "sla_settings_hash"
+#: Outbox kinds that put a call or a note on the lead, so they count as a first touch.
+TOUCH_KINDS = frozenset({"log_call", "add_note", "move_stage", "qualify", "disqualify"})
+
+# The earliest touch of each lead in `where`; the outbox's `touch_at` is set at enqueue (a logged
+# call counts at the time the rep gave for it) and a cancelled op no longer counts.
+_REFRESH_FIRST_TOUCH = """
+UPDATE leads SET first_touch = (
+  SELECT min(t) FROM (
+    SELECT leads.first_outreach_at AS t
+    UNION ALL
+    SELECT min(a.timestamp) FROM activities a
+    WHERE a.lead_id = leads.id AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id
+    UNION ALL
+    SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state != 'cancelled'))
+WHERE {where}
+"""
+
+
+def refresh_first_touch(conn: sqlite3.Connection, where: str = "1", args: Any = ()) -> None:
+    """Recompute `first_touch` for the leads matching `where` (an SQL condition on `leads`)."""
+    conn.execute(_REFRESH_FIRST_TOUCH.format(where=where), args)
+
+
+def touch_at(kind: str, created_ms: int, call_at: datetime | None) -> int | None:
+    """When an op touches its lead (epoch ms): a logged call at its time, other touches when made."""
+    if kind not in TOUCH_KINDS:
+        return None
+    if kind == "log_call" and call_at is not None:
+        moment = call_at if call_at.tzinfo is not None else call_at.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
+    return created_ms
+
+
+def fingerprint(settings: SlaSettings) -> str:
+    """Changes when the rules or the zone business hours are counted in change."""
+    from leadboard.sla import zone_for
+
+    text = f"{settings.model_dump_json()}|{zone_for(settings)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_parsed: dict[str, SlaSettings] = {}
+
+
+def stored_settings(conn: sqlite3.Connection) -> SlaSettings:
+    """The settings the stored deadlines follow: the last applied, else the built-in defaults."""
+    from leadboard.config import SlaSettings
+
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", [KEY_SLA_SETTINGS]).fetchone()
+    if row is None:
+        return SlaSettings()
+    text = str(row[0])
+    if text not in _parsed:
+        _parsed.clear()
+        _parsed[text] = SlaSettings.model_validate_json(text)
+    return _parsed[text]
+
+
+def deadline_columns(
+    leads: Iterable[tuple[int | None, str | None, str | None]], settings: SlaSettings
+) -> list[tuple[int | None, int | None]]:
+    """(sla_deadline ms, sla_allowance ms) for each (created ms, label, source)."""
+    from leadboard.sla import SlaFacts, sla_window, zone_for
+
+    zone = zone_for(settings)
+    out: list[tuple[int | None, int | None]] = []
+    for created, label, source in leads:
+        window = sla_window(SlaFacts.from_ms(created, label, source), settings, zone)
+        if window is None:
+            out.append((None, None))
+        else:
+            start, deadline = window
+            deadline_ms = int(deadline.timestamp() * 1000)
+            out.append((deadline_ms, deadline_ms - int(start.timestamp() * 1000)))
+    return out
+
+
+def recompute_deadlines(conn: sqlite3.Connection, settings: SlaSettings) -> int:
+    """Every lead's deadline under `settings` (inside the caller's transaction); returns the count."""
+    from leadboard.sla import SOURCE_PROPERTY
+
+    rows = conn.execute(
+        "SELECT id, created_at, label, json_extract(props_json, ?) FROM leads", [f"$.{SOURCE_PROPERTY}"]
+    ).fetchall()
+    columns = deadline_columns(((r[1], r[2], r[3]) for r in rows), settings)
+    conn.executemany(
+        "UPDATE leads SET sla_deadline = ?, sla_allowance = ? WHERE id = ?",
+        [(deadline, allowance, r[0]) for r, (deadline, allowance) in zip(rows, columns, strict=True)],
+    )
+    return len(rows)
