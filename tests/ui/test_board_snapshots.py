@@ -1,7 +1,8 @@
 """A few pictures of the board (wide and narrow) and the lead screen; the modals have their own.
 
 Snapshots churn on Textual upgrades: regenerate with `pytest --snapshot-update` and look at them.
-The cache, the clock and the time zone are fixed so nothing depends on when they are taken.
+The cache, the clock and the time zone are fixed so nothing depends on when they are taken; the
+SLA counts in UTC by configuration, as the machine's zone is read once per process.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from leadboard.app import LeadboardApp
+from leadboard.config import SlaSettings
 from leadboard.screens.board import BoardScreen
 from leadboard.state import AddNote
 from tests.ui.board_support import FIXED_NOW, board_app, fill_cache, settle
+
+UTC_SLA = SlaSettings.model_validate({"time_zone": "UTC"})
+
+
+def snap_app(db: Path) -> LeadboardApp:
+    return board_app(db, sla=UTC_SLA)
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +51,7 @@ async def _settled(pilot: Pilot[Any]) -> None:
 
 
 def test_board_wide(snap_compare: Any, snapshot_cache: Path) -> None:
-    assert snap_compare(board_app(snapshot_cache), terminal_size=(160, 40), run_before=_settled)
+    assert snap_compare(snap_app(snapshot_cache), terminal_size=(160, 40), run_before=_settled)
 
 
 def test_board_narrow(snap_compare: Any, snapshot_cache: Path) -> None:
@@ -51,7 +60,7 @@ def test_board_narrow(snap_compare: Any, snapshot_cache: Path) -> None:
         await pilot.press("l", "j")
         await settle(pilot.app, pilot)
 
-    assert snap_compare(board_app(snapshot_cache), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(snap_app(snapshot_cache), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_lead_screen(snap_compare: Any, snapshot_cache: Path) -> None:
@@ -62,4 +71,4 @@ def test_lead_screen(snap_compare: Any, snapshot_cache: Path) -> None:
         await pilot.press("enter")
         await settle(pilot.app, pilot)
 
-    assert snap_compare(board_app(snapshot_cache), terminal_size=(100, 32), run_before=run_before)
+    assert snap_compare(snap_app(snapshot_cache), terminal_size=(100, 32), run_before=run_before)
