@@ -136,9 +136,9 @@ class LeadboardApp(App[int]):
 
     def _start_first_read(self) -> Future[Any]:
         """Read the board's rows on the cache thread while Textual starts: the first paint needs them."""
-        from leadboard.screens.board import read_board
+        from leadboard.screens.board import DEFAULT_SORT, read_board
 
-        return self.cache.start(partial(read_board, "open", "", "newest"))
+        return self.cache.start(partial(read_board, "open", "", DEFAULT_SORT))
 
     def take_first_read(self) -> Future[Any] | None:
         """The read started at launch, once; later reads go through `cache.read`."""
@@ -179,9 +179,17 @@ class LeadboardApp(App[int]):
         return self._board.meta if self._board is not None else PortalMeta()
 
     def board_painted(self) -> None:
-        """The board has shown the cache once: now start the first sync."""
+        """The board has shown the cache once: now bring the stored SLA deadlines in line with the
+        config (a no-op unless `[sla]` changed) and start the first sync."""
+        self._apply_sla_settings()
         if self.sync_enabled:
             self.start_sync("sync")
+
+    @work(group="sla-settings", exit_on_error=False)
+    async def _apply_sla_settings(self) -> None:
+        sla = self.settings.sla
+        if await self.cache.read(lambda store: store.apply_sla_settings(sla)):
+            self.refresh_views()
 
     # --- themes -----------------------------------------------------------------------------------
 

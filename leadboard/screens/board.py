@@ -7,14 +7,15 @@ in SQL as the rep types, `s` cycles the sort, `v` switches to the closed leads. 
 Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker;
 `w` opens the work queue and `S` the stats, both through the app too.
 
-The default sort is "urgent" (speed to lead): untouched leads by SLA deadline, the longest breached
-first, then untouched leads with no SLA, then touched ones. Each row shows its SLA state in words.
+The default sort is "urgent" (speed to lead, sorted in SQL): untouched leads by SLA deadline, the
+longest breached first, then untouched leads with no SLA, then touched ones. Each shown row turns
+its stored deadline and first touch into words (`sla.state_from`), so the board never runs the SLA
+rules itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -31,34 +32,22 @@ from leadboard.keys import BOARD_BINDINGS
 from leadboard.messages import BoardLoaded, CacheChanged
 from leadboard.read_model import SORTS, BoardLead, Sort, View
 from leadboard.read_model import SyncStatus as CacheStatus
+from leadboard.sla import SlaState, state_from
 from leadboard.state import PortalMeta, Stage
 from leadboard.widgets.stage_column import StageColumn
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
-    from leadboard.config import SlaSettings
-    from leadboard.sla import SlaState
     from leadboard.store import Store
 
-__all__ = [
-    "BOARD_SORTS",
-    "DEFAULT_SORT",
-    "NARROW_WIDTH",
-    "BoardScreen",
-    "read_board",
-    "read_sla",
-    "urgent_ids",
-]
+__all__ = ["DEFAULT_SORT", "NARROW_WIDTH", "BoardScreen", "lead_sla", "read_board", "urgent_ids"]
 
 #: Below this width the board shows one stage at a time.
 NARROW_WIDTH = 100
-#: The sort the board opens with, and the order `s` cycles through (urgent first).
-DEFAULT_SORT: Sort = cast("Sort", "urgent")
-BOARD_SORTS: tuple[Sort, ...] = SORTS if DEFAULT_SORT in SORTS else (DEFAULT_SORT, *SORTS)
-#: What the read model can sort in SQL; "urgent" is sorted here from the SLA states until it can.
-STORE_SORTS = frozenset(SORTS)
-SORT_WORDS: dict[str, str] = {
+#: The sort the board opens with ("urgent"); `s` cycles through `SORTS` from there.
+DEFAULT_SORT: Sort = SORTS[0]
+SORT_WORDS: dict[Sort, str] = {
     "urgent": "most urgent first",
     "newest": "newest first",
     "oldest": "oldest first",
@@ -74,28 +63,23 @@ BoardRead = tuple[list[BoardLead], PortalMeta, CacheStatus]
 
 def read_board(view: View, needle: str, sort: Sort, store: Store) -> BoardRead:
     """What the board shows, read on the cache thread: the rows, the portal's metadata, the counts."""
-    if sort not in STORE_SORTS:
-        sort = "newest"  # sorted by urgency afterwards, in `read_sla`
     return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
 
 
-def read_sla(
-    leads: list[BoardLead], sla: SlaSettings, now: datetime, urgent: bool, store: Store
-) -> tuple[list[BoardLead], dict[str, SlaState]]:
-    """On the cache thread: each row's SLA state, and the rows most urgent first when `urgent`."""
-    from leadboard.sla import urgency_key
-    from leadboard.stats import board_sla
-
-    states = board_sla(store, sla, now, leads)
-    if urgent:
-        leads = sorted(leads, key=lambda lead: urgency_key(states[lead.id], lead.id))
-    return leads, states
-
-
-def urgent_ids(sla: SlaSettings, now: datetime, store: Store) -> list[str]:
+def urgent_ids(store: Store) -> list[str]:
     """The rep's open leads, most urgent first (the work queue's order), read on the cache thread."""
-    leads, _states = read_sla(read_board("open", "", DEFAULT_SORT, store)[0], sla, now, True, store)
-    return [lead.id for lead in leads]
+    return [lead.id for lead in store.board(view="open", sort="urgent")]
+
+
+def lead_sla(lead: BoardLead, now: datetime) -> SlaState | None:
+    """A lead's SLA state at `now` from its stored deadline and first touch (None once closed)."""
+    if lead.closed:
+        return None
+    return state_from(lead.sla_deadline, lead.first_touch, now, lead.sla_allowance)
+
+
+def _sla_at(now: datetime, lead: BoardLead) -> SlaState | None:
+    return lead_sla(lead, now)
 
 
 class BoardScreen(Screen[None]):
@@ -116,9 +100,6 @@ class BoardScreen(Screen[None]):
         self.loaded_once = False
         self._request = 0
         self._applied = 0
-        #: SLA states by request, read with the rows (BoardLoaded carries only the rows).
-        self._sla_read: dict[int, Mapping[str, SlaState]] = {}
-        self._sla: Mapping[str, SlaState] = {}
 
     @property
     def lb_app(self) -> LeadboardApp:
@@ -165,18 +146,12 @@ class BoardScreen(Screen[None]):
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
     async def _read_board(self, request: int, view: View, needle: str, sort: Sort) -> None:
-        started = self.lb_app.take_first_read() if (view, needle) == ("open", "") else None
+        first = (view, needle, sort) == ("open", "", DEFAULT_SORT)
+        started = self.lb_app.take_first_read() if first else None
         if started is not None:
             leads, meta, status = await asyncio.wrap_future(started)
-            if sort in STORE_SORTS and sort != "newest":
-                leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
         else:
             leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
-        now = self.lb_app.now()
-        leads, states = await self.lb_app.cache.read(
-            partial(read_sla, leads, self.lb_app.settings.sla, now, sort not in STORE_SORTS)
-        )
-        self._sla_read[request] = states
         self.post_message(BoardLoaded(leads, meta, status, needle, request))
 
     @on(CacheChanged)
@@ -187,12 +162,9 @@ class BoardScreen(Screen[None]):
     @on(BoardLoaded)
     async def _board_loaded(self, event: BoardLoaded) -> None:
         event.stop()
-        states = self._sla_read.pop(event.request, None)
         if event.request < self._applied:
             return  # an older read finished after a newer one
         self._applied = event.request
-        if states is not None:
-            self._sla = states
         self.meta = event.meta
         self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
         await self._show(event.leads)
@@ -223,11 +195,7 @@ class BoardScreen(Screen[None]):
             if bucket is not None:
                 bucket.append(lead)
         now = self.lb_app.now()
-        states = self._sla
-
-        def sla_of(lead: BoardLead) -> SlaState | None:
-            return states.get(lead.id)
-
+        sla_of = partial(_sla_at, now)
         for column in self.columns:
             column.show_leads(by_stage.get(column.stage.id, []), self.meta, now, sla_of=sla_of)
             column.set_sort_label(SORT_WORDS[self.sort])
@@ -376,7 +344,7 @@ class BoardScreen(Screen[None]):
         self.query_one("#title", Static).update(Content(f"leadboard · {SORT_WORDS[self.sort]}"))
 
     def action_cycle_sort(self) -> None:
-        self.sort = BOARD_SORTS[(BOARD_SORTS.index(self.sort) + 1) % len(BOARD_SORTS)]
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
         self._show_title()
         self.reload()

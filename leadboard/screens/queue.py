@@ -33,7 +33,7 @@ from textual.widgets import Footer, Static
 from leadboard.keys import QUEUE_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import LeadDetail
-from leadboard.screens.board import read_sla, urgent_ids
+from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.lead import TIMELINE_LIMIT, _activity, _field, _when
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
@@ -43,7 +43,6 @@ from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
-    from leadboard.config import SlaSettings
     from leadboard.store import Store
 
 __all__ = ["WorkQueueScreen", "read_queue_lead"]
@@ -75,14 +74,10 @@ class QueueOrderLoaded(Message):
     lead_ids: list[str]
 
 
-def read_queue_lead(lead_id: str, sla: SlaSettings, now: datetime, store: Store) -> QueueLeadLoaded:
+def read_queue_lead(lead_id: str, now: datetime, store: Store) -> QueueLeadLoaded:
     """On the cache thread: the lead's detail and its SLA state at `now`."""
     detail = store.lead_detail(lead_id)
-    state = None
-    if detail is not None:
-        _rows, states = read_sla([detail.lead], sla, now, False, store)
-        state = states.get(lead_id)
-    return QueueLeadLoaded(lead_id, detail, state)
+    return QueueLeadLoaded(lead_id, detail, lead_sla(detail.lead, now) if detail is not None else None)
 
 
 class WorkQueueScreen(Screen[None]):
@@ -163,10 +158,7 @@ class WorkQueueScreen(Screen[None]):
 
     @work(exclusive=True, group="queue-order", exit_on_error=False)
     async def _read_order(self) -> None:
-        app = self.lb_app
-        sla, now = app.settings.sla, app.now()
-        ids = await app.cache.read(lambda store: urgent_ids(sla, now, store))
-        self.post_message(QueueOrderLoaded(ids))
+        self.post_message(QueueOrderLoaded(await self.lb_app.cache.read(urgent_ids)))
 
     @on(QueueOrderLoaded)
     def _order_loaded(self, event: QueueOrderLoaded) -> None:
@@ -192,7 +184,7 @@ class WorkQueueScreen(Screen[None]):
     @work(exclusive=True, group="queue-read", exit_on_error=False)
     async def _read_lead(self, lead_id: str) -> None:
         app = self.lb_app
-        loaded = await app.cache.read(partial(read_queue_lead, lead_id, app.settings.sla, app.now()))
+        loaded = await app.cache.read(partial(read_queue_lead, lead_id, app.now()))
         self.post_message(loaded)
 
     @on(QueueLeadLoaded)
