@@ -68,9 +68,7 @@ def sla_cache(path: Path) -> None:
             company_ids={"c-b": "co-b"},
         )
         store.link_leads((lead_id, f"c-{lead_id}", "co-b" if lead_id == "b" else None) for lead_id in "bdont")
-        apply = getattr(store, "apply_sla_settings", None)
-        if apply is not None:  # the stored SLA columns, once the store keeps them
-            apply(UTC_SLA)
+        store.apply_sla_settings(UTC_SLA)
 
 
 @pytest.fixture
@@ -175,3 +173,13 @@ async def test_capital_s_opens_the_stats_and_escape_comes_back(sla_path: Path, s
         board = app.screen
         assert isinstance(board, BoardScreen)
         assert board.current_lead is not None and board.current_lead.id == "d"
+
+
+async def test_the_configured_sla_is_applied_at_start_up(sla_path: Path) -> None:
+    stricter = SlaSettings.model_validate({"time_zone": "UTC", "by_label": {"hot": "30 minutes"}})
+    app = board_app(sla_path, sla=stricter)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "⚠ breached 10 min ago" in lead_lines(text, "Dueso Dan")[0]  # created 11:20, due 11:50
+        assert "⚠ breached 3 h 30 min ago" in lead_lines(text, "Breached Bea")[0]
