@@ -408,6 +408,39 @@ class Outbox:
             self._log_end(op_id, outcome, http_status, None, error)
             return self._update(op_id, updates, expect=("in_flight",))
 
+    def next_due(self) -> int | None:
+        """When the earliest op the push could claim becomes due (epoch ms; 0 = now), or None when
+        none waits. Same rule as `claim_next`: pending or unknown, no earlier unfinished op on its lead."""
+        row = self.store.db.conn.execute(
+            f"""SELECT min(coalesce(o.next_attempt_at, 0)) FROM outbox o
+            WHERE o.state IN ('pending', 'unknown')
+              AND NOT EXISTS (SELECT 1 FROM outbox e
+                              WHERE e.lead_id = o.lead_id AND e.seq < o.seq AND e.state IN ({_OPEN_SQL}))"""
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def retry_offline_now(self, *, now: int | None = None) -> int:
+        """Make the ops that wait only because HubSpot could not be reached due at once; return how many.
+
+        For an explicit sync whose pull just worked (HubSpot is reachable again): such an op should not
+        sit out the rest of its backoff. Only a `pending` op whose last attempt ended in a plain retry
+        with no HTTP answer (a connection error) qualifies: not a 429 pause (not an attempt), a 5xx
+        backoff (HubSpot answered), an `unknown` op waiting out its reconcile grace, or a failed op.
+        """
+        from leadboard.store import now_ms
+
+        stamp = now if now is not None else now_ms()
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                """UPDATE outbox SET next_attempt_at = NULL, updated_at = ?
+                WHERE state = 'pending' AND first_ambiguous_at IS NULL AND next_attempt_at > ?
+                  AND EXISTS (SELECT 1 FROM op_attempts a
+                              WHERE a.op_id = outbox.op_id AND a.outcome = 'retry' AND a.http_status IS NULL
+                                AND a.n = (SELECT max(n) FROM op_attempts m WHERE m.op_id = outbox.op_id))""",
+                [stamp, stamp],
+            )
+            return int(cur.rowcount)
+
     # --- internals ----------------------------------------------------------------------------------
 
     def _log_end(
