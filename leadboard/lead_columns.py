@@ -1,13 +1,18 @@
-"""The SLA as columns of the leads table, so the board sorts by urgency in SQL (issue 5).
+"""Columns of the leads table derived from other data, so the board filters, sorts and pages one
+table in SQL (issue 4: a 10,000-lead board reads only what it shows; issue 5: the urgent sort).
 
-Each lead row keeps `sla_deadline` and `sla_allowance` (epoch ms / ms, from `leadboard.sla` and the
-SLA settings in force) and `first_touch` (epoch ms: the earliest of HubSpot's
-`hs_lead_first_outreach_date`, a cached call or note on the lead by its owner, and the rep's own
-call/note-making ops in the outbox that were not discarded). Who keeps them current:
+Each lead row keeps:
+- `sla_deadline` and `sla_allowance` (epoch ms / ms), from `leadboard.sla` and the SLA settings in
+  force;
+- `first_touch` (epoch ms): the earliest of HubSpot's `hs_lead_first_outreach_date`, a cached call or
+  note on the lead by its owner, and the rep's own call/note-making ops that were not discarded;
+- `board_stage` and `last_touch_at`: the stage and last touch the rep sees, with their open ops
+  applied (the same overlay `read_model._SELECT` computes per row, stored for the page query).
 
+Who keeps them current:
 - `upsert_leads` computes the deadline of the leads it writes, with the stored settings;
-- `upsert_leads`, the activity writers, a reassignment and every outbox change to a lead's ops
-  call `refresh_first_touch` for the leads they touched (one UPDATE, same transaction);
+- `upsert_leads`, the activity writers, a reassignment, and every outbox insert or state change
+  call `refresh_lead_columns` for the leads they touched (one UPDATE, same transaction);
 - `Store.apply_sla_settings` (at start-up) stores the settings and recomputes every deadline,
   but only when their fingerprint (settings + resolved time zone) differs from the stored one.
 
@@ -33,7 +38,7 @@ __all__ = [
     "deadline_columns",
     "fingerprint",
     "recompute_deadlines",
-    "refresh_first_touch",
+    "refresh_lead_columns",
     "stored_settings",
     "touch_at",
 ]
@@ -44,24 +49,40 @@ KEY_SLA_HASH = "sla_settings_hash"
 #: Outbox kinds that put a call or a note on the lead, so they count as a first touch.
 TOUCH_KINDS = frozenset({"log_call", "add_note", "move_stage", "qualify", "disqualify"})
 
-# The earliest touch of each lead in `where`; the outbox's `touch_at` is set at enqueue (a logged
-# call counts at the time the rep gave for it) and a cancelled op no longer counts.
-_REFRESH_FIRST_TOUCH = """
-UPDATE leads SET first_touch = (
-  SELECT min(t) FROM (
-    SELECT leads.first_outreach_at AS t
-    UNION ALL
-    SELECT min(a.timestamp) FROM activities a
-    WHERE a.lead_id = leads.id AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id
-    UNION ALL
-    SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state != 'cancelled'))
-WHERE {where}
+_OPEN = "'pending', 'in_flight', 'unknown', 'failed', 'conflict', 'blocked'"  # outbox.OPEN_STATES
+
+# The earliest touch of each lead in `where`: the outbox's `touch_at` is set at enqueue (a logged
+# call counts at the time the rep gave for it) and a cancelled op no longer counts. The board's
+# overlay: the newest open op that moves the lead sets its stage; open calls, notes and moves its
+# last touch (as `read_model._SELECT` computes them).
+_REFRESH = f"""
+UPDATE leads SET
+  first_touch = (
+    SELECT min(t) FROM (
+      SELECT leads.first_outreach_at AS t
+      UNION ALL
+      SELECT min(a.timestamp) FROM activities a
+      WHERE a.lead_id = leads.id AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id
+      UNION ALL
+      SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state != 'cancelled')),
+  board_stage = coalesce(
+    (SELECT o.new_stage_id FROM outbox o
+     WHERE o.lead_id = leads.id AND o.state IN ({_OPEN}) AND o.new_stage_id IS NOT NULL
+     ORDER BY o.seq DESC LIMIT 1),
+    stage_id),
+  last_touch_at = (
+    SELECT CASE WHEN coalesce(local, 0) > coalesce(leads.last_activity_at, 0) THEN local
+                ELSE leads.last_activity_at END
+    FROM (SELECT max(o.created_at) AS local FROM outbox o
+          WHERE o.lead_id = leads.id AND o.state IN ({_OPEN})
+            AND o.kind IN ('log_call', 'add_note', 'move_stage')))
+WHERE {{where}}
 """
 
 
-def refresh_first_touch(conn: sqlite3.Connection, where: str = "1", args: Any = ()) -> None:
-    """Recompute `first_touch` for the leads matching `where` (an SQL condition on `leads`)."""
-    conn.execute(_REFRESH_FIRST_TOUCH.format(where=where), args)
+def refresh_lead_columns(conn: sqlite3.Connection, where: str = "1", args: Any = ()) -> None:
+    """Recompute first touch and the board overlay for the leads matching `where` (SQL on `leads`)."""
+    conn.execute(_REFRESH.format(where=where), args)
 
 
 def touch_at(kind: str, created_ms: int, call_at: datetime | None) -> int | None:

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from leadboard.lead_columns import refresh_lead_columns, touch_at
 from leadboard.logs import redact
-from leadboard.sla_columns import refresh_first_touch, touch_at
 from leadboard.state import (
     COMMAND_ADAPTER,
     PROP_STAGE,
@@ -183,7 +183,7 @@ class Outbox:
                     _touch_at(checked, stamp),
                 ],
             )
-            refresh_first_touch(conn, "id = ?", [checked.lead_id])  # the rep's call counts at once
+            refresh_lead_columns(conn, "id = ?", [checked.lead_id])  # the rep's call counts at once
         return self.get(op_id)
 
     def _seen_values(
@@ -470,8 +470,8 @@ class Outbox:
             if cur.rowcount == 0:
                 state = self.get(op_id).state  # raises OpNotFound for an unknown id
                 raise CommandRefused(f"This change is {state.replace('_', ' ')}; that cannot be done now.")
-            if columns.get("state") == "cancelled" or "touch_at" in columns:
-                refresh_first_touch(conn, "id = (SELECT lead_id FROM outbox WHERE op_id = ?)", [op_id])
+            # the board's overlay and the first touch follow the op's state and edits
+            refresh_lead_columns(conn, "id = (SELECT lead_id FROM outbox WHERE op_id = ?)", [op_id])
         return self.get(op_id)
 
 

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from leadboard.lead_columns import deadline_columns, refresh_lead_columns, stored_settings
 from leadboard.sla import SOURCE_PROPERTY
-from leadboard.sla_columns import deadline_columns, refresh_first_touch, stored_settings
 from leadboard.state import Lead, parse_hubspot_time
 from leadboard.sync.remote import markers_in, strip_marker
 from leadboard.text import clean_untrusted, html_to_text
@@ -101,7 +101,7 @@ class RemoteTables:
             self._upsert("leads", rows)
             ids = json.dumps([r["id"] for r in rows])
             self._refresh_summaries("id IN (SELECT value FROM json_each(:ids))", [r["id"] for r in rows])
-            refresh_first_touch(conn, "id IN (SELECT value FROM json_each(?))", [ids])
+            refresh_lead_columns(conn, "id IN (SELECT value FROM json_each(?))", [ids])
         return len(rows)
 
     def _refresh_summaries(self, where: str, ids: list[str]) -> None:
@@ -211,7 +211,7 @@ class RemoteTables:
         rows = _activity_rows(kind, objects, lead_id, contact_id)
         with self.transaction() as conn:
             self._upsert("activities", rows)
-            refresh_first_touch(
+            refresh_lead_columns(
                 conn,
                 "id IN (SELECT lead_id FROM activities WHERE id IN (SELECT value FROM json_each(?)))",
                 [json.dumps([r["id"] for r in rows])],
@@ -263,7 +263,7 @@ class RemoteTables:
                 "AND id NOT IN (SELECT value FROM json_each(?))",
                 [kind, lead_id, contact_id, contact_id, json.dumps([str(o["id"]) for o in objects])],
             )
-            refresh_first_touch(conn, "id = ?", [lead_id])
+            refresh_lead_columns(conn, "id = ?", [lead_id])
         return stored
 
     def set_contact_companies(self, companies: Mapping[str, str]) -> None:
@@ -296,7 +296,7 @@ class RemoteTables:
                 ],
             )
             ids = json.dumps(list(new_owners))
-            refresh_first_touch(conn, "id IN (SELECT value FROM json_each(?))", [ids])
+            refresh_lead_columns(conn, "id IN (SELECT value FROM json_each(?))", [ids])
 
     def _owner_names(self, owner_ids: Collection[str]) -> dict[str, str]:
         """The cached owners' full names (else emails), by id; owners with neither are left out."""

@@ -85,11 +85,11 @@ def m001_initial(db: Database) -> None:
 @migrations()
 def m002_sla_columns(db: Database) -> None:
     """SLA deadline, allowance and first touch on each lead, and when each op touches its lead, so
-    the board's "urgent" sort runs in SQL (see sla_columns.py). Filled in for an existing cache."""
+    the board's "urgent" sort runs in SQL (see lead_columns.py). The leads' values are filled in by m003."""
     import json
     from datetime import datetime
 
-    from leadboard.sla_columns import recompute_deadlines, refresh_first_touch, stored_settings, touch_at
+    from leadboard.lead_columns import touch_at
 
     conn = db.conn
     for statement in (
@@ -107,5 +107,22 @@ def m002_sla_columns(db: Database) -> None:
         moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else None
         touches.append((touch_at(kind, created, moment), op_id))
     conn.executemany("UPDATE outbox SET touch_at = ? WHERE op_id = ?", touches)
-    refresh_first_touch(conn)
+
+
+@migrations()
+def m003_board_columns(db: Database) -> None:
+    """The board's overlay (stage and last touch with open ops applied) stored on each lead and
+    indexed with the owner, so the board's page query reads one table (see lead_columns.py); every
+    lead's derived columns and SLA deadline are filled in."""
+    from leadboard.lead_columns import recompute_deadlines, refresh_lead_columns, stored_settings
+
+    conn = db.conn
+    conn.execute("ALTER TABLE leads ADD COLUMN board_stage TEXT")
+    conn.execute("ALTER TABLE leads ADD COLUMN last_touch_at INTEGER")
+    # covering for the page query: filter, totals and the top rows of every sort need no table row
+    conn.execute(
+        "CREATE INDEX leads_board ON leads(owner_id, archived, board_stage, first_touch, sla_deadline, "
+        "created_at, last_touch_at, name_fold, id, search_fold)"
+    )
+    refresh_lead_columns(conn)
     recompute_deadlines(conn, stored_settings(conn))

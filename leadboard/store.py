@@ -348,7 +348,7 @@ class Store(RemoteTables):
         """Make the stored SLA deadlines follow `sla`; call at start-up. Recomputes every lead's
         deadline only when the settings (or the zone they resolve to) changed since the last call;
         returns whether it did."""
-        from leadboard.sla_columns import (
+        from leadboard.lead_columns import (
             KEY_SLA_HASH,
             KEY_SLA_SETTINGS,
             fingerprint,

@@ -45,7 +45,7 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
         assert again.migrate() == []
         assert board_ids(again) == ["3", "2", "1"]
         applied = again.db.conn.execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert applied == [("m001_initial",), ("m002_sla_columns",)]
+    assert applied == [("m001_initial",), ("m002_sla_columns",), ("m003_board_columns",)]
 
 
 def test_a_file_that_is_not_a_database_gets_a_friendly_error(tmp_path: Path) -> None:
