@@ -7,6 +7,8 @@ from here so the board and the lead screen share one id (and so one remapping) p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding
 
 __all__ = [
@@ -51,6 +53,8 @@ LEAD_SCREEN_BINDINGS: list[Binding] = [
     *LEAD_COMMAND_BINDINGS,
 ]
 
+QUEUE_WORDS = {"log-call": "Call"}
+
 #: The work queue: one lead at a time, the same lead commands, and moving through the queue.
 QUEUE_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Board", id="queue-back", tooltip="Back to the board"),
@@ -58,7 +62,8 @@ QUEUE_BINDINGS: list[Binding] = [
     Binding("k", "previous", "Previous", id="queue-previous", show=False, tooltip="The previous lead"),
     Binding("s", "skip", "Skip", id="queue-skip", tooltip="Skip: this lead goes to the end of the queue"),
     Binding("enter", "open_lead", "Details", id="queue-open-lead", show=False, tooltip="Open the lead"),
-    *LEAD_COMMAND_BINDINGS,
+    # The same ids (so one remapping) with shorter words, so every key fits the footer at 80 columns.
+    *(replace(b, description=QUEUE_WORDS.get(b.id or "", b.description)) for b in LEAD_COMMAND_BINDINGS),
 ]
 
 #: App-wide keys. ctrl+p (the palette) is Textual's own binding; ctrl+q quits.

@@ -139,7 +139,7 @@ class WorkQueueScreen(Screen[None]):
             yield Static(Content("Timeline"), id="queue-timeline-heading", classes="lead-heading")
             yield Static(id="queue-timeline", classes="queue-section")
         yield SyncStatusBar(id="sync-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every queue key fits in 80 columns
 
     def on_mount(self) -> None:
         bar = self.query_one(SyncStatusBar)
