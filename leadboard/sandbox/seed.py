@@ -3,10 +3,19 @@
 Everything comes from one `random.Random(settings.seed)` and the portal clock, so the same seed and
 clock give the same portal. It writes through the portal's fast path (no validation, index at
 once), because `rep_leads=10000` must seed in a few seconds.
+
+Lead ages follow the stage, as in a portal someone works every day (`STAGE_AGES`): New leads are
+mostly hours to a few days old (a share arrived in the last two hours, so the board shows live SLA
+countdowns and fresh breaches; a few stale ones slipped through), Attempting leads are days to
+weeks old, Connected ones older, closed ones spread over the 90 days the stats look back on.
+Activity matches the stage: a New lead has none; every other lead was first called after it was
+created, a Connected or Qualified one has a Connected call, and a few Disqualified ones were closed
+straight from New.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +28,8 @@ from leadboard.sandbox.schema import DEAL_PIPELINE_ID, DISPOSITIONS, LEAD_PIPELI
 if TYPE_CHECKING:
     from leadboard.sandbox.core import PortalCore
 
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 PORTAL_LEADS = 2_500  # "a few thousand" leads in all, by default
 MIN_OTHER_LEADS = 500
@@ -175,6 +186,22 @@ DQ_NOTES = [
 ]
 NOTE_HTML_OPEN = '<div style="" dir="auto" data-top-level="true"><p style="margin:0;">'
 OPEN_STAGES = [("new-stage-id", 40), ("attempting-stage-id", 35), ("connected-stage-id", 25)]
+#: How old a lead in each stage is: (share, youngest, oldest) bands, picked by share, then uniform.
+STAGE_AGES: dict[str, list[tuple[float, int, int]]] = {
+    "new-stage-id": [
+        (0.30, MINUTE_MS, 2 * HOUR_MS),  # just arrived: due in N min, or breached minutes ago
+        (0.60, 2 * HOUR_MS, 3 * DAY_MS),
+        (0.10, 3 * DAY_MS, 30 * DAY_MS),  # stale: slipped through
+    ],
+    "attempting-stage-id": [(1.0, DAY_MS, 21 * DAY_MS)],
+    "connected-stage-id": [(1.0, 3 * DAY_MS, 45 * DAY_MS)],
+    "qualified-stage-id": [(1.0, DAY_MS, 90 * DAY_MS)],
+    "unqualified-stage-id": [(1.0, 12 * HOUR_MS, 90 * DAY_MS)],
+}
+#: First touch after creation: log-uniform between these (median about 1.5 hours).
+FIRST_TOUCH_MS = (3 * MINUTE_MS, 2 * DAY_MS)
+#: Share of Disqualified leads closed straight from New, never called (bad data, not a buyer).
+DISQUALIFIED_UNTOUCHED = 0.25
 
 
 @dataclass
@@ -185,6 +212,28 @@ class PlannedLead:
     stage: str
     created_ms: int
     returning_of: int | None = None  # index of an earlier lead whose contact comes back
+
+
+@dataclass
+class PlannedActivity:
+    """A lead's calls (epoch ms, first = first touch), when it entered its stage, its last event."""
+
+    calls: list[int]
+    stage_ms: int
+    last_ms: int
+
+
+def _age_in(stage: str, rng: random.Random) -> int:
+    """How long ago a lead now in `stage` was created (ms), drawn from its `STAGE_AGES` bands."""
+    bands = STAGE_AGES[stage]
+    _, youngest, oldest = rng.choices(bands, [share for share, _, _ in bands])[0]
+    return rng.randrange(youngest, oldest)
+
+
+def _within(rng: random.Random, room: int, cap: int | None = None) -> int:
+    """A delay in [0, room) (and under `cap`): later steps never pass the portal's clock."""
+    bound = room if cap is None else min(room, cap)
+    return rng.randrange(max(1, bound))
 
 
 def seed_portal(portal: PortalCore) -> None:
@@ -269,26 +318,22 @@ class Seeder:
         settings, rng = self.portal.settings, self.rng
         plans: list[PlannedLead] = []
 
-        def created(max_days: int = 90) -> int:
-            return self.now - rng.randrange(60_000, max_days * DAY_MS)
+        def planned(owner_id: str, stage: str) -> PlannedLead:
+            return PlannedLead(owner_id, stage, self.now - _age_in(stage, rng))
 
         for _ in range(settings.rep_leads):
             stage = rng.choices([s for s, _ in OPEN_STAGES], [w for _, w in OPEN_STAGES])[0]
-            plans.append(PlannedLead(self.rep, stage, created()))
+            plans.append(planned(self.rep, stage))
         for _ in range(settings.rep_leads * 2 // 5):
-            plans.append(
-                PlannedLead(
-                    self.rep,
-                    rng.choice(["qualified-stage-id", "unqualified-stage-id", "unqualified-stage-id"]),
-                    created(),
-                )
-            )
+            stage = rng.choice(["qualified-stage-id", "unqualified-stage-id", "unqualified-stage-id"])
+            plans.append(planned(self.rep, stage))
         others = settings.other_leads
         if others is None:
             others = max(MIN_OTHER_LEADS, PORTAL_LEADS - len(plans))
         stages = [s for s, _ in OPEN_STAGES] + ["qualified-stage-id", "unqualified-stage-id"]
         for _ in range(others):
-            plans.append(PlannedLead(rng.choice(self.others), rng.choice(stages), created()))
+            owner = rng.choice(self.others)
+            plans.append(planned(owner, rng.choice(stages)))
         plans.sort(key=lambda p: p.created_ms)
         # Returning contacts: an early closed lead of the rep whose contact gets a new open lead later.
         closed = [
@@ -379,34 +424,63 @@ class Seeder:
         if plan.stage == "unqualified-stage-id":
             props["hs_lead_disqualification_reason"] = rng.choice(DISQUALIFICATION_REASONS)[0]
             props["hs_lead_disqualification_note"] = rng.choice(DQ_NOTES)
-        age = self.now - plan.created_ms
-        stage_ms = (
-            plan.created_ms
-            if plan.stage == "new-stage-id"
-            else plan.created_ms + rng.randrange(1, max(2, age))
-        )
-        props["hs_v2_date_entered_current_stage"] = iso(stage_ms)
+        # The rep's leads carry a full timeline; colleagues' leads mostly just a first call.
+        full = plan.owner_id == self.rep or rng.random() < 0.2
+        activity = self._activity(plan, full=full)
+        props["hs_v2_date_entered_current_stage"] = iso(activity.stage_ms)
         lead = portal._insert("leads", props, plan.created_ms, index_now=None)
         portal._link("leads", lead.id, "contacts", contact_id, 578, None)
         company = portal._assoc.target_with("contacts", contact_id, "companies", 1)
         if company is not None:
             portal._link("leads", lead.id, "companies", company, 580, None)
-        owned_by_rep = plan.owner_id == self.rep
-        if plan.stage != "new-stage-id" and (owned_by_rep or rng.random() < 0.2):
-            self._timeline(lead.id, contact_id, plan, stage_ms)
+        if activity.calls:
+            self._timeline(lead.id, contact_id, plan, activity, with_note=full)
         if plan.stage == "qualified-stage-id":
-            self._deal(lead.id, contact_id, plan, stage_ms, name)
+            self._deal(lead.id, contact_id, plan, activity.stage_ms, name)
         portal._recompute_lead(lead)
-        portal._stamp(lead, max(stage_ms, lead.updated_ms))
+        portal._stamp(lead, max(activity.last_ms, lead.updated_ms))
         portal._index.put_now(lead)
 
-    def _timeline(self, lead_id: int, contact_id: int, plan: PlannedLead, until_ms: int) -> None:
+    def _activity(self, plan: PlannedLead, *, full: bool) -> PlannedActivity:
+        """When the lead was called and entered its stage, in line with the stage (all <= now).
+
+        The first call (the first touch) follows creation by minutes to a day or two; a lead
+        enters Attempting with that call, Connected with its Connected call, and Qualified or
+        Disqualified some days after its last call. Without `full`, one call stands for them all.
+        """
+        rng, created, now = self.rng, plan.created_ms, self.now
+        stage = plan.stage
+        untouched = stage == "new-stage-id" or (
+            stage == "unqualified-stage-id" and rng.random() < DISQUALIFIED_UNTOUCHED
+        )
+        if untouched:
+            entered = (
+                created if stage == "new-stage-id" else created + _within(rng, now - created, 7 * DAY_MS)
+            )
+            return PlannedActivity([], entered, entered)
+        low, high = (math.log(ms) for ms in FIRST_TOUCH_MS)
+        first = created + min(int(math.exp(rng.uniform(low, high))), (now - created) // 2)
+        count = rng.randint(1, 3) if full else 1
+        if stage == "attempting-stage-id":
+            last = first + _within(rng, now - first)  # still trying, up to today
+        else:
+            last = first + _within(rng, now - first, 14 * DAY_MS)
+        last = last if count > 1 else first
+        calls = [first + (last - first) * n // max(1, count - 1) for n in range(count)]
+        if stage == "attempting-stage-id":
+            entered = first
+        elif stage == "connected-stage-id":
+            entered = last
+        else:
+            entered = last + _within(rng, now - last, 7 * DAY_MS)
+        return PlannedActivity(calls, entered, max(entered, last))
+
+    def _timeline(
+        self, lead_id: int, contact_id: int, plan: PlannedLead, activity: PlannedActivity, *, with_note: bool
+    ) -> None:
         rng, portal = self.rng, self.portal
-        calls = rng.randint(1, 3)
-        span = max(2, until_ms - plan.created_ms)
-        for n in range(calls):
-            at = plan.created_ms + span * (n + 1) // (calls + 1)
-            last = n == calls - 1
+        for n, at in enumerate(activity.calls):
+            last = n == len(activity.calls) - 1
             connected = last and plan.stage in ("connected-stage-id", "qualified-stage-id")
             disposition = (
                 DISPOSITIONS[1][0]
@@ -435,6 +509,9 @@ class Seeder:
             )
             portal._link("calls", call.id, "contacts", contact_id, 194, None)
             portal._link("calls", call.id, "leads", lead_id, 597, None)
+        if not with_note:
+            return
+        until_ms = activity.last_ms
         text = rng.choice(DQ_NOTES if plan.stage == "unqualified-stage-id" else NOTE_LINES)
         note = portal._insert(
             "notes",
