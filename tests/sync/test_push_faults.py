@@ -16,7 +16,7 @@ import pytest
 from leadboard.read_model import KEY_AUTH_STATE
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import AddNote, LogCall, MoveStage, Option, PortalMeta, SetLeadType
-from leadboard.store import Store
+from leadboard.store import Store, now_ms
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from leadboard.sync.ratelimit import RateLimiter
@@ -105,6 +105,45 @@ def test_offline_keeps_every_op_pending_and_the_rep_keeps_working(
 # --- connections that drop ------------------------------------------------------------------------
 
 
+def test_only_changes_that_waited_for_the_network_are_hurried_once_hubspot_answers(
+    sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
+) -> None:
+    """`retry_offline_now` (what a sync does after a pull that worked) clears an offline backoff only.
+
+    Each op is left the way the push leaves it after that fault (push.py `_on_error`)."""
+    store, meta = cache
+    outbox = store.outbox
+    leads = open_lead_ids(sandbox)
+    ops = [outbox.enqueue(AddNote(lead_id=lead, text=f"note {i}")) for i, lead in enumerate(leads[:5])]
+    later = now_ms() + 600_000
+    shapes = {
+        "offline": {"error": "HubSpot could not be reached."},
+        "server error": {"error": "HubSpot had a problem (503).", "http_status": 503},
+        "rate limited": {"error": "rate limited", "counts_as_attempt": False, "http_status": 429},
+        "unknown": {"error": "No answer.", "ambiguous": True},
+    }
+    for op, (_, kwargs) in zip(ops, shapes.items(), strict=False):
+        claimed = outbox.claim_next()
+        assert claimed is not None and claimed.op_id == op.op_id
+        outbox.defer(op.op_id, until=later, **kwargs)  # type: ignore[arg-type]
+    failed = outbox.claim_next()
+    assert failed is not None and failed.op_id == ops[4].op_id
+    outbox.finish_failed(failed.op_id, "HubSpot refused it.", http_status=400)
+    assert outbox.next_due() == later
+
+    assert outbox.retry_offline_now() == 1
+
+    waited = {op.op_id: outbox.get(op.op_id) for op in ops}
+    assert waited[ops[0].op_id].next_attempt_at is None and waited[ops[0].op_id].state == "pending"
+    for op in ops[1:4]:
+        assert waited[op.op_id].next_attempt_at == later
+    assert [waited[op.op_id].state for op in ops[1:]] == ["pending", "pending", "unknown", "failed"]
+    assert outbox.next_due() == 0
+    report = push_ready(store, gateway, meta)
+    assert report.done == 1 and len(created_with_marker(sandbox, "note", ops[0].op_id)) == 1
+    assert all(created_with_marker(sandbox, "note", op.op_id) == [] for op in ops[1:])
+
+
 @pytest.mark.parametrize("kind", ["note", "call"])
 def test_a_create_committed_before_the_connection_dropped_exists_exactly_once(
     kind: str, sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
@@ -182,7 +221,8 @@ def test_a_server_error_is_retried_with_backoff(
 ) -> None:
     store, meta = cache
     lead_id = open_lead_ids(sandbox)[4]
-    wanted = meta.lead_types[0].value
+    current = remote_lead(sandbox, lead_id)["properties"].get("hs_lead_type")
+    wanted = next(t.value for t in meta.lead_types if t.value != current)  # a real change: a PATCH
     op = store.outbox.enqueue(SetLeadType(lead_id=lead_id, lead_type=wanted))
     sandbox.faults.inject("status", status=503, method="PATCH")
 
