@@ -6,6 +6,7 @@ zone under test, so a reader can check it with a calendar.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from leadboard.sla import (
     rule_applies,
     sla_deadline,
     sla_state,
+    sla_window,
+    state_from,
     urgency_key,
     zone_for,
 )
@@ -353,3 +356,36 @@ def test_state_with_no_rule_sorts_without_a_creation_date() -> None:
 )
 def test_format_duration(span: timedelta, words: str) -> None:
     assert format_duration(span) == words
+
+
+# --- from stored columns (the board's rows) -------------------------------------------------------
+
+
+def test_sla_window_is_the_clock_start_and_deadline_in_utc() -> None:
+    # warm = 1 business day (09:00-17:00 Paris); created Saturday 14:00 Paris: the clock starts
+    # Monday 09:00 (08:00 UTC) and the deadline is Monday 17:00 (16:00 UTC)
+    lead = SlaFacts(at(PARIS, 2026, 3, 7, 14, 0), "WARM")
+    start, deadline = sla_window(lead, settings()) or (None, None)
+    assert start == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    assert deadline == datetime(2026, 3, 9, 16, 0, tzinfo=UTC) == sla_deadline(lead, settings())
+    assert sla_window(SlaFacts(at(PARIS, 2026, 3, 7, 14, 0)), settings()) is None  # no rule applies
+
+
+def test_state_from_a_deadline_matches_the_rules_and_uses_the_allowance_for_due_soon() -> None:
+    deadline = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
+    eight_hours = timedelta(hours=8)
+    # 1 h 30 left of 8 h: due soon by share (25 % = 2 h), not by the 30-minute floor
+    early = deadline - timedelta(minutes=90)
+    assert state_from(deadline, None, early, eight_hours).due_soon is True
+    assert state_from(deadline, None, early).due_soon is False  # no allowance known: the floor only
+    assert describe(state_from(deadline, None, early, eight_hours)) == "due in 1 h 30 min"
+    late = deadline + timedelta(hours=3)
+    assert describe(state_from(deadline, None, late)) == "breached 3 h ago"
+    assert state_from(deadline, deadline - timedelta(hours=1), late).status == "met"
+    assert describe(state_from(deadline, deadline + timedelta(minutes=5), late)) == "touched 5 min late"
+    assert state_from(None, None, late).status == "none"
+    lead = SlaFacts(at(PARIS, 2026, 3, 7, 14, 0), "WARM")
+    full = sla_state(lead, None, early, settings())
+    assert state_from(full.deadline, None, early, eight_hours) == replace(
+        full, created_at=None, target=None, rule=None
+    )
