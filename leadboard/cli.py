@@ -360,13 +360,22 @@ def qualify(
 @_LEAD
 @click.option("--reason", required=True, metavar="REASON", help="A disqualification reason (label or value).")
 @click.option("--note", required=True, help="Why.")
+@click.option(
+    "--follow-up",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="For a timing reason (e.g. Bad Timing): the day to re-attempt the contact. HubSpot gets a "
+    "task on the contact and the lead, due that day at 09:00 in the portal's time zone.",
+)
 @_NO_PUSH
 @session_options
-def disqualify(session: Session, lead: str, reason: str, note: str, no_push: bool) -> None:
+def disqualify(
+    session: Session, lead: str, reason: str, note: str, follow_up: str | None, no_push: bool
+) -> None:
     """Close LEAD as disqualified, with a reason from the portal's list and a note."""
     from leadboard.commands.leads import disqualify as run
 
-    run(session, lead, reason=reason, note=note, no_push=no_push)
+    run(session, lead, reason=reason, note=note, follow_up=follow_up, no_push=no_push)
 
 
 @main.command()

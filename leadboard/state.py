@@ -18,13 +18,18 @@ is missing. Modals call `check_command` on every change to keep Save disabled an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal, Protocol
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadboard.text import clean_untrusted, note_to_html
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 # --- HubSpot names and defaults (ids, never labels) ------------------------------------------------
 
@@ -43,6 +48,10 @@ PROP_LABEL = "hs_lead_label"
 PROP_OWNER = "hubspot_owner_id"
 PROP_REASON = "hs_lead_disqualification_reason"
 PROP_DQ_NOTE = "hs_lead_disqualification_note"
+#: Where the lead came from (an enumeration: demo request, pricing page…). Not one of HubSpot's
+#: documented lead properties: the sandbox portal has it, and a portal without it simply returns
+#: nothing for it (the pull asks for it, the metadata pull reads its options when it exists).
+PROP_SOURCE = "lead_source"
 
 #: The lead properties the pull asks for; `Lead.from_hubspot` reads these.
 LEAD_PROPERTIES: tuple[str, ...] = (
@@ -54,6 +63,7 @@ LEAD_PROPERTIES: tuple[str, ...] = (
     PROP_OWNER,
     PROP_REASON,
     PROP_DQ_NOTE,
+    PROP_SOURCE,
     "createdate",
     "hs_createdate",
     "hs_lastmodifieddate",
@@ -77,10 +87,17 @@ class CommandRefused(ValueError):
     """A command the lead process does not allow. `str(exc)` is the plain sentence to show the rep."""
 
 
+class _Model(BaseModel):
+    """Our models build their validators on first use, not at import: importing this module is on
+    the board's first-paint path, and most models (the commands, `Lead`) are not needed for it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 # --- Portal metadata --------------------------------------------------------------------------------
 
 
-class Stage(BaseModel):
+class Stage(_Model):
     """A stage of the rep's lead pipeline. Closed = qualified or unqualified, decided by id."""
 
     model_config = ConfigDict(frozen=True)
@@ -90,7 +107,7 @@ class Stage(BaseModel):
     closed: bool = False
 
 
-class Option(BaseModel):
+class Option(_Model):
     """An enumeration option of a HubSpot property: write `value`, show `label`."""
 
     model_config = ConfigDict(frozen=True)
@@ -100,7 +117,7 @@ class Option(BaseModel):
     hidden: bool = False
 
 
-class Disposition(BaseModel):
+class Disposition(_Model):
     """A call outcome (`hs_call_disposition`): a GUID id and the portal's label."""
 
     model_config = ConfigDict(frozen=True)
@@ -109,7 +126,7 @@ class Disposition(BaseModel):
     deleted: bool = False
 
 
-class PortalMeta(BaseModel):
+class PortalMeta(_Model):
     """Everything the rules need to know about the portal; built by the pull, stored in the cache."""
 
     model_config = ConfigDict(frozen=True)
@@ -120,6 +137,8 @@ class PortalMeta(BaseModel):
     lead_types: tuple[Option, ...] = ()
     lead_labels: tuple[Option, ...] = ()
     disqualification_reasons: tuple[Option, ...] = ()
+    #: The options of the lead's entry source (`PROP_SOURCE`), empty when the portal has none.
+    lead_sources: tuple[Option, ...] = ()
     dispositions: tuple[Disposition, ...] = ()
     owner_id: str | None = None
     #: From HubSpot's account details: the portal (hub) id for "open in HubSpot" links
@@ -248,6 +267,57 @@ def resolve_outcome(meta: PortalMeta, text: str) -> Disposition:
     return next(d for d in meta.dispositions if d.id == chosen.value)
 
 
+def move_targets(meta: PortalMeta, stage_id: str | None) -> list[Stage]:
+    """The stages a lead in `stage_id` can be moved to by hand: the other open ones, in order.
+
+    Closing a lead is not a move (qualify and disqualify ask for more), so closed stages are not
+    offered, and neither is the stage the lead is already in."""
+    return [s for s in meta.open_stages if s.id != stage_id]
+
+
+# --- Recycling: which disqualification reasons mean "not now" ---------------------------------------
+
+#: Words that make a disqualification reason a *timing* reason ("not now", as opposed to "not a fit"):
+#: such a lead is recycled, so disqualifying it may schedule a follow-up task. Matched as whole words
+#: in the option's value and label, case-insensitively, with `_` and `-` read as spaces, so HubSpot's
+#: default "Bad Timing" (`BAD_TIMING`) counts, and so do portal-made options such as "Not now",
+#: "Timing – check back later" or "NURTURE".
+TIMING_WORDS: tuple[str, ...] = ("timing", "not now", "not ready", "check back", "nurture", "recycle")
+_TIMING = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in TIMING_WORDS) + r")\b")
+
+
+def is_timing_reason(option: Option) -> bool:
+    """True when `option` (a disqualification reason) says the timing was wrong; see `TIMING_WORDS`."""
+    text = re.sub(r"[\W_]+", " ", f"{option.value} {option.label}").casefold()
+    return _TIMING.search(text) is not None
+
+
+def timing_reasons(meta: PortalMeta) -> list[Option]:
+    """The portal's visible disqualification reasons that allow a follow-up date."""
+    return [o for o in meta.disqualification_reasons if not o.hidden and is_timing_reason(o)]
+
+
+#: The local time a follow-up task falls due on its day.
+FOLLOW_UP_TIME = time(9, 0)
+
+
+def follow_up_due(day: date, time_zone: str | None) -> datetime:
+    """When a follow-up task on `day` is due: 09:00 in the portal's time zone (HubSpot's account
+    setting, `PortalMeta.time_zone`), or 09:00 UTC when the zone is unknown or not one Python knows."""
+    return datetime.combine(day, FOLLOW_UP_TIME, tzinfo=_zone(time_zone))
+
+
+def _zone(name: str | None) -> tzinfo:
+    if not name:
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 # --- Leads ------------------------------------------------------------------------------------------
 
 
@@ -263,18 +333,25 @@ def _clean_or_none(value: Any) -> Any:
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptText = Annotated[str | None, BeforeValidator(_clean_or_none)]
 OptTime = Annotated[datetime | None, BeforeValidator(_blank_to_none)]
-_TIME_ADAPTER: TypeAdapter[datetime | None] = TypeAdapter(OptTime)
+
+
+@cache
+def _time_adapter() -> TypeAdapter[datetime | None]:
+    """Built on first use (see `_Model`): the pull needs it, the first paint does not."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(OptTime)
 
 
 def parse_hubspot_time(value: Any) -> datetime | None:
     """A HubSpot timestamp (ISO string, epoch-ms string, blank or None) as an aware datetime or None."""
-    parsed = _TIME_ADAPTER.validate_python(value)
+    parsed = _time_adapter().validate_python(value)
     if parsed is not None and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
-class Lead(BaseModel):
+class Lead(_Model):
     """A HubSpot lead, parsed from its string properties (blank → None, text cleaned)."""
 
     model_config = ConfigDict(frozen=True)
@@ -343,13 +420,15 @@ class LeadFacts(Protocol):
 # --- Commands ---------------------------------------------------------------------------------------
 
 CallDirection = Literal["OUTBOUND", "INBOUND"]
+#: A call logged this far after "now" is taken as a typo rather than a call that has not happened yet.
+CALL_FUTURE_SLACK = timedelta(minutes=5)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class MoveStage(BaseModel):
+class MoveStage(_Model):
     """Move an open lead to another open stage by hand; the note says what happened."""
 
     kind: Literal["move_stage"] = "move_stage"
@@ -358,7 +437,7 @@ class MoveStage(BaseModel):
     note: str
 
 
-class LogCall(BaseModel):
+class LogCall(_Model):
     """Log a call made outside HubSpot. Duration defaults to 0 s ("not recorded"): we never invent one."""
 
     kind: Literal["log_call"] = "log_call"
@@ -370,7 +449,7 @@ class LogCall(BaseModel):
     at: datetime = Field(default_factory=_now)
 
 
-class AddNote(BaseModel):
+class AddNote(_Model):
     """A note on the lead and its contact; allowed on open and closed leads."""
 
     kind: Literal["add_note"] = "add_note"
@@ -378,7 +457,7 @@ class AddNote(BaseModel):
     text: str
 
 
-class SetLeadType(BaseModel):
+class SetLeadType(_Model):
     """Set `hs_lead_type` (it must be chosen by hand); allowed any time."""
 
     kind: Literal["set_lead_type"] = "set_lead_type"
@@ -386,7 +465,7 @@ class SetLeadType(BaseModel):
     lead_type: str
 
 
-class Deal(BaseModel):
+class Deal(_Model):
     """The deal a qualify creates (HubSpot's UI creates one too)."""
 
     name: str
@@ -394,7 +473,7 @@ class Deal(BaseModel):
     close_date: date
 
 
-class Qualify(BaseModel):
+class Qualify(_Model):
     """Close the lead as qualified, with a note and a deal (`deal=None` means the rep chose "no deal")."""
 
     kind: Literal["qualify"] = "qualify"
@@ -403,19 +482,51 @@ class Qualify(BaseModel):
     deal: Deal | None = None
 
 
-class Disqualify(BaseModel):
-    """Close the lead as disqualified: a reason from the portal's list and a note, both required."""
+class Disqualify(_Model):
+    """Close the lead as disqualified: a reason from the portal's list and a note, both required.
+
+    `follow_up` (recycling): for a timing reason (`is_timing_reason`), the day to re-attempt the
+    contact; the push then creates a HubSpot task due that day (`follow_up_due`). None: no task.
+    """
 
     kind: Literal["disqualify"] = "disqualify"
     lead_id: str
     reason: str
     note: str
+    follow_up: date | None = None
 
 
 Command = Annotated[
     MoveStage | LogCall | AddNote | SetLeadType | Qualify | Disqualify, Field(discriminator="kind")
 ]
-COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+@cache
+def command_adapter() -> TypeAdapter[Command]:
+    """The (de)serialiser of every command kind, as the outbox stores them; built on first use."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Command)
+
+
+class _LazyCommandAdapter:
+    """`COMMAND_ADAPTER`: the calls the outbox and tests make, forwarded to `command_adapter()`, so
+    importing this module builds no adapter (importing it is on the board's first-paint path)."""
+
+    def validate_json(self, data: str | bytes) -> Command:
+        return command_adapter().validate_json(data)
+
+    def validate_python(self, data: Any) -> Command:
+        return command_adapter().validate_python(data)
+
+    def dump_json(self, command: Command) -> bytes:
+        return command_adapter().dump_json(command)
+
+    def dump_python(self, command: Command, *, mode: Literal["json", "python"] = "python") -> Any:
+        return command_adapter().dump_python(command, mode=mode)
+
+
+COMMAND_ADAPTER = _LazyCommandAdapter()
 CommandKind = Literal["move_stage", "log_call", "add_note", "set_lead_type", "qualify", "disqualify"]
 
 _ACTION = {
@@ -453,20 +564,25 @@ def _require_open(lead: LeadFacts, meta: PortalMeta, action: str) -> None:
         )
 
 
-def check_command(command: Command, lead: LeadFacts, meta: PortalMeta) -> Command:
+def check_command(
+    command: Command, lead: LeadFacts, meta: PortalMeta, *, now: datetime | None = None
+) -> Command:
     """Apply the lead process to `command` for `lead` as the rep sees it now; return the normalised command.
 
     Normalised: notes cleaned and stripped, options resolved from label to value. Raises `CommandRefused`
     with a sentence that says what is missing. `lead` must be the *effective* lead (pending ops applied),
-    so a pending lead type counts for Qualify and a pending disqualify closes the lead.
+    so a pending lead type counts for Qualify and a pending disqualify closes the lead. `now` (aware;
+    default: the clock) is what "in the future" is measured against: a call's time may not be more
+    than `CALL_FUTURE_SLACK` after it, and a follow-up date must fall after its day (the rep's).
     """
+    now = now if now is not None else datetime.now(UTC)
     action = _ACTION[command.kind]
     if command.lead_id != lead.id:
         raise CommandRefused(f"This command is for lead {command.lead_id}, not {lead.id}.")
     if isinstance(command, MoveStage):
         _require_open(lead, meta, action)
         note = clean_note(command.note, action)
-        target = resolve_stage(meta, command.stage_id)
+        target = _resolve_move_target(meta, lead, command.stage_id)
         if target.id == meta.qualified_stage_id:
             raise CommandRefused(
                 f"To move a lead to {target.label}, qualify it: that needs a note and a deal."
@@ -490,6 +606,9 @@ def check_command(command: Command, lead: LeadFacts, meta: PortalMeta) -> Comman
         if command.duration_seconds < 0:
             raise CommandRefused("A call's duration cannot be negative.")
         at = command.at if command.at.tzinfo else command.at.replace(tzinfo=UTC)
+        if at - now > CALL_FUTURE_SLACK:
+            shown = at.strftime("%Y-%m-%d %H:%M")  # in the zone the rep gave it in
+            raise CommandRefused(f"The call time {shown} is in the future: log a call once it has happened.")
         return command.model_copy(update={"outcome_id": outcome.id, "note": note, "at": at})
     if isinstance(command, AddNote):
         return command.model_copy(update={"text": clean_note(command.text, action)})
@@ -522,7 +641,45 @@ def check_command(command: Command, lead: LeadFacts, meta: PortalMeta) -> Comman
         )
     reason = resolve_option(meta.disqualification_reasons, command.reason, "disqualification reason")
     note = clean_note(command.note, action)
+    if command.follow_up is not None:
+        _check_follow_up(command.follow_up, reason, meta, now)
     return command.model_copy(update={"reason": reason.value, "note": note})
+
+
+def _resolve_move_target(meta: PortalMeta, lead: LeadFacts, text: str) -> Stage:
+    """The stage the rep named for a move; blank or unknown is refused listing the stages one can
+    move to (`move_targets`). Closed stages still resolve, so the refusal can say what to do instead."""
+    targets = move_targets(meta, lead.stage_id)
+    if not text.strip():
+        raise CommandRefused(f"Choose a stage: one of {_choices(s.label for s in targets)}.")
+    try:
+        return resolve_stage(meta, text)
+    except CommandRefused:
+        raise CommandRefused(
+            f"'{clean_untrusted(text.strip())}' is not a stage here: "
+            f"choose one of {_choices(s.label for s in targets)}."
+        ) from None
+
+
+def _check_follow_up(day: date, reason: Option, meta: PortalMeta, now: datetime) -> None:
+    """A follow-up date needs a timing reason and must fall after today (the rep's own day)."""
+    if not is_timing_reason(reason):
+        timing = timing_reasons(meta)
+        which = (
+            f"one of {_choices(o.label for o in timing)}"
+            if timing
+            else "this portal has no reason about timing"
+        )
+        raise CommandRefused(
+            f"A follow-up date is only for a timing reason ({which}); '{reason.label}' is not one: "
+            "clear the follow-up date, or choose a timing reason."
+        )
+    today = now.astimezone().date()
+    if day <= today:
+        raise CommandRefused(
+            f"The follow-up date {day.isoformat()} is not in the future: choose a day after "
+            f"{today.isoformat()}, or no follow-up."
+        )
 
 
 # --- What the ops change, and what follows a call ---------------------------------------------------

@@ -83,7 +83,10 @@ BAD_INPUT = {
     "qualify blank note": (["qualify", "5", "--note", "", "--no-deal"], ["needs a note"]),
     "disqualify blank note": (["disqualify", "1", "--reason", "Bad Timing", "--note", " "], ["needs a note"]),
     # unknown options, with the valid choices listed
-    "unknown stage": (["move", "1", "Negotiating", "--note", "n"], ["Negotiating", "New, Attempting"]),
+    "unknown stage": (
+        ["move", "1", "Negotiating", "--note", "n"],
+        ["Negotiating", "choose one of Attempting, Connected."],
+    ),
     "unknown outcome": (["log-call", "1", "--outcome", "Hung up", "--note", "n"], ["Busy, Connected"]),
     "unknown type": (["set-type", "1", "Enterprise"], ["New business, Upsell, Re-attempting"]),
     "unknown reason": (
@@ -138,6 +141,23 @@ BAD_INPUT = {
     "close date": (["qualify", "5", "--note", "n", "--close-date", "31/12/2026"], ["YYYY-MM-DD"]),
     "close date impossible": (["qualify", "5", "--note", "n", "--close-date", "2026-02-30"], ["not a date"]),
     "no deal and amount": (["qualify", "5", "--note", "n", "--no-deal", "--amount", "5"], ["--no-deal"]),
+    # recycling: a follow-up date must be a date, in the future, for a timing reason
+    "follow-up words": (
+        ["disqualify", "1", "--reason", "Bad Timing", "--note", "n", "--follow-up", "next month"],
+        ["'next month' is not a date", "YYYY-MM-DD"],
+    ),
+    "follow-up past": (
+        ["disqualify", "1", "--reason", "Bad Timing", "--note", "n", "--follow-up", "2020-01-31"],
+        ["2020-01-31 is not in the future"],
+    ),
+    "follow-up wrong reason": (
+        ["disqualify", "1", "--reason", "Not a Good Fit", "--note", "n", "--follow-up", "2099-01-31"],
+        ["only for a timing reason (one of Bad Timing)", "'Not a Good Fit' is not one"],
+    ),
+    "follow-up escape": (
+        ["disqualify", "1", "--reason", "Bad Timing", "--note", "n", "--follow-up", "2099\x1b[2J"],
+        ["follow-up date", "U+001B"],
+    ),
     # the lead process
     "move closed lead": (["move", "4", "Attempting", "--note", "n"], ["closed"]),
     "move to qualified": (["move", "1", "Qualified", "--note", "n"], ["qualify it"]),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from leadboard.state import (
+    COMMAND_ADAPTER,
     CONNECTED_DISPOSITION_ID,
+    LEAD_PROPERTIES,
     NOTE_HTML_LIMIT,
     AddNote,
     CommandRefused,
@@ -22,12 +26,16 @@ from leadboard.state import (
     SetLeadType,
     Stage,
     check_command,
+    follow_up_due,
+    is_timing_reason,
+    move_targets,
     parse_hubspot_time,
     property_changes,
     resolve_option,
     resolve_outcome,
     resolve_stage,
     suggest_stage_after_call,
+    timing_reasons,
 )
 from tests.cache_fixtures import NO_ANSWER, default_meta, hubspot_lead
 
@@ -138,9 +146,19 @@ def test_move_to_the_same_stage_or_an_unknown_one_is_refused() -> None:
     assert refusal(MoveStage(lead_id="42", stage_id="New", note="x")) == (
         "The lead is already in New: choose another stage."
     )
-    assert "'Won' is not a stage here: choose one of New, Attempting, Connected" in refusal(
-        MoveStage(lead_id="42", stage_id="Won", note="x")
+    assert refusal(MoveStage(lead_id="42", stage_id="Won", note="x")) == (
+        "'Won' is not a stage here: choose one of Attempting, Connected."
     )
+
+
+def test_a_move_without_a_stage_lists_only_the_open_stages_it_can_go_to() -> None:
+    assert refusal(MoveStage(lead_id="42", stage_id=" ", note="x")) == (
+        "Choose a stage: one of Attempting, Connected."
+    )
+    assert refusal(MoveStage(lead_id="42", stage_id="", note="x"), lead("connected-stage-id")) == (
+        "Choose a stage: one of New, Attempting."
+    )
+    assert [s.label for s in move_targets(META, "attempting-stage-id")] == ["New", "Connected"]
 
 
 def test_closed_leads_take_no_stage_commands_but_take_notes_and_types() -> None:
@@ -157,7 +175,8 @@ def test_closed_leads_take_no_stage_commands_but_take_notes_and_types() -> None:
     assert check_command(AddNote(lead_id="42", text=" later "), closed, META) == AddNote(
         lead_id="42", text="later"
     )
-    assert check_command(SetLeadType(lead_id="42", lead_type="upsell"), closed, META).lead_type == "UPSELL"
+    typed = check_command(SetLeadType(lead_id="42", lead_type="upsell"), closed, META)
+    assert isinstance(typed, SetLeadType) and typed.lead_type == "UPSELL"
 
 
 def test_a_checked_move_is_normalised() -> None:
@@ -193,6 +212,18 @@ def test_call_defaults_are_outbound_zero_seconds_now() -> None:
     )
     assert call.at.tzinfo is not None
     assert property_changes(call, META) == {}
+
+
+def test_a_call_more_than_five_minutes_ahead_is_refused_by_the_process_itself() -> None:
+    now = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+    soon = LogCall(lead_id="42", outcome_id="Busy", note="x", at=now + timedelta(minutes=5))
+    assert check_command(soon, lead(), META, now=now).at == now + timedelta(minutes=5)  # type: ignore[union-attr]
+    later = soon.model_copy(update={"at": now + timedelta(minutes=6)})
+    assert refusal_at(later, now) == (
+        "The call time 2026-11-22 14:06 is in the future: log a call once it has happened."
+    )
+    naive_past = soon.model_copy(update={"at": datetime(2026, 11, 22, 9, 0)})  # naive: read as UTC
+    assert check_command(naive_past, lead(), META, now=now).at.tzinfo is UTC  # type: ignore[union-attr]
 
 
 # --- notes ------------------------------------------------------------------------------------------
@@ -274,6 +305,104 @@ def test_disqualify_needs_a_reason_from_the_list_and_a_note() -> None:
     }
 
 
+# --- recycling: timing reasons and the follow-up date ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "label", "timing"),
+    [
+        ("BAD_TIMING", "Bad Timing", True),
+        ("bad timing", "Something else", True),
+        ("custom_17", "Timing – check back later", True),
+        ("NOT_NOW", "Not now", True),
+        ("NURTURE", "Nurture", True),
+        ("NOT_A_GOOD_FIT", "Not a Good Fit", False),
+        ("BUDGET_CONSTRAINTS", "Budget Constraints", False),
+        ("NO_RESPONSE", "No Response", False),
+        ("TIMINGS_BELT", "Cam belts", False),  # a whole word, not part of one
+    ],
+)
+def test_timing_reasons_are_read_from_the_options_value_or_label(
+    value: str, label: str, timing: bool
+) -> None:
+    assert is_timing_reason(Option(value=value, label=label)) is timing
+
+
+def test_the_portals_timing_reasons_leave_hidden_ones_out() -> None:
+    meta = META.model_copy(
+        update={
+            "disqualification_reasons": (
+                *META.disqualification_reasons,
+                Option(value="OLD_TIMING", label="Old timing", hidden=True),
+            )
+        }
+    )
+    assert [o.label for o in timing_reasons(meta)] == ["Bad Timing"]
+
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+TODAY = NOW.astimezone().date()
+
+
+def refusal_at(command: object, now: datetime, on: Lead | None = None) -> str:
+    with pytest.raises(CommandRefused) as caught:
+        check_command(command, on or lead(), META, now=now)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+def test_a_follow_up_date_is_kept_for_a_timing_reason_and_writes_no_property() -> None:
+    later = TODAY + timedelta(days=90)
+    command = Disqualify(lead_id="42", reason="bad timing", note=" next year ", follow_up=later)
+    checked = check_command(command, lead(), META, now=NOW)
+    assert checked == Disqualify(lead_id="42", reason="BAD_TIMING", note="next year", follow_up=later)
+    assert "follow_up" not in str(property_changes(checked, META))
+    tomorrow = command.model_copy(update={"follow_up": TODAY + timedelta(days=1)})
+    assert check_command(tomorrow, lead(), META, now=NOW) is not None
+
+
+def test_a_follow_up_date_needs_a_timing_reason_and_says_which_ones_are() -> None:
+    command = Disqualify(
+        lead_id="42", reason="Not a Good Fit", note="x", follow_up=TODAY + timedelta(days=30)
+    )
+    assert refusal_at(command, NOW) == (
+        "A follow-up date is only for a timing reason (one of Bad Timing); 'Not a Good Fit' is not "
+        "one: clear the follow-up date, or choose a timing reason."
+    )
+    no_timing = META.model_copy(
+        update={"disqualification_reasons": (Option(value="WRONG_DATA", label="Wrong Data"),)}
+    )
+    with pytest.raises(CommandRefused, match="this portal has no reason about timing"):
+        check_command(command.model_copy(update={"reason": "WRONG_DATA"}), lead(), no_timing, now=NOW)
+
+
+@pytest.mark.parametrize("days", [0, -1, -400])
+def test_a_follow_up_date_must_be_after_today(days: int) -> None:
+    day = TODAY + timedelta(days=days)
+    command = Disqualify(lead_id="42", reason="BAD_TIMING", note="x", follow_up=day)
+    assert refusal_at(command, NOW) == (
+        f"The follow-up date {day.isoformat()} is not in the future: choose a day after "
+        f"{TODAY.isoformat()}, or no follow-up."
+    )
+
+
+def test_a_follow_up_is_due_at_nine_in_the_portals_zone_else_utc() -> None:
+    day = date(2027, 3, 29)  # the day after Europe's switch to summer time
+    berlin = follow_up_due(day, "Europe/Berlin")
+    assert berlin.isoformat() == "2027-03-29T09:00:00+02:00"
+    assert berlin.astimezone(UTC).hour == 7
+    assert follow_up_due(day, None) == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)
+    assert follow_up_due(day, "Not/AZone") == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)
+    assert follow_up_due(day, "../etc/passwd") == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)
+
+
+def test_a_stored_disqualify_reads_back_with_or_without_a_follow_up() -> None:
+    """Ops queued before recycling existed have no follow_up field; they still load."""
+    old = COMMAND_ADAPTER.validate_json('{"kind":"disqualify","lead_id":"1","reason":"X","note":"n"}')
+    assert isinstance(old, Disqualify) and old.follow_up is None
+    new = Disqualify(lead_id="1", reason="X", note="n", follow_up=date(2027, 1, 4))
+    assert COMMAND_ADAPTER.validate_json(COMMAND_ADAPTER.dump_json(new)) == new
+
+
 def test_a_portal_with_no_options_yet_says_to_sync() -> None:
     empty = PortalMeta(stages=META.stages)
     assert refusal(Disqualify(lead_id="42", reason="", note="x"), meta=empty) == (
@@ -327,3 +456,24 @@ def test_option_labels_display() -> None:
     assert META.disposition_label(CONNECTED_DISPOSITION_ID) == "Connected"
     assert META.stage_label("gone-stage") == "gone-stage"
     assert Option(value="A", label="a").hidden is False
+
+
+# --- import cost ------------------------------------------------------------------------------------
+
+
+def test_importing_the_rules_builds_no_validator_until_one_is_used() -> None:
+    """The board imports this module before its first paint: models and adapters build lazily."""
+    probe = (
+        "import leadboard.state as s\n"
+        "built = [m.__name__ for m in (s.Lead, s.Disqualify, s.LogCall, s.PortalMeta) "
+        "if m.__pydantic_complete__]\n"
+        "assert built == [] and s.command_adapter.cache_info().currsize == 0, built\n"
+        's.COMMAND_ADAPTER.validate_json(\'{"kind":"add_note","lead_id":"1","text":"t"}\')\n'
+        "assert s.command_adapter.cache_info().currsize == 1\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_pull_asks_for_the_leads_entry_source() -> None:
+    assert "lead_source" in LEAD_PROPERTIES

@@ -230,7 +230,9 @@ def log_call(
 
 
 def parse_time(text: str) -> datetime:
-    """`--at`: ISO 8601 (with or without an offset), "2026-11-22 14:05" or "14:05" today; local time."""
+    """`--at`: ISO 8601 (with or without an offset), "2026-11-22 14:05" or "14:05" today; local time.
+
+    Only reads the time: a call in the future is refused by the lead process (`check_command`)."""
     from leadboard.screens.parsing import parse_call_time
 
     text = plain_text(text, "call time").strip()
@@ -238,11 +240,10 @@ def parse_time(text: str) -> datetime:
     try:
         if "T" in text:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            moment = moment if moment.tzinfo else moment.astimezone()
-            if moment > now + timedelta(minutes=5):
-                fail(f"The call time {text} is in the future: log a call once it has happened.")
-            return moment
+            return moment if moment.tzinfo else moment.astimezone()
         return parse_call_time(text, now)
+    except CommandRefused as exc:
+        fail(str(exc))
     except ValueError:
         fail(
             f"The call time '{one_line(text, limit=24)}' is not a time I can read: "
@@ -302,11 +303,26 @@ def qualify(
     submit(session, lead_id, build, no_push=no_push)
 
 
-def disqualify(session: Session, lead_id: str, *, reason: str, note: str, no_push: bool) -> None:
+def disqualify(
+    session: Session,
+    lead_id: str,
+    *,
+    reason: str,
+    note: str,
+    follow_up: str | None = None,
+    no_push: bool,
+) -> None:
+    """`--follow-up YYYY-MM-DD` (timing reasons only): HubSpot gets a task to re-attempt the contact."""
+    from leadboard.screens.parsing import parse_follow_up
+
     note = plain_text(note, "note")
+    try:
+        day = parse_follow_up(plain_text(follow_up, "follow-up date")) if follow_up is not None else None
+    except CommandRefused as exc:
+        fail(str(exc))
     submit(
         session,
         lead_id,
-        lambda meta, lead: Disqualify(lead_id=lead.id, reason=reason, note=note),
+        lambda meta, lead: Disqualify(lead_id=lead.id, reason=reason, note=note, follow_up=day),
         no_push=no_push,
     )

@@ -9,6 +9,7 @@ things with the same words. Escape dismisses with None: nothing is queued.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
@@ -180,6 +181,12 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
     def evaluate(self) -> ResultT:
         raise NotImplementedError
 
+    def clock(self) -> datetime | None:
+        """The "now" the lead process checks against (a call's time, a follow-up date); None = the
+        real clock. A modal that shows times from its own `now` returns it, so what it shows and
+        what it refuses agree."""
+        return None
+
     # --- layout -----------------------------------------------------------------------------------
 
     def lead_line(self) -> Content:
@@ -220,8 +227,9 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         """
         messages: list[str] = []
         result: CommandT | None = None
+        now = self.clock()
         try:
-            checked = check_command(command, self.lead, self.meta)
+            checked = check_command(command, self.lead, self.meta, now=now)
             if not isinstance(checked, type(command)):  # pragma: no cover - check_command keeps the kind
                 raise TypeError(f"check_command changed a {command.kind} into a {checked.kind}")
             result = checked
@@ -229,7 +237,7 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
             messages.append(str(refused))
             for probe in probes:
                 try:
-                    check_command(probe, self.lead, self.meta)
+                    check_command(probe, self.lead, self.meta, now=now)
                 except CommandRefused as also:
                     messages.append(str(also))
         messages.extend(input_errors)

@@ -56,6 +56,9 @@ class LogCallModal(CommandModal[LoggedCall]):
         super().__init__(meta, lead)
         self.now = now or datetime.now().astimezone()
 
+    def clock(self) -> datetime:
+        return self.now
+
     def compose_fields(self) -> ComposeResult:
         outcomes = [(d.label, d.id) for d in self.meta.dispositions if not d.deleted]
         yield field_label("Outcome", first=True, for_id="outcome")
@@ -99,6 +102,8 @@ class LogCallModal(CommandModal[LoggedCall]):
             probes=[
                 command.model_copy(update={"outcome_id": probe_outcome}),
                 command.model_copy(update={"note": PROBE_TEXT}),
+                # Both filled: names what the process says about the rest (a time in the future).
+                command.model_copy(update={"outcome_id": probe_outcome, "note": PROBE_TEXT}),
             ],
             input_errors=input_errors,
         )

@@ -15,7 +15,7 @@ from leadboard.screens.command_modal import (
     select_text,
 )
 from leadboard.screens.log_call import LoggedCall
-from leadboard.state import LeadFacts, MoveStage, PortalMeta
+from leadboard.state import LeadFacts, MoveStage, PortalMeta, move_targets
 
 __all__ = ["MoveStageModal"]
 
@@ -31,7 +31,7 @@ class MoveStageModal(CommandModal[MoveStage]):
         self, meta: PortalMeta, lead: LeadFacts, *, stage_id: str | None = None, note: str = ""
     ) -> None:
         super().__init__(meta, lead)
-        self.targets = [s for s in meta.open_stages if s.id != lead.stage_id]
+        self.targets = move_targets(meta, lead.stage_id)
         self.initial_stage = stage_id if any(s.id == stage_id for s in self.targets) else None
         self.initial_note = note
 

@@ -1,14 +1,16 @@
 """Turning what the rep typed into a modal's fields into values, with a sentence when it can't be.
 
-Pure (no Textual) so the tests and, if it wants them, the CLI can use the same readings. Failures
-raise `CommandRefused`, the one refusal type the modals show inline; the lead-process rules
-themselves stay in `leadboard.state`.
+Pure (no Textual) so the tests and the CLI use the same readings. Failures raise `CommandRefused`,
+the one refusal type the modals show inline. Only *reading* happens here: the lead-process rules
+(a call may not be in the future, a follow-up needs a timing reason and a later day…) stay in
+`leadboard.state.check_command`, so the board and the CLI refuse the same things.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from leadboard.state import CommandRefused
 from leadboard.text import clean_untrusted
@@ -16,17 +18,20 @@ from leadboard.text import clean_untrusted
 __all__ = [
     "CALL_TIME_FORMAT",
     "CLOSE_DATE_FORMAT",
+    "FOLLOW_UP_MONTHS",
+    "add_months",
     "format_call_time",
     "parse_amount",
     "parse_call_time",
     "parse_close_date",
+    "parse_follow_up",
     "parse_minutes",
 ]
 
 CALL_TIME_FORMAT = "%Y-%m-%d %H:%M"
 CLOSE_DATE_FORMAT = "%Y-%m-%d"
-#: A call logged this far after "now" is taken as a typo rather than a call that has not happened yet.
-FUTURE_SLACK = timedelta(minutes=5)
+#: The quick choices offered for a recycled lead's follow-up: in 1, 3 or 6 months.
+FOLLOW_UP_MONTHS: tuple[int, ...] = (1, 3, 6)
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
@@ -47,7 +52,8 @@ def format_call_time(moment: datetime) -> str:
 def parse_call_time(text: str, now: datetime) -> datetime:
     """Read "14:05" (today) or "2026-11-22 14:05" in `now`'s time zone; blank means `now`.
 
-    Refused when it is not one of those shapes, not a real date or time, or later than now.
+    Refused when it is not one of those shapes or not a real date or time. A time in the future is
+    read as written: `check_command` refuses it, for the board and the CLI alike.
     """
     wanted = text.strip()
     if not wanted:
@@ -68,10 +74,6 @@ def parse_call_time(text: str, now: datetime) -> datetime:
             f"The call time '{_shown(wanted)}' is not a time I can read: "
             "write 14:05 for today, or 2026-11-22 14:05."
         ) from None
-    if moment - now > FUTURE_SLACK:
-        raise CommandRefused(
-            f"The call time {format_call_time(moment)} is in the future: log a call once it has happened."
-        )
     return moment
 
 
@@ -100,16 +102,41 @@ def parse_amount(text: str) -> float | None:
     return float(wanted)
 
 
+def _read_date(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return datetime.strptime(text, CLOSE_DATE_FORMAT).date()
+
+
 def parse_close_date(text: str) -> date:
     """A deal close date written YYYY-MM-DD."""
     wanted = text.strip()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", wanted):
-            raise ValueError(wanted)
-        return datetime.strptime(wanted, CLOSE_DATE_FORMAT).date()
+        return _read_date(wanted)
     except ValueError:
         if not wanted:
             raise CommandRefused("The deal needs a close date, written YYYY-MM-DD.") from None
         raise CommandRefused(
             f"The close date '{_shown(wanted)}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-31."
         ) from None
+
+
+def parse_follow_up(text: str) -> date | None:
+    """A recycled lead's follow-up day written YYYY-MM-DD; blank means no follow-up."""
+    wanted = text.strip()
+    if not wanted:
+        return None
+    try:
+        return _read_date(wanted)
+    except ValueError:
+        raise CommandRefused(
+            f"The follow-up date '{_shown(wanted)}' is not a date: write it as YYYY-MM-DD, "
+            "e.g. 2027-03-01, or leave it blank for no follow-up."
+        ) from None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; a day the month lacks becomes its last (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -88,6 +88,18 @@ def test_disqualify_ready(snap_compare: SnapCompare) -> None:
     assert snap_compare(app, terminal_size=(100, 30), run_before=filled)
 
 
+def test_disqualify_for_bad_timing_with_a_follow_up_in_three_months(snap_compare: SnapCompare) -> None:
+    app = host(lambda: DisqualifyModal(META, LeadRow(), now=FIXED_NOW))
+    filled = fill(reason="BAD_TIMING", note="Budget frozen until spring.")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await filled(pilot)
+        await pilot.click("#in-3-months")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
 def test_disqualify_refusing_a_blank_note(snap_compare: SnapCompare) -> None:
     app = host(lambda: DisqualifyModal(META, LeadRow()))
     assert snap_compare(app, terminal_size=(80, 24), run_before=fill(reason="NO_INTEREST", note="   "))

@@ -23,7 +23,14 @@ from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.disqualify import DisqualifyModal
 from leadboard.screens.log_call import LogCallModal, LoggedCall
 from leadboard.screens.move_stage import MoveStageModal
-from leadboard.screens.parsing import parse_amount, parse_call_time, parse_close_date, parse_minutes
+from leadboard.screens.parsing import (
+    add_months,
+    parse_amount,
+    parse_call_time,
+    parse_close_date,
+    parse_follow_up,
+    parse_minutes,
+)
 from leadboard.screens.qualify import QualifyModal
 from leadboard.screens.set_type import SetLeadTypeModal
 from leadboard.state import (
@@ -115,9 +122,19 @@ def test_unreadable_call_times_are_refused_with_the_shapes_it_takes(typed: str) 
         parse_call_time(typed, FIXED_NOW)
 
 
-def test_a_call_time_in_the_future_is_refused() -> None:
-    with pytest.raises(CommandRefused, match="in the future"):
-        parse_call_time("23:00", FIXED_NOW)
+def test_a_call_time_in_the_future_is_read_as_written_for_the_process_to_refuse() -> None:
+    assert parse_call_time("23:00", FIXED_NOW) == FIXED_NOW.replace(hour=23, minute=0, second=0)
+
+
+def test_follow_up_dates_and_month_steps() -> None:
+    assert parse_follow_up(" 2027-02-28 ") == date(2027, 2, 28)
+    assert parse_follow_up("  ") is None
+    for typed in ("2027-02-30", "next month", "27-02-01"):
+        with pytest.raises(CommandRefused, match="is not a date: write it as YYYY-MM-DD"):
+            parse_follow_up(typed)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 22), 1) == date(2026, 12, 22)
 
 
 def test_amounts_dates_and_minutes() -> None:
@@ -207,6 +224,25 @@ async def test_log_call_with_unreadable_time_says_so_and_stays_disabled(meta: Po
         await assert_refused_and_kept(app, pilot, "'2pm' is not a time", "14:05")
 
 
+async def test_log_call_refuses_a_time_ahead_of_its_clock_in_the_process_words(meta: PortalMeta) -> None:
+    async with opened(lambda: LogCallModal(meta, LeadRow(), now=FIXED_NOW)) as (app, pilot):
+        screen = modal(app)
+        screen.query_one("#time", Input).value = "15:36"
+        await pilot.pause()
+        # The outcome and note are missing too: all three are named at once.
+        await assert_refused_and_kept(
+            app, pilot, "needs an outcome", "needs a note", "The call time 2026-11-22 15:36 is in the future"
+        )
+        screen.query_one("#time", Input).value = "15:35"  # within five minutes: a clock a bit behind
+        screen.query_one("#outcome", Select).value = NO_ANSWER
+        screen.query_one("#note", TextArea).text = "no answer"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [result] = app.results
+    assert result.command.at == FIXED_NOW.replace(minute=35, second=0)
+
+
 async def test_enter_in_a_one_line_field_saves_a_complete_form(meta: PortalMeta) -> None:
     async with opened(lambda: LogCallModal(meta, LeadRow(), now=FIXED_NOW)) as (app, pilot):
         modal(app).query_one("#duration", Input).focus()
@@ -253,6 +289,15 @@ async def test_move_without_a_note_cannot_be_saved(meta: PortalMeta, size: tuple
     ):
         await pilot.press("tab", "space", "space", "enter")  # whitespace only
         await assert_refused_and_kept(app, pilot, "needs a note")
+
+
+async def test_move_without_a_stage_lists_only_the_stages_it_can_go_to(meta: PortalMeta) -> None:
+    lead = LeadRow(stage_id="attempting-stage-id")
+    async with opened(lambda: MoveStageModal(meta, lead)) as (app, pilot):
+        modal(app).query_one("#note", TextArea).text = "Spoke to the assistant"
+        await pilot.pause()
+        await assert_refused_and_kept(app, pilot, "Choose a stage: one of New, Connected.")
+        assert "Qualified" not in why(app) and "Disqualified" not in why(app)
 
 
 async def test_move_after_a_call_is_prefilled_and_saved_with_the_button(meta: PortalMeta) -> None:
@@ -421,6 +466,80 @@ async def test_disqualify_with_a_blank_note_cannot_be_saved(meta: PortalMeta, si
         assert modal(app).query_one("#reason", Select).value == "BAD_TIMING"
         await assert_refused_and_kept(app, pilot, "needs a note")
         assert "needs a reason" not in why(app)
+
+
+def follow_up_shown(app: ModalHost) -> bool:
+    return modal(app).query_one("#follow-up-row").display
+
+
+@BOTH_SIZES
+async def test_a_timing_reason_offers_a_follow_up_date_filled_by_a_quick_choice(
+    meta: PortalMeta, size: tuple[int, int]
+) -> None:
+    async with opened(lambda: DisqualifyModal(meta, LeadRow(), now=FIXED_NOW), size) as (app, pilot):
+        assert not follow_up_shown(app)  # nothing chosen yet
+        await pilot.press("enter", "b", "a", "d", "enter")  # "Bad Timing"
+        await pilot.pause()
+        assert follow_up_shown(app)
+        await pilot.press("tab")
+        await type_text(pilot, "Back from leave in February")
+        await pilot.press("tab", "tab", "tab", "enter")  # note → date → "1 month" → "3 months"
+        await pilot.pause()
+        assert modal(app).query_one("#follow-up", Input).value == "2027-02-22"
+        assert not save_disabled(app), why(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.results == [
+        Disqualify(
+            lead_id="4001",
+            reason="BAD_TIMING",
+            note="Back from leave in February",
+            follow_up=date(2027, 2, 22),
+        )
+    ]
+
+
+async def test_a_timing_reason_with_the_date_left_blank_means_no_follow_up(meta: PortalMeta) -> None:
+    async with opened(lambda: DisqualifyModal(meta, LeadRow(), now=FIXED_NOW)) as (app, pilot):
+        modal(app).query_one("#reason", Select).value = "BAD_TIMING"
+        modal(app).query_one("#note", TextArea).text = "Not this year"
+        await pilot.pause()
+        assert follow_up_shown(app) and modal(app).query_one("#follow-up", Input).value == ""
+        await pilot.click("#save")
+        await pilot.pause()
+    assert app.results == [Disqualify(lead_id="4001", reason="BAD_TIMING", note="Not this year")]
+
+
+async def test_a_follow_up_date_today_or_unreadable_is_refused(meta: PortalMeta) -> None:
+    async with opened(lambda: DisqualifyModal(meta, LeadRow(), now=FIXED_NOW)) as (app, pilot):
+        screen = modal(app)
+        screen.query_one("#reason", Select).value = "BAD_TIMING"
+        screen.query_one("#note", TextArea).text = "Later"
+        screen.query_one("#follow-up", Input).value = "2026-11-22"
+        await pilot.pause()
+        await assert_refused_and_kept(
+            app, pilot, "The follow-up date 2026-11-22 is not in the future", "choose a day after 2026-11-22"
+        )
+        screen.query_one("#follow-up", Input).value = "22/02/2027"
+        await pilot.pause()
+        await assert_refused_and_kept(app, pilot, "'22/02/2027' is not a date: write it as YYYY-MM-DD")
+
+
+async def test_another_reason_hides_the_follow_up_and_sends_none(meta: PortalMeta) -> None:
+    async with opened(lambda: DisqualifyModal(meta, LeadRow(), now=FIXED_NOW), LARGE) as (app, pilot):
+        screen = modal(app)
+        screen.query_one("#reason", Select).value = "BAD_TIMING"
+        await pilot.pause()
+        await pilot.click("#in-6-months")
+        await pilot.pause()
+        assert screen.query_one("#follow-up", Input).value == "2027-05-22"
+        screen.query_one("#reason", Select).value = "NOT_A_GOOD_FIT"
+        screen.query_one("#note", TextArea).text = "Wrong industry"
+        await pilot.pause()
+        assert not follow_up_shown(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.results == [Disqualify(lead_id="4001", reason="NOT_A_GOOD_FIT", note="Wrong industry")]
 
 
 async def test_closed_lead_is_refused_in_the_process_words(meta: PortalMeta) -> None:
