@@ -6,6 +6,7 @@
     add_note       note on contact (202) + lead (855)
     qualify        props (stage → qualified) → note → deal (unless the rep chose no deal)
     disqualify     props (stage → unqualified + reason + hs_lead_disqualification_note) → note
+                   → task on contact (204) + lead (647) when the rep set a follow-up date (recycling)
 
 A compound op records each finished step (`outbox.record_step`) so a restart resumes at the step
 it reached; a conflict or a block at the props step ends the op, so later steps never run.
@@ -40,20 +41,23 @@ from leadboard.state import (
     MoveStage,
     PortalMeta,
     Qualify,
+    follow_up_due,
 )
 from leadboard.store import Store, now_ms
 from leadboard.sync.crashpoints import crash_point, request_in_flight
 from leadboard.sync.errors import NotFound, Rejected
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.remote import CreatedKind, RemoteObject
-from leadboard.text import note_to_html
+from leadboard.text import clean_untrusted, note_to_html
 
 logger = logging.getLogger("leadboard.sync.push")
 
 Outcome = Literal["done", "conflict", "blocked"]
-Step = Literal["props", "note", "call", "deal"]
+Step = Literal["props", "note", "call", "deal", "task"]
 PRIMARY_CONTACT_TYPE = 578  # lead → primary contact
-_CREATED_BY_STEP: dict[str, CreatedKind] = {"note": "note", "call": "call", "deal": "deal"}
+_CREATED_BY_STEP: dict[str, CreatedKind] = {"note": "note", "call": "call", "deal": "deal", "task": "task"}
+#: Longest contact name put in a follow-up task's subject (the rest is cut with "…").
+SUBJECT_NAME_CHARS = 80
 
 
 class WaitBeforeResend(Exception):
@@ -76,7 +80,7 @@ def steps_for(op: Op) -> tuple[Step, ...]:
     if isinstance(command, Qualify):
         return ("props", "note", "deal") if command.deal is not None else ("props", "note")
     if isinstance(command, Disqualify):
-        return ("props", "note")
+        return ("props", "note", "task") if command.follow_up is not None else ("props", "note")
     return ("props",)  # set_lead_type
 
 
@@ -228,7 +232,12 @@ class OpRunner:
             due = op.first_ambiguous_at + self.grace_ms
             if self.clock() < due:
                 raise WaitBeforeResend(due)
-        send = {"note": self._send_note, "call": self._send_call, "deal": self._send_deal}[kind]
+        send = {
+            "note": self._send_note,
+            "call": self._send_call,
+            "deal": self._send_deal,
+            "task": self._send_task,
+        }[kind]
         with request_in_flight():
             new_id = send(op)
         crash_point("after_response_before_commit")
@@ -274,6 +283,32 @@ class OpRunner:
             contact_id=self._contact_id(op.lead_id),
             lead_id=op.lead_id,
         )
+
+    def _send_task(self, op: Op) -> str:
+        """The recycling follow-up: a task for the rep to re-attempt the contact on the chosen day."""
+        command = op.command
+        assert isinstance(command, Disqualify) and command.follow_up is not None
+        reason = self.meta.option_label(self.meta.disqualification_reasons, command.reason)
+        headline = f"Disqualified: {reason}. Re-attempt the contact."
+        body = note_to_html(f"{headline}\n\n{command.note}")
+        return self.gateway.create_task(
+            marker=op.marker,
+            subject=f"Re-attempt {self._contact_name(op.lead_id)} (disqualified: {reason})",
+            body_html=body if len(body) <= NOTE_HTML_LIMIT else note_to_html(command.note),
+            due=follow_up_due(command.follow_up, self.meta.time_zone),
+            owner_id=self.meta.owner_id,
+            contact_id=self._contact_id(op.lead_id),
+            lead_id=op.lead_id,
+        )
+
+    def _contact_name(self, lead_id: str) -> str:
+        """Who to re-attempt, as the cache knows them: the contact's name or email, else the lead's name."""
+        lead = self.store.lead_state(lead_id)
+        name = ""
+        if lead is not None:
+            name = lead.contact_name or lead.contact_email or lead.name
+        name = " ".join(clean_untrusted(name or f"lead {lead_id}").split())
+        return name if len(name) <= SUBJECT_NAME_CHARS else name[: SUBJECT_NAME_CHARS - 1] + "…"
 
     def _note_html(self, op: Op) -> str:
         """The note's HTML: a short line saying what the op did (when it fits), then the rep's text."""

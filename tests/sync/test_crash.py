@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -80,7 +80,7 @@ class Case:
         return f"{self.kind}-{self.point.replace(':', '#')}"
 
 
-COMPOUND = {"move_stage": 2, "qualify": 3, "disqualify": 2}  # steps each makes
+COMPOUND = {"move_stage": 2, "qualify": 3, "disqualify": 2, "recycle": 3}  # steps each makes
 KINDS = ("move_stage", "log_call", "add_note", "set_lead_type", "qualify", "disqualify")
 CASES = [
     Case(kind, point)
@@ -94,6 +94,11 @@ CASES = [
     Case("qualify", "after_send:3"),  # the deal's POST
     Case("qualify", "after_response_before_commit:2"),  # the note's answer
     Case("move_stage", "after_response_before_commit:2"),
+    # A disqualify with a follow-up date (recycling): props → note → task.
+    Case("recycle", "after_claim"),
+    Case("recycle", "between_steps:2"),  # the note is recorded; the task not yet sent
+    Case("recycle", "after_send:3"),  # the task's POST
+    Case("recycle", "after_response_before_commit:3"),  # HubSpot made the task; not yet recorded
 ]
 
 
@@ -134,6 +139,9 @@ def command_for(kind: str, sandbox: SandboxHandle, meta: PortalMeta) -> Command:
     if kind == "qualify":
         deal = Deal(name="Pilot", amount=5000, close_date=date(2026, 11, 30))
         return Qualify(lead_id=lead_id, note="Budget and timing confirmed", deal=deal)
+    if kind == "recycle":
+        later = date.today() + timedelta(days=60)
+        return Disqualify(lead_id=lead_id, reason="Bad Timing", note="Ask again in spring", follow_up=later)
     return Disqualify(
         lead_id=lead_id, reason=meta.disqualification_reasons[0].value, note="Went with a rival"
     )
@@ -193,7 +201,7 @@ def assert_applied_once(op: Op, path: Path, sandbox: SandboxHandle, meta: Portal
         found = created_with_marker(sandbox, kind, op.op_id)
         assert len(found) == 1, f"{len(found)} {kind}s carry the marker of {op.kind} {op.op_id}"
         assert done.remote_ids[kind] == found[0]["id"]
-    for other in {"note", "call", "deal"} - set(creates):
+    for other in {"note", "call", "deal", "task"} - set(creates):
         assert created_with_marker(sandbox, other, op.op_id) == []
     lead = remote_lead(sandbox, op.lead_id)["properties"]
     for name, value in op.changes.items():

@@ -7,8 +7,9 @@ before each test so every test starts from the same tiny portal.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -220,6 +221,40 @@ def test_disqualify_writes_stage_reason_and_note_then_a_timeline_note(
     assert reason.label in note["properties"]["hs_note_body"]
     patches = [r for r in sandbox.request_log() if r.method == "PATCH"]
     assert len(patches) == 1  # stage, reason and note in one PATCH
+    assert created_with_marker(sandbox, "task", op.op_id) == []  # no follow-up date: no task
+
+
+def test_disqualify_for_bad_timing_with_a_follow_up_creates_the_rep_a_task_due_that_morning(
+    sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
+) -> None:
+    store, meta = cache
+    lead_id = open_lead_ids(sandbox)[4]
+    row = store.lead_state(lead_id)
+    assert row is not None and row.contact_name
+    contact_id = store.lead_contact_id(lead_id)
+    day = date.today() + timedelta(days=91)
+    op = store.outbox.enqueue(
+        Disqualify(lead_id=lead_id, reason="bad timing", note="Back after the <merger>", follow_up=day)
+    )
+
+    assert push_ready(store, gateway, meta).done == 1
+
+    (task,) = created_with_marker(sandbox, "task", op.op_id)
+    p = task["properties"]
+    assert meta.time_zone == "Europe/Berlin"  # the sandbox's account time zone: 09:00 there
+    due = datetime.fromisoformat(p["hs_timestamp"].replace("Z", "+00:00"))
+    assert due == datetime.combine(day, time(9), tzinfo=ZoneInfo("Europe/Berlin"))
+    assert p["hs_task_subject"] == f"Re-attempt {row.contact_name} (disqualified: Bad Timing)"
+    assert "Back after the &lt;merger&gt;" in p["hs_task_body"]
+    assert p["hs_task_status"] == "NOT_STARTED"
+    assert p["hubspot_owner_id"] == meta.owner_id
+    assert 204 in associated(gateway, "tasks", task["id"], "contacts")[str(contact_id)]
+    assert 647 in associated(gateway, "tasks", task["id"], "leads")[lead_id]
+    done = store.outbox.get(op.op_id)
+    (note,) = created_with_marker(sandbox, "note", op.op_id)
+    assert done.state == "done" and done.remote_ids == {"note": note["id"], "task": task["id"]}
+    posts = [path for method, path in writes(sandbox) if method == "POST"]
+    assert posts == ["/crm/v3/objects/notes", "/crm/v3/objects/tasks"]  # the note first, then the task
 
 
 def test_ops_of_one_lead_go_in_the_order_the_rep_made_them(
