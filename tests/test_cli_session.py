@@ -154,11 +154,6 @@ def test_offline_keeps_the_change_and_exits_waiting(
     assert remote["properties"]["hs_pipeline_stage"] == lead["stage"]["id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (E): an op deferred while offline keeps its backoff, so the rep's explicit "
-    "`leadboard sync` once back online leaves it waiting (exit 4) instead of pushing it",
-)
 def test_the_first_sync_back_online_pushes_what_waited(
     sandbox: SandboxHandle, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -343,8 +343,15 @@ class SyncEngine:
 
         return pull.pull_timeline(self.store(), self.gateway(), lead_id)
 
-    def sync(self, *, full: bool = False, progress: ProgressFn | None = None) -> SyncReport:
-        """Pull then push. Never raises for network or HubSpot trouble: see the report's `error`."""
+    def sync(
+        self, *, full: bool = False, progress: ProgressFn | None = None, retry_offline: bool = True
+    ) -> SyncReport:
+        """Pull then push. Never raises for network or HubSpot trouble: see the report's `error`.
+
+        `retry_offline`: when the pull worked, HubSpot is reachable, so changes deferred only because
+        it was not (`Outbox.retry_offline_now`) are pushed now instead of after the rest of their
+        backoff: the rep's `leadboard sync` (or `r` on the board) right after coming back online
+        sends what waited. 429 pauses, 5xx backoffs, unknown and failed changes keep their rules."""
         if self.stopped:
             return SyncReport(None, None, self._read_status(), "Sync is stopping.")
         self._set(syncing=True, missing_scopes=())
@@ -362,6 +369,10 @@ class SyncEngine:
                     return self._finish(pull_report, push_report, error)
             if progress is not None:
                 progress("push", 0, None)
+            if retry_offline and pull_report is not None:
+                retried = self.store().outbox.retry_offline_now()
+                if retried:
+                    logger.info("HubSpot is reachable again: %d waiting change(s) go now", retried)
             try:
                 push_report = self.push()
             except SyncLockHeld as exc:

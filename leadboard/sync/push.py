@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from leadboard.outbox import OPEN_STATES, Op
+from leadboard.outbox import Op
 from leadboard.read_model import KEY_AUTH_STATE, KEY_RATE_PAUSE_UNTIL
 from leadboard.state import PortalMeta
 from leadboard.store import Store, now_ms
@@ -57,8 +57,6 @@ BACKOFF_CAP = 300.0
 #: Server errors in a row after which the run stops (HubSpot is having a bad moment).
 MAX_SERVER_ERRORS_IN_A_ROW = 3
 
-_OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
-
 
 @dataclass
 class PushReport:
@@ -85,13 +83,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
 
 def next_due(store: Store) -> int | None:
     """When the earliest claimable op becomes due (epoch ms; 0 = now), or None when none waits."""
-    row = store.db.conn.execute(
-        f"""SELECT min(coalesce(o.next_attempt_at, 0)) FROM outbox o
-        WHERE o.state IN ('pending', 'unknown')
-          AND NOT EXISTS (SELECT 1 FROM outbox e
-                          WHERE e.lead_id = o.lead_id AND e.seq < o.seq AND e.state IN ({_OPEN}))"""
-    ).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    return store.outbox.next_due()
 
 
 Action = Literal["continue", "stop"]
