@@ -1,7 +1,8 @@
 """Pulling the portal's metadata: who the rep is, the lead pipeline, options, outcomes, time zone.
 
 Everything the board needs to paint without HubSpot is stored, so the next start works offline.
-Five requests: owner by email, lead pipelines, lead properties, call dispositions, account details.
+Five requests: owner by email, lead pipelines, lead properties (the enumerations: type, label,
+disqualification reason, entry source), call dispositions, account details.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from leadboard.state import (
     DEFAULT_PIPELINE_ID,
     PROP_LABEL,
     PROP_REASON,
+    PROP_SOURCE,
     PROP_TYPE,
     QUALIFIED_STAGE_ID,
     UNQUALIFIED_STAGE_ID,
@@ -38,7 +40,7 @@ def pull_metadata(store: Store, gateway: HubSpotGateway, rep_email: str) -> Port
     """
     owner = gateway.find_owner_by_email(rep_email)
     pipeline = _lead_pipeline(gateway.lead_pipelines())
-    properties = gateway.lead_properties((PROP_TYPE, PROP_LABEL, PROP_REASON))
+    properties = gateway.lead_properties((PROP_TYPE, PROP_LABEL, PROP_REASON, PROP_SOURCE))
     dispositions = gateway.call_dispositions()
     account = gateway.account_details()
 
@@ -57,6 +59,7 @@ def pull_metadata(store: Store, gateway: HubSpotGateway, rep_email: str) -> Port
         lead_types=_options(properties.get(PROP_TYPE)),
         lead_labels=_options(properties.get(PROP_LABEL)),
         disqualification_reasons=_options(properties.get(PROP_REASON)),
+        lead_sources=_options(properties.get(PROP_SOURCE)),  # none when the portal lacks the property
         dispositions=tuple(
             Disposition(id=d.id, label=clean_untrusted(d.label or d.id).strip() or d.id, deleted=d.deleted)
             for d in dispositions
