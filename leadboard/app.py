@@ -135,10 +135,12 @@ class LeadboardApp(App[int]):
         self._first_read: Future[Any] | None = self._start_first_read()
 
     def _start_first_read(self) -> Future[Any]:
-        """Read the board's rows on the cache thread while Textual starts: the first paint needs them."""
-        from leadboard.screens.board import DEFAULT_SORT, read_board
+        """Read the board's rows on the cache thread while Textual starts: the first paint needs them.
+        A plain read-only connection serves it (no sqlite-utils before first paint)."""
+        from leadboard.read_model import board_read
+        from leadboard.screens.board import DEFAULT_SORT
 
-        return self.cache.start(partial(read_board, "open", "", DEFAULT_SORT))
+        return self.cache.start_first_read(partial(board_read, "open", "", DEFAULT_SORT))
 
     def take_first_read(self) -> Future[Any] | None:
         """The read started at launch, once; later reads go through `cache.read`."""

@@ -9,6 +9,7 @@ The sync engine has its own thread and connection (`SyncThread` in app.py); WAL 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,8 +70,30 @@ class CacheThread(OwnThread):
         return await self.run(lambda: fn(self._open()))
 
     def start(self, fn: Callable[[Store], T]) -> Future[T]:
-        """Start `fn(store)` now, before the event loop runs (the board's first read); await it later."""
+        """Start `fn(store)` now, before the event loop runs; await it later."""
         return self.submit(lambda: fn(self._open()))
+
+    def start_first_read(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Start the board's first read now, before the event loop runs; await it later.
+
+        It goes through a plain read-only `sqlite3` connection when the cache is ready for it, so
+        the first paint waits for neither sqlite-utils nor a migration check, and the thread holds
+        the GIL as little as possible while Textual starts. A missing, older or broken cache is
+        read through the `Store` instead, which creates, migrates or explains it.
+        """
+
+        def run() -> T:
+            from leadboard.read_model import open_for_first_read
+
+            conn = open_for_first_read(self.db_path)
+            if conn is None:
+                return fn(self._open().db.conn)
+            try:
+                return fn(conn)
+            finally:
+                conn.close()
+
+        return self.submit(run)
 
     def close_store(self) -> None:
         def _close() -> None:

@@ -52,17 +52,17 @@ ACCOUNT_KEYS = (
 SCHEMA_NEEDED = "m003_board_columns"
 
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
-# Orders over the columns of `_SELECT`. "urgent" is `leadboard.sla.urgency_key` in SQL: untouched
+# Orders over the leads table's stored columns. "urgent" is `leadboard.sla.urgency_key` in SQL: untouched
 # leads by deadline (longest breached first), then untouched without an SLA (oldest first), then
 # touched ones (oldest first); unknown creation times last, the id breaks ties.
 _ORDER = {
-    "urgent": "CASE WHEN first_touch IS NOT NULL THEN 2 WHEN sla_deadline IS NOT NULL THEN 0 ELSE 1 END, "
-    "CASE WHEN first_touch IS NULL AND sla_deadline IS NOT NULL THEN sla_deadline ELSE created_at END "
-    "NULLS LAST, id",
-    "newest": "created_at DESC, id DESC",
-    "oldest": "created_at ASC, id ASC",
-    "last_touch": "last_touch_at DESC NULLS LAST, created_at DESC, id DESC",
-    "name": "name_fold ASC, id ASC",
+    "urgent": "CASE WHEN l.first_touch IS NOT NULL THEN 2 WHEN l.sla_deadline IS NOT NULL THEN 0 ELSE 1 END, "
+    "CASE WHEN l.first_touch IS NULL AND l.sla_deadline IS NOT NULL THEN l.sla_deadline "
+    "ELSE l.created_at END NULLS LAST, l.id",
+    "newest": "l.created_at DESC, l.id DESC",
+    "oldest": "l.created_at ASC, l.id ASC",
+    "last_touch": "l.last_touch_at DESC NULLS LAST, l.created_at DESC, l.id DESC",
+    "name": "l.name_fold ASC, l.id ASC",
 }
 
 
@@ -99,9 +99,25 @@ class BoardLead:
     n_failed: int
     n_conflict: int
     n_blocked: int
-    sla_deadline: datetime | None = None
-    first_touch: datetime | None = None
-    sla_allowance: timedelta | None = None
+    sla_deadline_ms: int | None = None
+    first_touch_ms: int | None = None
+    sla_allowance_ms: int | None = None
+
+    # Kept as epoch ms and converted on access: only the rows on screen ever need the datetimes.
+    @property
+    def sla_deadline(self) -> datetime | None:
+        """When the first touch is (was) due, UTC; None when no SLA rule applies."""
+        return to_datetime(self.sla_deadline_ms)
+
+    @property
+    def first_touch(self) -> datetime | None:
+        """The first call, note or outreach on the lead (the rep's own unpushed ones included), UTC."""
+        return to_datetime(self.first_touch_ms)
+
+    @property
+    def sla_allowance(self) -> timedelta | None:
+        """The time the rule allowed (deadline minus when the clock started), for "due soon"."""
+        return None if self.sla_allowance_ms is None else timedelta(milliseconds=self.sla_allowance_ms)
 
     @property
     def marker(self) -> str | None:
@@ -158,7 +174,14 @@ LEFT JOIN stages st ON st.id = coalesce(ops.ov_stage, l.stage_id)
 WHERE {{where}}
 )
 """
-_ALL_ROWS = "SELECT * FROM board ORDER BY {order}"
+# Every row, read from the leads table's stored overlay; the few leads with open ops are read again
+# through `_SELECT` for their markers and overlaid type.
+_ALL_ROWS = """SELECT l.id, l.name, l.board_stage, l.stage_id, l.lead_type, l.lead_type, l.label, l.owner_id,
+  l.created_at, l.last_touch_at, l.contact_name, l.contact_email, l.company_name,
+  coalesce(st.closed, 0), l.archived, 0, 0, 0, 0, l.sla_deadline, l.first_touch, l.sla_allowance
+FROM leads l LEFT JOIN stages st ON st.id = l.board_stage
+WHERE {where} ORDER BY {order}"""
+_WITH_OPEN_OPS = f"l.id IN (SELECT lead_id FROM outbox WHERE state IN ({_OPEN}))"
 # The page query reads the stored overlay (`board_stage`, `last_touch_at`, see lead_columns.py)
 # from the leads table alone: totals per stage, then the first rows of each stage with a LIMIT per
 # stage (SQLite's top-N sort; a window function sorts every row and measured 3-4x slower), then
@@ -174,13 +197,9 @@ _NEEDLE = "instr(l.search_fold, :needle)"
 
 
 def _row(r: tuple[Any, ...]) -> BoardLead:
-    deadline, touch, allowance = r[19], r[20], r[21]
     return BoardLead(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18],
-        None if deadline is None else datetime.fromtimestamp(deadline / 1000, UTC),
-        None if touch is None else datetime.fromtimestamp(touch / 1000, UTC),
-        None if allowance is None else timedelta(milliseconds=allowance),
+        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21],
     )  # fmt: skip
 
 
@@ -225,8 +244,11 @@ def board_page(
     """
     where, args = _filters(conn, needle, owner_id)
     if limit_per_stage is None:
-        sql = _SELECT.format(where=" AND ".join(where + _view(view)), excluding="")
-        rows = [_row(r) for r in conn.execute(sql + _ALL_ROWS.format(order=_ORDER[sort]), args)]
+        sql = _ALL_ROWS.format(where=" AND ".join(where + _view(view)), order=_ORDER[sort])
+        rows = [_row(r) for r in conn.execute(sql, args)]
+        overlaid = _rows_where(conn, _WITH_OPEN_OPS, {})
+        if overlaid:
+            rows = [overlaid.get(lead.id, lead) for lead in rows]
         counts: dict[str, int] = {}
         for lead in rows:
             counts[lead.stage_id or ""] = counts.get(lead.stage_id or "", 0) + 1
@@ -242,16 +264,14 @@ def board_page(
         args[f"stage{i}"] = stage
     args["limit"] = limit_per_stage
     ids = [r[0] for r in conn.execute(" UNION ALL ".join(parts), args)]
-    found = {
-        lead.id: lead
-        for lead in map(
-            _row,
-            conn.execute(
-                _SELECT.format(where=_BY_IDS, excluding="") + "SELECT * FROM board", {"ids": json.dumps(ids)}
-            ),
-        )
-    }
+    found = _rows_where(conn, _BY_IDS, {"ids": json.dumps(ids)})
     return BoardPage([found[i] for i in ids if i in found], counts)
+
+
+def _rows_where(conn: sqlite3.Connection, where: str, args: dict[str, Any]) -> dict[str, BoardLead]:
+    """Full rows (open ops overlaid, with their markers) of the leads matching `where`, by id."""
+    sql = _SELECT.format(where=where, excluding="") + "SELECT * FROM board"
+    return {lead.id: lead for lead in map(_row, conn.execute(sql, args))}
 
 
 def board(
@@ -507,6 +527,15 @@ def read_first_board(
     """Everything the board paints, from one connection (a `Store`'s or `open_for_first_read`'s)."""
     page = board_page(conn, view=view, needle=needle, sort=sort, limit_per_stage=limit_per_stage)
     return FirstBoard(page, portal_meta(conn), cache_status(conn))
+
+
+def board_read(
+    view: View, needle: str, sort: Sort, conn: sqlite3.Connection, *, limit_per_stage: int | None = None
+) -> tuple[list[BoardLead], PortalMeta, SyncStatus]:
+    """The board's read as `screens.board.read_board` returns it (rows, portal, status), from any
+    connection: the app's first read passes a plain one (see `CacheThread.start_first_read`)."""
+    first = read_first_board(conn, view, needle, sort, limit_per_stage)
+    return first.page.rows, first.meta, first.status
 
 
 def open_for_first_read(path: Path) -> sqlite3.Connection | None:
