@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from leadboard.config import SlaSettings
+from leadboard.lead_columns import TOUCH_KINDS as LEAD_TOUCH_KINDS
 from leadboard.outbox import OpState
 from leadboard.read_model import BoardLead
 from leadboard.sla import SOURCE_PROPERTY, SlaFacts, SlaState, sla_state, zone_for
@@ -64,7 +65,7 @@ __all__ = ["PERIODS", "board_sla", "first_touches", "lead_facts", "stats_report"
 #: The periods the stats screen offers.
 PERIODS: tuple[int, ...] = (7, 30, 90)
 #: Outbox kinds that put a call or a note on the lead.
-TOUCH_KINDS = frozenset({"log_call", "add_note", "move_stage", "qualify", "disqualify"})
+TOUCH_KINDS = LEAD_TOUCH_KINDS
 _LIVE_STATES: tuple[OpState, ...] = (
     "pending",
     "in_flight",
@@ -81,34 +82,18 @@ def _from_ms(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
 
 
-def _earliest(found: dict[str, datetime], lead_id: str, moment: datetime | None) -> None:
-    if moment is not None and (lead_id not in found or moment < found[lead_id]):
-        found[lead_id] = moment
-
-
 def first_touches(store: Store) -> dict[str, datetime]:
-    """Each touched lead's first touch (UTC), by lead id; see the module doc for what counts."""
-    found: dict[str, datetime] = {}
-    conn = store.db.conn
-    for lead_id, first_ms in conn.execute(
-        "SELECT a.lead_id, min(a.timestamp) FROM activities a JOIN leads l ON l.id = a.lead_id "
-        "WHERE a.timestamp IS NOT NULL AND a.owner_id IS NOT NULL AND a.owner_id = l.owner_id "
-        "GROUP BY a.lead_id"
-    ):
-        _earliest(found, lead_id, _from_ms(first_ms))
-    for lead_id, outreach_ms in conn.execute(
-        "SELECT id, first_outreach_at FROM leads WHERE first_outreach_at IS NOT NULL"
-    ):
-        _earliest(found, lead_id, _from_ms(outreach_ms))
-    for op in store.outbox.ops(states=_LIVE_STATES):
-        if op.kind not in TOUCH_KINDS:
-            continue
-        command = op.command
-        moment = command.at if isinstance(command, LogCall) else _from_ms(op.created_at)
-        if moment is not None and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        _earliest(found, op.lead_id, moment)
-    return found
+    """Each touched lead's first touch (UTC), by lead id; see the module doc for what counts.
+
+    Read from the leads' stored `first_touch` column, which the store keeps current on every pull,
+    activity write and outbox change (see `leadboard.lead_columns`).
+    """
+    return {
+        str(lead_id): datetime.fromtimestamp(first_ms / 1000, UTC)
+        for lead_id, first_ms in store.db.conn.execute(
+            "SELECT id, first_touch FROM leads WHERE first_touch IS NOT NULL"
+        )
+    }
 
 
 @dataclass(frozen=True, slots=True)
