@@ -12,7 +12,6 @@ overlap; `r` syncs now or says one is running.
 from __future__ import annotations
 
 import logging
-import webbrowser
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -20,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import SecretStr
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
@@ -39,6 +37,8 @@ from leadboard.state import Command, CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from leadboard.screens.board import BoardScreen
     from leadboard.screens.log_call import LoggedCall
     from leadboard.sync.engine import SyncEngine
@@ -519,6 +519,8 @@ class LeadboardApp(App[int]):
                 markup=False,
             )
             return
+        import webbrowser  # only when asked: not on the first-paint path
+
         opened = await self.cache.run(lambda: webbrowser.open(url))
         if not opened:
             self.notify(
