@@ -164,6 +164,12 @@ async def test_the_queue_keys_follow_the_keymap_and_the_palette_opens_it(sla_pat
         await pilot.press("x")
         await settle(app, pilot)
         assert queue.order is not None and queue.order[-1] == "d" and queue.current_id == "o"
+        await pilot.press("question_mark")  # the keys panel lists the queue's keys as remapped
+        await settle(app, pilot)
+        assert app.screen.query("HelpPanel")
+        keys_panel = screen_text(app)
+        assert "Skip" in keys_panel and "Disqualify" in keys_panel
+        await pilot.press("question_mark")
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("ctrl+p")
