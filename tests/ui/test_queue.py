@@ -13,18 +13,19 @@ import pytest
 from textual.widgets import Select, TextArea
 
 from leadboard.outbox import Op
+from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.disqualify import DisqualifyModal
 from leadboard.screens.log_call import LogCallModal
 from leadboard.screens.move_stage import MoveStageModal
-from leadboard.screens.queue import WorkQueueScreen
+from leadboard.screens.queue import TIMELINE_DELAY, WorkQueueScreen
 from leadboard.store import Store
 from tests.cache_fixtures import NO_ANSWER
-from tests.ui.board_support import board_app, screen_text, settle
+from tests.ui.board_support import board_app, sandbox, sandbox_app, screen_text, settle, until_idle
 from tests.ui.test_board_sla import UTC_SLA, sla_path
 
-__all__ = ["sla_path"]
+__all__ = ["sandbox", "sla_path"]
 
 SMALL, LARGE = (80, 24), (160, 50)
 BOTH_SIZES = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
@@ -179,3 +180,25 @@ async def test_the_queue_keys_follow_the_keymap_and_the_palette_opens_it(sla_pat
         await pilot.press("enter")
         await settle(app, pilot)
         assert queue_of(app).order == ["b", "d", "o", "n", "t"]  # a new session: the order read afresh
+
+
+async def test_the_timeline_is_refreshed_from_hubspot_for_the_lead_shown(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    db = tmp_path / "cache.sqlite"
+    app = sandbox_app(sandbox, db)
+    async with app.run_test(size=SMALL) as pilot:
+        await until_idle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        queue = queue_of(app)
+        first = queue.current_id
+        assert first is not None and "refreshing from HubSpot…" in screen_text(app)
+        await pilot.pause(TIMELINE_DELAY + 0.2)  # the rep stays on the lead: its timeline is fetched
+        await until_idle(app, pilot)
+        assert first in queue._refreshed and queue.timeline_note == ""
+        with Store.open(db) as store:
+            cached = store.lead_detail(first)
+        assert cached is not None and queue.detail is not None
+        assert len(queue.detail.timeline) == len(cached.timeline)
+        assert f"Timeline ({len(cached.timeline)})" in screen_text(app)
