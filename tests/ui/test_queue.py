@@ -194,7 +194,10 @@ async def test_the_timeline_is_refreshed_from_hubspot_for_the_lead_shown(
         queue = queue_of(app)
         first = queue.current_id
         assert first is not None and "refreshing from HubSpot…" in screen_text(app)
-        await pilot.pause(TIMELINE_DELAY + 0.2)  # the rep stays on the lead: its timeline is fetched
+        for _ in range(200):  # the rep stays on the lead: after TIMELINE_DELAY its timeline is fetched
+            await pilot.pause(TIMELINE_DELAY / 4)
+            if first in queue._refreshed:
+                break
         await until_idle(app, pilot)
         assert first in queue._refreshed and queue.timeline_note == ""
         with Store.open(db) as store:
