@@ -7,6 +7,7 @@ nothing. Sizes: 80x24 (one stage at a time, with tabs) and 160x50 (all stages si
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Button, Input, RadioSet, Select, TextArea
@@ -42,6 +43,17 @@ def board_of(app: object) -> BoardScreen:
     screen = getattr(app, "screen", None)
     assert isinstance(screen, BoardScreen)
     return screen
+
+
+async def newest_first(app: Any, pilot: Any) -> None:
+    """The board opens most urgent first; these tests walk the leads newest first.
+
+    `s` switches to newest and the highlight stays on its lead across a sort, so `home` goes to the top.
+    """
+    await pilot.press("s")
+    await settle(app, pilot)
+    await pilot.press("home")
+    assert board_of(app).sort == "newest"
 
 
 @BOTH_SIZES
@@ -81,17 +93,17 @@ async def test_keys_move_within_and_between_columns(cache_path: Path, size: tupl
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         board = board_of(app)
-        assert board.current_lead is not None and board.current_lead.id == "7"
+        assert board.current_lead is not None and board.current_lead.id == "1"
         await pilot.press("j")
         assert board.current_lead.id == "4"
         await pilot.press("down", "k")
         assert board.current_lead.id == "4"
         await pilot.press("l")
-        assert board.active_index == 1 and board.current_lead.id == "8"
+        assert board.active_index == 1 and board.current_lead.id == "2"
         await pilot.press("right", "left", "h")
         assert board.active_index == 0
         await pilot.press("up")
-        assert board.current_lead.id == "7"
+        assert board.current_lead.id == "1"
         if size == SMALL:
             await pilot.press("l")
             assert [c.display for c in board.columns] == [False, True, False]
@@ -130,6 +142,7 @@ async def test_every_command_queues_through_its_modal(cache_path: Path, size: tu
     app = board_app(cache_path)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
+        await newest_first(app, pilot)
         board = board_of(app)
         # n: a note on lead 7
         await pilot.press("n")
@@ -303,6 +316,9 @@ async def test_sort_cycles_and_highlight_survives_a_refresh(cache_path: Path) ->
     async with app.run_test(size=LARGE) as pilot:
         await settle(app, pilot)
         board = board_of(app)
+        assert board.sort == "urgent" and "most urgent first" in str(board.columns[0].border_subtitle)
+        assert [x.id for x in board.columns[0].leads] == ["1", "4", "7"]  # by SLA deadline; 7 has none
+        await newest_first(app, pilot)
         assert [x.id for x in board.columns[0].leads] == ["7", "4", "1"]
         await pilot.press("s")
         await settle(app, pilot)
@@ -318,7 +334,7 @@ async def test_sort_cycles_and_highlight_survives_a_refresh(cache_path: Path) ->
         await settle(app, pilot)
         assert board.current_lead.id == "4"
         assert board.columns[0].leads[0].marker == "pending"
-        await pilot.press("s", "s", "s")
+        await pilot.press("s", "s", "s", "s")
         await settle(app, pilot)
         assert board.sort == "newest" and board.current_lead.id == "4"
 
@@ -327,6 +343,7 @@ async def test_keymap_theme_keys_panel_and_links(cache_path: Path) -> None:
     app = board_app(cache_path, keymap={"log-call": "L"})
     async with app.run_test(size=LARGE) as pilot:
         await settle(app, pilot)
+        await newest_first(app, pilot)
         await pilot.press("c")
         await settle(app, pilot)
         assert isinstance(app.screen, BoardScreen)
