@@ -181,8 +181,13 @@ class LeadboardApp(App[int]):
         return self._board.meta if self._board is not None else PortalMeta()
 
     def board_painted(self) -> None:
-        """The board has shown the cache once: now bring the stored SLA deadlines in line with the
-        config (a no-op unless `[sla]` changed) and start the first sync."""
+        """The board has read the cache once: once that frame is on screen, bring the stored SLA
+        deadlines in line with the config (a no-op unless `[sla]` changed) and start the first sync.
+        Both open the cache's `Store` or the sync engine (sqlite-utils, hubspot): imports that would
+        otherwise hold the GIL while the first frame is laid out."""
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
         self._apply_sla_settings()
         if self.sync_enabled:
             self.start_sync("sync")
