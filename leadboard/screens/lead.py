@@ -63,12 +63,14 @@ def _plain(value: object) -> str:
     return clean_untrusted(str(value)) if value not in (None, "") else "—"
 
 
-def _when(epoch_ms: int | None) -> str:
+def when_text(epoch_ms: int | None) -> str:
+    """A cached timestamp as the rep's local date and time, or a dash when HubSpot has none."""
     moment = to_datetime(epoch_ms)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def _field(text: Text, label: str, value: object) -> None:
+def add_field(text: Text, label: str, value: object) -> None:
+    """One aligned `label  value` line; the value is untrusted text, cleaned and kept on one line."""
     text.append(f"{label:<14}", style="dim")
     text.append(_plain(value).replace("\n", " "))
     text.append("\n")
@@ -81,7 +83,7 @@ def op_summary(op: Op, meta: PortalMeta) -> Text:
     style = "bold red" if op.state in ATTENTION_STATES else "italic"
     text.append(f"{KIND_WORDS.get(op.kind, op.kind)} · ", style="bold")
     text.append(STATE_WORDS.get(op.state, op.state), style=style)
-    text.append(f" · {_when(op.created_at)}", style="dim")
+    text.append(f" · {when_text(op.created_at)}", style="dim")
     if op.kind == "move_stage":
         text.append(f" → {_plain(meta.stage_label(command.stage_id))}")
     if op.kind == "disqualify":
@@ -95,10 +97,11 @@ def op_summary(op: Op, meta: PortalMeta) -> Text:
     return text
 
 
-def _activity(entry: Activity, meta: PortalMeta) -> Text:
+def activity_text(entry: Activity, meta: PortalMeta) -> Text:
+    """A timeline entry (call or note) with its body cut to a readable length."""
     text = Text(end="")
     if entry.kind == "call":
-        text.append(f"☎ {_when(entry.timestamp)} · call", style="bold")
+        text.append(f"☎ {when_text(entry.timestamp)} · call", style="bold")
         bits = [entry.direction, meta.disposition_label(entry.disposition_id)]
         if entry.duration_ms:
             seconds = round(entry.duration_ms / 1000)
@@ -107,12 +110,25 @@ def _activity(entry: Activity, meta: PortalMeta) -> Text:
             if bit:
                 text.append(" · " + clean_untrusted(bit).lower())
     else:
-        text.append(f"✎ {_when(entry.timestamp)} · note", style="bold")
+        text.append(f"✎ {when_text(entry.timestamp)} · note", style="bold")
     body = clean_untrusted(entry.body_text).strip()
     if body:
         cut = body[:BODY_CHARS] + ("…" if len(body) > BODY_CHARS else "")
         text.append("\n  " + cut.replace("\n", "\n  "))
     return text
+
+
+def contact_card(detail: LeadDetail) -> Text:
+    """Who to call: the contact's name, title, email, phone and company (the lead's copy as fallback)."""
+    lead, contact, company = detail.lead, detail.contact, detail.company
+    card = Text(end="")
+    add_field(card, "Contact", (contact.name if contact else None) or lead.contact_name)
+    add_field(card, "Title", contact.job_title if contact else None)
+    add_field(card, "Email", (contact.email if contact else None) or lead.contact_email)
+    add_field(card, "Phone", contact.phone if contact else None)
+    add_field(card, "Company", (company.name if company else None) or lead.company_name)
+    card.rstrip()
+    return card
 
 
 class LeadScreen(Screen[None]):
@@ -218,31 +234,23 @@ class LeadScreen(Screen[None]):
                 overflow="ellipsis",
             )
         )
-        contact = Text(end="")
-        c, company = detail.contact, detail.company
-        _field(contact, "Contact", (c.name if c else None) or lead.contact_name)
-        _field(contact, "Title", c.job_title if c else None)
-        _field(contact, "Email", (c.email if c else None) or lead.contact_email)
-        _field(contact, "Phone", c.phone if c else None)
-        _field(contact, "Company", (company.name if company else None) or lead.company_name)
-        contact.rstrip()
-        self.query_one("#lead-contact", Static).update(contact)
+        self.query_one("#lead-contact", Static).update(contact_card(detail))
 
         props = Text(end="")
         remote = detail.remote
-        _field(props, "Stage", meta.stage_label(lead.stage_id))
-        _field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
-        _field(props, "Label", meta.option_label(meta.lead_labels, lead.label))
-        _field(props, "Created", _when(lead.created_at))
-        _field(props, "Last touch", _when(lead.last_touch_at))
+        add_field(props, "Stage", meta.stage_label(lead.stage_id))
+        add_field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
+        add_field(props, "Label", meta.option_label(meta.lead_labels, lead.label))
+        add_field(props, "Created", when_text(lead.created_at))
+        add_field(props, "Last touch", when_text(lead.last_touch_at))
         if remote.disqualification_reason:
-            _field(
+            add_field(
                 props,
                 "DQ reason",
                 meta.option_label(meta.disqualification_reasons, remote.disqualification_reason),
             )
-            _field(props, "DQ note", remote.disqualification_note)
-        _field(props, "HubSpot id", lead.id)
+            add_field(props, "DQ note", remote.disqualification_note)
+        add_field(props, "HubSpot id", lead.id)
         props.rstrip()
         self.query_one("#lead-properties", Static).update(props)
 
@@ -266,7 +274,7 @@ class LeadScreen(Screen[None]):
             earlier.append("\n  none")
         for other in detail.other_leads:
             earlier.append(
-                f"\n  {_when(other.created_at)[:10]} · {clean_untrusted(other.name or other.id)} · "
+                f"\n  {when_text(other.created_at)[:10]} · {clean_untrusted(other.name or other.id)} · "
                 f"{clean_untrusted(meta.stage_label(other.stage_id))}"
             )
         self.query_one("#lead-earlier", Static).update(earlier)
@@ -279,7 +287,7 @@ class LeadScreen(Screen[None]):
         for i, entry in enumerate(detail.timeline[:TIMELINE_LIMIT]):
             if i:
                 timeline.append("\n")
-            timeline.append_text(_activity(entry, meta))
+            timeline.append_text(activity_text(entry, meta))
         if not detail.timeline:
             timeline.append("No calls or notes yet.", style="dim")
         elif len(detail.timeline) > TIMELINE_LIMIT:

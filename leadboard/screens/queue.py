@@ -34,7 +34,7 @@ from leadboard.keys import QUEUE_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
-from leadboard.screens.lead import TIMELINE_LIMIT, _activity, _field, _when
+from leadboard.screens.lead import TIMELINE_LIMIT, activity_text, add_field, contact_card, when_text
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
 from leadboard.text import clean_untrusted
@@ -289,23 +289,19 @@ class WorkQueueScreen(Screen[None]):
         self.query_one("#queue-title", Static).update(title)
         self._paint_sla(self.sla)
 
-        contact = Text(end="")
-        c, company = detail.contact, detail.company
-        _field(contact, "Contact", (c.name if c else None) or lead.contact_name)
-        _field(contact, "Title", c.job_title if c else None)
-        _field(contact, "Email", (c.email if c else None) or lead.contact_email)
-        _field(contact, "Phone", c.phone if c else None)
-        _field(contact, "Company", (company.name if company else None) or lead.company_name)
-        contact.rstrip()
-        self.query_one("#queue-contact", Static).update(contact)
+        self.query_one("#queue-contact", Static).update(contact_card(detail))
 
         facts = Text(end="")
-        _field(facts, "Stage", meta.stage_label(lead.stage_id))
-        _field(facts, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
-        _field(facts, "Label", meta.option_label(meta.lead_labels, lead.label) if lead.label else None)
+        add_field(facts, "Stage", meta.stage_label(lead.stage_id))
+        add_field(facts, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
+        add_field(facts, "Label", meta.option_label(meta.lead_labels, lead.label) if lead.label else None)
         age = relative_age(lead.created_at, self.lb_app.now())
-        _field(facts, "Created", f"{_when(lead.created_at)} ({age} ago)" if age else _when(lead.created_at))
-        _field(facts, "Last touch", _when(lead.last_touch_at))
+        add_field(
+            facts,
+            "Created",
+            f"{when_text(lead.created_at)} ({age} ago)" if age else when_text(lead.created_at),
+        )
+        add_field(facts, "Last touch", when_text(lead.last_touch_at))
         facts.rstrip()
         self.query_one("#queue-lead", Static).update(facts)
 
@@ -314,7 +310,7 @@ class WorkQueueScreen(Screen[None]):
         for i, entry in enumerate(detail.timeline[:TIMELINE_LIMIT]):
             if i:
                 timeline.append("\n")
-            timeline.append_text(_activity(entry, meta))
+            timeline.append_text(activity_text(entry, meta))
         if not detail.timeline:
             timeline.append("No calls or notes yet.", style="dim")
         elif len(detail.timeline) > TIMELINE_LIMIT:
