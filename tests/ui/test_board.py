@@ -336,7 +336,7 @@ async def test_sort_cycles_and_highlight_survives_a_refresh(cache_path: Path) ->
         assert board.columns[0].leads[0].marker == "pending"
         await pilot.press("s", "s", "s", "s")
         await settle(app, pilot)
-        assert board.sort == "newest" and board.current_lead.id == "4"
+        assert board_of(app).sort == "newest" and board.current_lead.id == "4"
 
 
 async def test_keymap_theme_keys_panel_and_links(cache_path: Path) -> None:
