@@ -37,10 +37,11 @@ KEY_AUTH_STATE = "auth_state"  # "ok" | "invalid"
 KEY_RATE_PAUSE_UNTIL = "rate_pause_until"  # epoch ms
 
 #: Property names under which `property_options` keeps the portal's enumerations.
-TYPE_OPTIONS, LABEL_OPTIONS, REASON_OPTIONS = (
+TYPE_OPTIONS, LABEL_OPTIONS, REASON_OPTIONS, SOURCE_OPTIONS = (
     "hs_lead_type",
     "hs_lead_label",
     "hs_lead_disqualification_reason",
+    "lead_source",  # state.PROP_SOURCE: the entry source the SLA and the stats read
 )
 #: (PortalMeta field, sync_state key) of the account details kept in sync state.
 ACCOUNT_KEYS = (
@@ -480,7 +481,12 @@ def portal_meta(conn: sqlite3.Connection) -> PortalMeta:
         Stage(id=r[0], label=r[1], display_order=r[2], closed=bool(r[3]))
         for r in conn.execute("SELECT id, label, display_order, closed FROM stages ORDER BY display_order")
     )
-    options: dict[str, list[Option]] = {TYPE_OPTIONS: [], LABEL_OPTIONS: [], REASON_OPTIONS: []}
+    options: dict[str, list[Option]] = {
+        TYPE_OPTIONS: [],
+        LABEL_OPTIONS: [],
+        REASON_OPTIONS: [],
+        SOURCE_OPTIONS: [],
+    }
     for r in conn.execute(
         "SELECT property, value, label, display_order, hidden FROM property_options "
         "ORDER BY property, display_order, rowid"
@@ -506,6 +512,7 @@ def portal_meta(conn: sqlite3.Connection) -> PortalMeta:
         lead_types=tuple(options[TYPE_OPTIONS]),
         lead_labels=tuple(options[LABEL_OPTIONS]),
         disqualification_reasons=tuple(options[REASON_OPTIONS]),
+        lead_sources=tuple(options[SOURCE_OPTIONS]),
         dispositions=dispositions,
         owner_id=me[0] if me else None,
         **extra,

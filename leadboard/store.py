@@ -32,6 +32,7 @@ from leadboard.read_model import (
     ACCOUNT_KEYS,
     LABEL_OPTIONS,
     REASON_OPTIONS,
+    SOURCE_OPTIONS,
     TYPE_OPTIONS,
 )
 from leadboard.remote_tables import RemoteTables, fold, ms, now_ms
@@ -261,6 +262,7 @@ class Store(RemoteTables):
                 (TYPE_OPTIONS, meta.lead_types),
                 (LABEL_OPTIONS, meta.lead_labels),
                 (REASON_OPTIONS, meta.disqualification_reasons),
+                (SOURCE_OPTIONS, meta.lead_sources),
             ):
                 conn.executemany(
                     "INSERT INTO property_options VALUES (?, ?, ?, ?, ?)",
