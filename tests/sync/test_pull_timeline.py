@@ -119,17 +119,11 @@ def test_metadata_is_stored_for_an_offline_start(tmp_path: Path) -> None:
         ).fetchone()
         rep = next(o for o in sandbox.portal.list_owners()["results"] if o["id"] == meta.owner_id)
         assert (first, last) == (rep["firstName"], rep["lastName"])
-    # The portal is gone: a new process reads the same metadata from the cache file alone (the
-    # entry sources: see the next test).
+    # The portal is gone: a new process reads the same metadata from the cache file alone.
     with Store.open(tmp_path / "cache.db") as offline:
-        assert offline.portal_meta() == meta.model_copy(update={"lead_sources": ()})
+        assert offline.portal_meta() == meta
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store (R): save_portal_meta and read_model.portal_meta do not keep PortalMeta.lead_sources "
-    "yet, so 'leads by source' shows raw values instead of the portal's labels",
-)
 def test_the_entry_source_options_are_kept_for_an_offline_start(tmp_path: Path) -> None:
     with pull_setup(tmp_path) as (sandbox, gateway, store, meta):
         meta = pull_metadata(store, gateway, sandbox.rep_email)
