@@ -230,6 +230,15 @@ def test_no_push_queues_one_op_with_the_resolved_values(cache: Path) -> None:
         assert op.changes["hs_lead_disqualification_note"] == "Wrong quarter"
 
 
+def test_a_recycling_disqualify_is_described_with_its_follow_up_day(cache: Path) -> None:
+    args = ["disqualify", "1", "--reason", "bad timing", "--note", "Spring", "--follow-up", "2099-01-31"]
+    result = run(cache, *args, "--no-push")
+    assert result.exit_code == 0, result.output
+    assert "Saved: disqualify (Bad Timing), follow-up task on 2099-01-31 for lead 1" in result.stdout
+    plain = run(cache, "disqualify", "2", "--reason", "bad timing", "--note", "Later", "--no-push")
+    assert "Saved: disqualify (Bad Timing) for lead 2" in plain.stdout
+
+
 def test_leads_lists_open_leads_and_respects_queued_changes(cache: Path) -> None:
     import json
 

@@ -29,7 +29,9 @@ def lead_title(lead_id: str, name: str | None) -> str:
 
 
 def describe_op(op: Op, meta: PortalMeta) -> str:
-    """What the change does, in the rep's words: "move to Attempting", "disqualify (Bad timing)"…"""
+    """What the change does, in the rep's words: "move to Attempting", "disqualify (Bad Timing),
+    follow-up task on 2027-02-22"… (a recycling disqualify names its task's day, so `leadboard
+    status` tells it apart from a plain one)."""
     command = op.command
     if isinstance(command, MoveStage):
         return f"move to {one_line(meta.stage_label(command.stage_id))}"
@@ -46,7 +48,10 @@ def describe_op(op: Op, meta: PortalMeta) -> str:
         return f"qualify (deal: {one_line(command.deal.name, limit=40)})"
     assert isinstance(command, Disqualify)
     reason = meta.option_label(meta.disqualification_reasons, command.reason) or command.reason
-    return f"disqualify ({one_line(reason)})"
+    described = f"disqualify ({one_line(reason)})"
+    if command.follow_up is not None:
+        described += f", follow-up task on {command.follow_up.isoformat()}"
+    return described
 
 
 def value_label(meta: PortalMeta, prop: str, value: str | None) -> str:
