@@ -84,7 +84,15 @@ NOTE_HTML_LIMIT = NOTE_BODY_LIMIT - MARKER_ROOM
 
 
 class CommandRefused(ValueError):
-    """A command the lead process does not allow. `str(exc)` is the plain sentence to show the rep."""
+    """A command the lead process does not allow. `str(exc)` is the plain sentence to show the rep.
+
+    `short` says the same without the list of valid choices, for a form whose dropdown already
+    shows them; the CLI, where the list is the help, prints the full sentence.
+    """
+
+    def __init__(self, message: str, *, short: str | None = None) -> None:
+        super().__init__(message)
+        self.short = short or message
 
 
 class _Model(BaseModel):
@@ -599,7 +607,8 @@ def check_command(
         if not command.outcome_id.strip():
             raise CommandRefused(
                 f"Logging a call needs an outcome: choose one of "
-                f"{_choices(d.label for d in meta.dispositions if not d.deleted)}."
+                f"{_choices(d.label for d in meta.dispositions if not d.deleted)}.",
+                short="Logging a call needs an outcome.",
             )
         outcome = resolve_outcome(meta, command.outcome_id)
         note = clean_note(command.note, action)
@@ -637,7 +646,8 @@ def check_command(
     reasons = [o for o in meta.disqualification_reasons if not o.hidden]
     if not command.reason.strip():
         raise CommandRefused(
-            f"Disqualify needs a reason: choose one of {_choices(o.label for o in reasons)}."
+            f"Disqualify needs a reason: choose one of {_choices(o.label for o in reasons)}.",
+            short="Disqualify needs a reason.",
         )
     reason = resolve_option(meta.disqualification_reasons, command.reason, "disqualification reason")
     note = clean_note(command.note, action)
@@ -651,7 +661,9 @@ def _resolve_move_target(meta: PortalMeta, lead: LeadFacts, text: str) -> Stage:
     move to (`move_targets`). Closed stages still resolve, so the refusal can say what to do instead."""
     targets = move_targets(meta, lead.stage_id)
     if not text.strip():
-        raise CommandRefused(f"Choose a stage: one of {_choices(s.label for s in targets)}.")
+        raise CommandRefused(
+            f"Choose a stage: one of {_choices(s.label for s in targets)}.", short="Choose a stage."
+        )
     try:
         return resolve_stage(meta, text)
     except CommandRefused:

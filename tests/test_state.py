@@ -283,6 +283,16 @@ def test_qualify_needs_a_lead_type_a_note_and_a_deal_or_no_deal() -> None:
     assert check_command(Qualify(lead_id="42", note="no deal yet"), typed, META).deal is None  # type: ignore[union-attr]
 
 
+def test_a_form_gets_the_refusal_without_the_list_its_dropdown_already_shows() -> None:
+    with pytest.raises(CommandRefused) as caught:
+        check_command(Disqualify(lead_id="42", reason=" ", note="x"), lead(), META)
+    assert caught.value.short == "Disqualify needs a reason."
+    assert "Bad Timing" in str(caught.value)  # the CLI's sentence still lists the choices
+    with pytest.raises(CommandRefused) as caught:
+        check_command(Disqualify(lead_id="42", reason="bad timing", note=""), lead(), META)
+    assert caught.value.short == str(caught.value)  # nothing to shorten: the same sentence
+
+
 def test_disqualify_needs_a_reason_from_the_list_and_a_note() -> None:
     assert refusal(Disqualify(lead_id="42", reason=" ", note="x")) == (
         "Disqualify needs a reason: choose one of Bad Timing, Budget Constraints, Not a Good Fit, "

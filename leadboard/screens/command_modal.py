@@ -234,12 +234,13 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
                 raise TypeError(f"check_command changed a {command.kind} into a {checked.kind}")
             result = checked
         except CommandRefused as refused:
-            messages.append(str(refused))
+            # The form's own dropdowns list the choices, so the short sentence says what is missing.
+            messages.append(refused.short)
             for probe in probes:
                 try:
                     check_command(probe, self.lead, self.meta, now=now)
                 except CommandRefused as also:
-                    messages.append(str(also))
+                    messages.append(also.short)
         messages.extend(input_errors)
         unique = list(dict.fromkeys(m for m in messages if m))
         if unique or result is None:
