@@ -397,6 +397,7 @@ def stats(session: Session, days: int, as_json: bool) -> None:
 
     store = session.open_store()
     try:
+        store.apply_sla_settings(session.settings().sla)  # stored deadlines follow the config's [sla]
         report = stats_report(store, days, sla=session.settings().sla)
     finally:
         store.close()

@@ -257,6 +257,45 @@ def test_leads_lists_open_leads_and_respects_queued_changes(cache: Path) -> None
     assert attempting.stdout.split("\t")[1] == "Attempting"
 
 
+def test_leads_follows_a_changed_sla_config_between_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board is not the only reader: `leadboard leads` applies the config's [sla] at start-up."""
+    import json
+
+    from leadboard.store import Store
+    from tests.cache_fixtures import default_meta
+
+    db = tmp_path / "sla.sqlite"
+    with Store.open(db) as store:
+        store.save_portal_meta(default_meta())
+        store.upsert_leads(
+            [
+                hubspot_lead("7", "Hot lead", created="2026-01-05T10:00:00.000Z", hs_lead_label="HOT"),
+                hubspot_lead("8", "Cold lead", created="2026-01-05T09:00:00.000Z", hs_lead_label="COLD"),
+            ]
+        )
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("LEADBOARD_CONFIG", str(config))
+
+    def listed() -> list[tuple[str, str | None, str]]:
+        result = run(db, "leads", "--json")
+        assert result.exit_code == 0, result.output
+        return [(lead["id"], lead["sla_deadline"], lead["sla_state"]) for lead in json.loads(result.stdout)]
+
+    config.write_text('[sla]\ntime_zone = "UTC"\n', encoding="utf-8")
+    # hot: 1 hour; cold: 3 business days (Mon 09:00 UTC → Wed 17:00); both long breached, most overdue first
+    assert listed() == [
+        ("7", "2026-01-05T11:00:00Z", "breached"),
+        ("8", "2026-01-07T17:00:00Z", "breached"),
+    ]
+    config.write_text('[sla]\ntime_zone = "UTC"\n[sla.by_label]\ncold = "15 minutes"\n', encoding="utf-8")
+    assert listed() == [
+        ("8", "2026-01-05T09:15:00Z", "breached"),
+        ("7", "2026-01-05T11:00:00Z", "breached"),
+    ]
+
+
 def test_hostile_names_never_reach_the_terminal(cache: Path) -> None:
     from leadboard.store import Store
 

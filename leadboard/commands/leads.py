@@ -53,6 +53,8 @@ def run_leads(session: Session, *, stage: str | None, closed: bool, as_json: boo
     store = session.open_store()
     try:
         meta = require_meta(store)
+        # The urgent order and the deadlines shown follow the config's [sla] as it is now.
+        store.apply_sla_settings(session.settings().sla)
         wanted = None
         if stage is not None:
             try:
@@ -64,7 +66,9 @@ def run_leads(session: Session, *, stage: str | None, closed: bool, as_json: boo
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps([lead_json(lead, meta) for lead in leads], ensure_ascii=False, indent=2))
+        now = datetime.now(UTC)
+        listed = [lead_json(lead, meta, now) for lead in leads]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
     elif stdout_is_terminal():
         print_table(leads, meta)
     else:
@@ -77,8 +81,16 @@ def _iso(epoch_ms: int | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def lead_json(lead: BoardLead, meta: PortalMeta) -> dict[str, Any]:
-    """One lead for scripts: ids and values with the portal's labels beside them."""
+def lead_json(lead: BoardLead, meta: PortalMeta, now: datetime | None = None) -> dict[str, Any]:
+    """One lead for scripts: ids and values with the portal's labels beside them.
+
+    `sla_deadline` is when the first touch is (was) due under the config's `[sla]` (null when no rule
+    applies); `sla_state` is `leadboard.sla.SlaState.level` at `now`: "none", "ok", "due_soon",
+    "breached" or "done" (touched).
+    """
+    from leadboard.sla import state_from
+
+    sla = state_from(lead.sla_deadline, lead.first_touch, now or datetime.now(UTC), lead.sla_allowance)
     return {
         "id": lead.id,
         "name": one_line(lead.name),
@@ -99,6 +111,8 @@ def lead_json(lead: BoardLead, meta: PortalMeta) -> dict[str, Any]:
         "closed": lead.closed,
         "created_at": _iso(lead.created_at),
         "last_touch_at": _iso(lead.last_touch_at),
+        "sla_deadline": _iso(lead.sla_deadline_ms),
+        "sla_state": sla.level,
         "sync": lead.marker,
         "pending_changes": lead.n_pending,
     }

@@ -94,6 +94,8 @@ def run_sync(session: Session, *, full: bool) -> None:
     session.rep_email()
     engine = make_engine(session, need_token=True)
     try:
+        # Leads pulled now get their deadlines under the config's [sla], and stored ones follow a change.
+        engine.store().apply_sla_settings(session.settings().sla)
         with ProgressDisplay() as progress:
             report = engine.sync(full=full, progress=progress)
     finally:
