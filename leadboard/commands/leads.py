@@ -53,14 +53,15 @@ def run_leads(session: Session, *, stage: str | None, closed: bool, as_json: boo
     store = session.open_store()
     try:
         meta = require_meta(store)
-        # The urgent order and the deadlines shown follow the config's [sla] as it is now.
-        store.apply_sla_settings(session.settings().sla)
         wanted = None
         if stage is not None:
             try:
                 wanted = resolve_stage(meta, stage)
             except CommandRefused as exc:
                 fail(str(exc))
+        # The urgent order and the deadlines shown follow the config's [sla] as it is now (after
+        # the checks: a refused command leaves the cache as it was).
+        store.apply_sla_settings(session.settings().sla)
         view: View = "all" if wanted is not None else ("closed" if closed else "open")
         leads = [lead for lead in store.board(view=view) if wanted is None or lead.stage_id == wanted.id]
     finally:
