@@ -334,7 +334,12 @@ class Company:
 
 @dataclass(frozen=True, slots=True)
 class Activity:
-    """A call or note from the cache; `body_text` is clean plain text (HubSpot's HTML converted)."""
+    """A call, note or task from the cache; `body_text` is clean plain text (HubSpot's HTML converted).
+
+    For a task (`kind` "task"), `timestamp` is when it is due, `title` its subject and `status`
+    HubSpot's `hs_task_status` (NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED); calls and
+    notes have no status.
+    """
 
     id: str
     kind: str
@@ -344,6 +349,7 @@ class Activity:
     direction: str | None
     disposition_id: str | None
     duration_ms: int | None
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +365,8 @@ class LeadDetail:
 
 def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
     """Everything the lead screen shows, from the cache: the lead (overlaid and as in HubSpot), its
-    contact and company, its timeline (newest first), the contact's other leads and this lead's ops."""
+    contact and company, its timeline (newest first; a task by when it is due, so a follow-up still
+    to come leads), the contact's other leads and this lead's ops."""
     lead = lead_state(store, lead_id)
     if lead is None:
         return None
@@ -392,7 +399,7 @@ def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
     timeline = [
         Activity(*a)
         for a in conn.execute(
-            "SELECT id, kind, timestamp, body_text, title, direction, disposition_id, duration_ms "
+            "SELECT id, kind, timestamp, body_text, title, direction, disposition_id, duration_ms, status "
             "FROM activities "
             "WHERE lead_id = ? OR (contact_id IS NOT NULL AND contact_id = ?) "
             "ORDER BY timestamp DESC, id DESC",

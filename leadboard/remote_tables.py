@@ -207,7 +207,8 @@ class RemoteTables:
     def upsert_activities(
         self, kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
     ) -> int:
-        """Store calls or notes (`kind` "call" / "note") of a lead's timeline; bodies become clean text."""
+        """Store calls, notes or tasks (`kind` "call" / "note" / "task") of a lead's timeline; bodies
+        become clean text."""
         rows = _activity_rows(kind, objects, lead_id, contact_id)
         with self.transaction() as conn:
             self._upsert("activities", rows)
@@ -228,8 +229,8 @@ class RemoteTables:
         on_lead: Collection[str],
         on_contact: Collection[str],
     ) -> int:
-        """Make the cache hold exactly `objects` as the `kind` ("call" / "note") activities of the lead
-        and of its contact; return how many were stored.
+        """Make the cache hold exactly `objects` as the `kind` ("call" / "note" / "task") activities of
+        the lead and of its contact; return how many were stored.
 
         `on_lead` / `on_contact` are the ids HubSpot associates with the lead / the contact. Bodies are
         stored as clean text without the trailing `lb:<op id>` marker the push appends (the raw
@@ -390,14 +391,22 @@ def _unowned(owner_id: str) -> str:
     return f"another owner ({owner_id})" if owner_id else "no owner"
 
 
+#: Each timeline kind's body and title properties (a task's title is its subject).
+_BODY_PROPERTY = {"call": "hs_call_body", "note": "hs_note_body", "task": "hs_task_body"}
+_TITLE_PROPERTY = {"call": "hs_call_title", "task": "hs_task_subject"}
+
+
 def _body_property(kind: str) -> str:
-    return "hs_call_body" if kind == "call" else "hs_note_body"
+    return _BODY_PROPERTY[kind]
 
 
 def _activity_rows(
     kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
 ) -> list[dict[str, Any]]:
-    """Activity rows from HubSpot calls or notes; a None link leaves the stored one as it is."""
+    """Activity rows from HubSpot calls, notes or tasks; a None link leaves the stored one as it is.
+
+    A task's `timestamp` is when it is due (HubSpot's `hs_timestamp`), its `title` the subject and
+    its `status` HubSpot's `hs_task_status` (NOT_STARTED, COMPLETED, …)."""
     fetched, rows = now_ms(), []
     for obj in objects:
         p = obj.get("properties") or {}
@@ -408,7 +417,8 @@ def _activity_rows(
             "kind": kind,
             "timestamp": ms(timestamp),
             "body_text": html_to_text(str(p.get(_body_property(kind)) or "")),
-            "title": _clean(p.get("hs_call_title")),
+            "title": _clean(p.get(_TITLE_PROPERTY[kind])) if kind in _TITLE_PROPERTY else None,
+            "status": _clean(p.get("hs_task_status")) if kind == "task" else None,
             "direction": _clean(p.get("hs_call_direction")),
             "disposition_id": _clean(p.get("hs_call_disposition")),
             "duration_ms": int(float(duration)) if duration not in (None, "") else None,

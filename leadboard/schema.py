@@ -126,3 +126,29 @@ def m003_board_columns(db: Database) -> None:
     )
     refresh_lead_columns(conn)
     recompute_deadlines(conn, stored_settings(conn))
+
+
+@migrations()
+def m004_task_activities(db: Database) -> None:
+    """Tasks join calls and notes on the timeline (issue 5: a recycled contact's follow-up task shows
+    on their later lead), with the task's status in a new column. SQLite cannot change a CHECK
+    constraint in place, so the table is rebuilt with every row kept."""
+    # One statement at a time: `executescript` would commit the migration's transaction first.
+    script = """
+        CREATE TABLE activities_new (
+          id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('call', 'note', 'task')),
+          lead_id TEXT, contact_id TEXT, timestamp INTEGER, body_text TEXT NOT NULL DEFAULT '',
+          title TEXT, direction TEXT, disposition_id TEXT, duration_ms INTEGER, owner_id TEXT,
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL, status TEXT);
+        INSERT INTO activities_new (id, kind, lead_id, contact_id, timestamp, body_text, title, direction,
+                                    disposition_id, duration_ms, owner_id, props_json, fetched_at)
+          SELECT id, kind, lead_id, contact_id, timestamp, body_text, title, direction,
+                 disposition_id, duration_ms, owner_id, props_json, fetched_at FROM activities;
+        DROP TABLE activities;
+        ALTER TABLE activities_new RENAME TO activities;
+        CREATE INDEX activities_lead ON activities(lead_id, timestamp);
+        CREATE INDEX activities_contact ON activities(contact_id, timestamp);
+        """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)

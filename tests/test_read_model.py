@@ -55,7 +55,8 @@ def lead_object(i: int, **extra: str) -> dict[str, object]:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """40 open leads of mine over three stages with labels and sources, 5 of another owner, a mix of
-    touches: HubSpot's outreach date, calls and notes by the owner and by someone else, the rep's ops."""
+    touches: HubSpot's outreach date, calls and notes by the owner and by someone else, a task by the
+    owner (no touch), the rep's ops."""
     with Store.open(tmp_path / "cache.sqlite") as opened:
         opened.save_portal_meta(default_meta())
         assert opened.apply_sla_settings(SLA)
@@ -69,6 +70,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         opened.upsert_leads(objects)
         opened.upsert_activities("call", [activity("c5", 5, ME, hours=2)], "5", None)
         opened.upsert_activities("note", [activity("n6", 6, OTHER_OWNER, hours=1)], "6", None)
+        opened.upsert_activities("task", [activity("t12", 12, ME, hours=1)], "12", None)
         opened.outbox.enqueue(
             AddNote(lead_id="9", text="left a message"), now=ms(created(9) + timedelta(hours=5))
         )
@@ -89,7 +91,7 @@ def expected_first_touch(store: Store, lead_id: str) -> datetime | None:
         r[0]
         for r in conn.execute(
             "SELECT a.timestamp FROM activities a JOIN leads l ON l.id = a.lead_id "
-            "WHERE a.lead_id = ? AND a.owner_id = l.owner_id",
+            "WHERE a.lead_id = ? AND a.owner_id = l.owner_id AND a.kind != 'task'",
             [lead_id],
         )
     ]
@@ -177,6 +179,7 @@ def test_first_touch_comes_from_outreach_the_owners_activities_and_the_reps_ops(
     assert rows["7"].first_touch == created(8)  # HubSpot's hs_lead_first_outreach_date
     assert rows["9"].first_touch == created(9) + timedelta(hours=5)  # the rep's note, not yet pushed
     assert rows["11"].first_touch is None  # setting the type is not a touch
+    assert rows["12"].first_touch is None  # nor is a task, even the owner's own on the lead
 
 
 def test_a_logged_call_counts_at_once_at_its_own_time_and_a_discard_takes_it_back(store: Store) -> None:

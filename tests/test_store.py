@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -45,7 +46,44 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
         assert again.migrate() == []
         assert board_ids(again) == ["3", "2", "1"]
         applied = again.db.conn.execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert applied == [("m001_initial",), ("m002_sla_columns",), ("m003_board_columns",)]
+    assert applied == [
+        ("m001_initial",),
+        ("m002_sla_columns",),
+        ("m003_board_columns",),
+        ("m004_task_activities",),
+    ]
+
+
+def test_an_older_cache_keeps_its_calls_and_notes_when_tasks_join_the_timeline(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from leadboard.schema import migrations
+
+    path = tmp_path / "c.db"
+    older = Database(path)
+    migrations.apply(older, stop_before="m004_task_activities")
+    older.conn.execute(
+        "INSERT INTO activities (id, kind, lead_id, contact_id, timestamp, body_text, title, fetched_at) "
+        "VALUES ('k1', 'call', '1', 'c1', 1000, 'a call', 'Intro', 5), "
+        "('n1', 'note', NULL, 'c1', 2000, 'a note', NULL, 5)"
+    )
+    older.conn.commit()
+    older.close()
+
+    with Store.open(path) as store:
+        rows = store.db.conn.execute(
+            "SELECT id, kind, lead_id, contact_id, timestamp, body_text, title, status "
+            "FROM activities ORDER BY id"
+        ).fetchall()
+        assert rows == [
+            ("k1", "call", "1", "c1", 1000, "a call", "Intro", None),
+            ("n1", "note", None, "c1", 2000, "a note", None, None),
+        ]
+        indexes = {r[1] for r in store.db.conn.execute("PRAGMA index_list(activities)")}
+        assert {"activities_lead", "activities_contact"} <= indexes
+        store.upsert_activities("task", [_task("t1")], "1", "c1")  # the new kind is accepted
+        with pytest.raises(sqlite3.IntegrityError):
+            store.db.conn.execute("INSERT INTO activities (id, kind, fetched_at) VALUES ('x', 'meeting', 0)")
 
 
 def test_a_file_that_is_not_a_database_gets_a_friendly_error(tmp_path: Path) -> None:
@@ -491,6 +529,56 @@ def test_reassigned_leads_leave_the_board_with_the_new_owner_named(store: Store)
 
 def _note(note_id: str, body: str, at: str = "2026-01-10T10:00:00Z") -> dict[str, object]:
     return {"id": note_id, "properties": {"hs_timestamp": at, "hs_note_body": body}}
+
+
+def _task(task_id: str, due: str = "2027-02-22T09:00:00Z", owner: str = ME) -> dict[str, object]:
+    return {
+        "id": task_id,
+        "properties": {
+            "hs_timestamp": due,
+            "hs_task_subject": "Re-attempt Ana (disqualified: Bad Timing)",
+            "hs_task_body": "<p>Disqualified: Bad Timing. Re-attempt the contact.</p><p>lb:01JOPTASK</p>",
+            "hs_task_status": "NOT_STARTED",
+            "hubspot_owner_id": owner,
+        },
+    }
+
+
+def test_a_task_on_the_timeline_keeps_subject_status_and_due_date_and_is_not_a_first_touch(
+    store: Store,
+) -> None:
+    def first_touch(lead_id: str) -> int | None:
+        lead = store.lead_state(lead_id)
+        assert lead is not None
+        return lead.first_touch_ms
+
+    assert first_touch("1") is None
+    # A task by the lead's own owner, on the lead itself, due before or after now: still untouched.
+    store.upsert_activities("task", [_task("t-past", due="2026-01-06T09:00:00Z"), _task("t1")], "1", "c1")
+    assert first_touch("1") is None
+    stored = store.replace_timeline("task", "1", "c1", [_task("t1")], on_lead={"t1"}, on_contact={"t1"})
+    assert stored == 1 and first_touch("1") is None
+
+    detail = store.lead_detail("1")
+    assert detail is not None
+    (task,) = [a for a in detail.timeline if a.kind == "task"]
+    assert (task.id, task.title, task.status, task.body_text) == (
+        "t1",
+        "Re-attempt Ana (disqualified: Bad Timing)",
+        "NOT_STARTED",
+        "Disqualified: Bad Timing. Re-attempt the contact.",  # the op marker is not shown
+    )
+    assert task.timestamp == 1803286800000  # due 2027-02-22 09:00 UTC
+    assert "t-past" not in {a.id for a in detail.timeline}  # HubSpot no longer links it
+
+    # A call by the owner still counts, tasks or not.
+    store.upsert_activities(
+        "call",
+        [{"id": "k9", "properties": {"hs_timestamp": "2026-01-07T10:00:00Z", "hubspot_owner_id": ME}}],
+        "1",
+        "c1",
+    )
+    assert first_touch("1") == 1767780000000
 
 
 def test_replace_timeline_strips_the_marker_and_drops_what_hubspot_no_longer_links(store: Store) -> None:

@@ -1,10 +1,11 @@
-"""One lead's timeline on demand: the calls and notes on the lead and on its contact.
+"""One lead's timeline on demand: the calls, notes and tasks on the lead and on its contact.
 
 HubSpot shows a lead its contact's activity too, and leadboard logs each call and note on both,
-so both are read: v4 batch association reads (lead → calls/notes, contact → calls/notes), then one
-batch read per kind. `Store.replace_timeline` stores the bodies as clean text without the
-`lb:<op id>` marker the push appends, and drops activities HubSpot no longer links to the lead
-or its contact.
+so both are read: v4 batch association reads (lead → calls/notes/tasks, contact → the same), then
+one batch read per kind. Tasks matter for recycling (issue 5): the follow-up task a disqualify left
+on the contact shows on the contact's later lead. `Store.replace_timeline` stores the bodies as
+clean text without the `lb:<op id>` marker the push appends, and drops activities HubSpot no
+longer links to the lead or its contact.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ CALL_PROPERTIES = (
     "hubspot_owner_id",
 )
 NOTE_PROPERTIES = ("hs_timestamp", "hs_note_body", "hubspot_owner_id")
-KINDS = (("call", "calls", CALL_PROPERTIES), ("note", "notes", NOTE_PROPERTIES))
+TASK_PROPERTIES = ("hs_timestamp", "hs_task_subject", "hs_task_body", "hs_task_status", "hubspot_owner_id")
+KINDS = (
+    ("call", "calls", CALL_PROPERTIES),
+    ("note", "notes", NOTE_PROPERTIES),
+    ("task", "tasks", TASK_PROPERTIES),
+)
 
 
 def pull_timeline(store: Store, gateway: HubSpotGateway, lead_id: str) -> int:
-    """Fetch and store the lead's calls and notes (and its contact's); return how many are stored."""
+    """Fetch and store the lead's calls, notes and tasks (and its contact's); return how many are stored."""
     contact_id = store.lead_contact_id(lead_id)
     if not contact_id:
         links = gateway.batch_read_associations("leads", "contacts", [lead_id])
@@ -46,7 +52,7 @@ def pull_timeline(store: Store, gateway: HubSpotGateway, lead_id: str) -> int:
         objects = list(gateway.batch_read(object_type, ids, properties).found.values()) if ids else []
         fetched.append((kind, objects, on_lead, on_contact))
 
-    with store.transaction():  # both kinds at once: the lead screen never shows half a refresh
+    with store.transaction():  # every kind at once: the lead screen never shows half a refresh
         return sum(
             store.replace_timeline(
                 kind, lead_id, contact_id, map(as_wire, objects), on_lead=on_lead, on_contact=on_contact

@@ -31,6 +31,24 @@ def _note(contact_id: str, body: str, lead_id: str | None = None) -> dict[str, A
     }
 
 
+def _task_on_contact(contact_id: str) -> dict[str, Any]:
+    """A follow-up task on the contact alone (204), as an earlier lead's disqualify leaves it."""
+    return {
+        "properties": {
+            "hs_timestamp": "2027-02-22T09:00:00.000Z",
+            "hs_task_subject": "Re-attempt Carla (disqualified: Bad Timing)",
+            "hs_task_body": "<p>Disqualified: Bad Timing. Re-attempt the contact.</p><p>lb:01JOPTASK</p>",
+            "hs_task_status": "NOT_STARTED",
+        },
+        "associations": [
+            {
+                "to": {"id": contact_id},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 204}],
+            }
+        ],
+    }
+
+
 def _bodies(store: Store) -> dict[str, tuple[str, str | None, str | None]]:
     rows = store.db.conn.execute("SELECT id, body_text, lead_id, contact_id FROM activities")
     return {str(r[0]): (r[1], r[2], r[3]) for r in rows}
@@ -54,12 +72,13 @@ def test_timeline_holds_the_leads_and_its_contacts_calls_and_notes_as_clean_text
             lead_id=lead_id,
         )
         hostile = sandbox.portal.create_object("notes", _note(contact_id, HOSTILE))["id"]
+        task = sandbox.portal.create_object("tasks", _task_on_contact(contact_id))["id"]
         sandbox.clear_request_log()
 
         stored = pull_timeline(store, gateway, lead_id)
 
         expected = set()
-        for kind in ("calls", "notes"):
+        for kind in ("calls", "notes", "tasks"):
             expected |= set(associated(sandbox, "leads", lead_id, kind))
             expected |= set(associated(sandbox, "contacts", contact_id, kind))
         bodies = _bodies(store)
@@ -70,7 +89,21 @@ def test_timeline_holds_the_leads_and_its_contacts_calls_and_notes_as_clean_text
         assert "Pasted" in text and "[bold red]a site[/]" in text  # kept literally, shown without markup
         assert not any(ch in text for ch in "\x1b\x07\u202e\u202c") and "alert(1)" not in text
         kinds = dict(store.db.conn.execute("SELECT kind, count(*) FROM activities GROUP BY kind").fetchall())
-        assert kinds["call"] >= 1 and kinds["note"] >= 2
+        assert kinds["call"] >= 1 and kinds["note"] >= 2 and kinds["task"] == 1
+        stored_task = store.db.conn.execute(
+            "SELECT kind, title, status, timestamp, body_text, lead_id, contact_id "
+            "FROM activities WHERE id = ?",
+            [task],
+        ).fetchone()
+        assert stored_task == (
+            "task",
+            "Re-attempt Carla (disqualified: Bad Timing)",
+            "NOT_STARTED",
+            1803286800000,  # due 2027-02-22 09:00 UTC
+            "Disqualified: Bad Timing. Re-attempt the contact.",
+            None,
+            contact_id,
+        )
         assert all(r.method == "POST" and "/batch/read" in r.path for r in sandbox.request_log())
 
         # A note deleted in HubSpot leaves the timeline at the next look.
