@@ -137,10 +137,9 @@ class LeadboardApp(App[int]):
     def _start_first_read(self) -> Future[Any]:
         """Read the board's rows on the cache thread while Textual starts: the first paint needs them.
         A plain read-only connection serves it (no sqlite-utils before first paint)."""
-        from leadboard.read_model import board_read
-        from leadboard.screens.board import DEFAULT_SORT
+        from leadboard.screens.board import first_board_read
 
-        return self.cache.start_first_read(partial(board_read, "open", "", DEFAULT_SORT))
+        return self.cache.start_first_read(first_board_read)
 
     def take_first_read(self) -> Future[Any] | None:
         """The read started at launch, once; later reads go through `cache.read`."""

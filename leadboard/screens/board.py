@@ -1,7 +1,10 @@
 """The board: one column per open stage of the rep's lead pipeline, in pipeline order.
 
-The screen reads the cache through the app's cache thread (never on the UI thread), splits the
-rows into `StageColumn`s by stage and keeps each column's highlight across refreshes. `/` filters
+The screen reads the cache through the app's cache thread (never on the UI thread), one page at a
+time: the first `PAGE_ROWS` leads of each stage and every stage's total (`store.board_page`), so a
+filter keystroke at 10,000 leads reads what fits on screen, not 10,000 rows. It splits the rows
+into `StageColumn`s by stage and keeps each column's highlight across refreshes; when the rep
+scrolls near the last row read of a stage that holds more, it reads a bigger page. `/` filters
 in SQL as the rep types, `s` cycles the sort, `v` switches to the closed leads. Below
 `NARROW_WIDTH` columns one stage shows at a time with tabs above it; h/l (or the tabs) switch.
 Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker;
@@ -16,6 +19,7 @@ rules itself.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -25,12 +29,13 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from leadboard.keys import BOARD_BINDINGS
-from leadboard.messages import BoardLoaded, CacheChanged
-from leadboard.read_model import SORTS, BoardLead, Sort, View
+from leadboard.messages import CacheChanged
+from leadboard.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
 from leadboard.read_model import SyncStatus as CacheStatus
 from leadboard.sla import SlaState, state_from
 from leadboard.state import PortalMeta, Stage
@@ -38,10 +43,22 @@ from leadboard.widgets.stage_column import StageColumn
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from leadboard.app import LeadboardApp
     from leadboard.store import Store
 
-__all__ = ["DEFAULT_SORT", "NARROW_WIDTH", "BoardScreen", "lead_sla", "read_board", "urgent_ids"]
+__all__ = [
+    "DEFAULT_SORT",
+    "NARROW_WIDTH",
+    "PAGE_ROWS",
+    "BoardRead",
+    "BoardScreen",
+    "first_board_read",
+    "lead_sla",
+    "read_board",
+    "urgent_ids",
+]
 
 #: Below this width the board shows one stage at a time.
 NARROW_WIDTH = 100
@@ -58,12 +75,27 @@ SORT_WORDS: dict[Sort, str] = {
 OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
 LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link", "open_lead"})
 
-BoardRead = tuple[list[BoardLead], PortalMeta, CacheStatus]
+#: Rows read per stage: a 60-line terminal shows ~28 two-line leads, so this leaves room to scroll
+#: before the next, bigger read.
+PAGE_ROWS = 60
+
+#: One read of the board: the page (first rows of each stage, and each stage's total), the portal's
+#: metadata and the cache's sync status.
+BoardRead = tuple[BoardPage, PortalMeta, CacheStatus]
 
 
-def read_board(view: View, needle: str, sort: Sort, store: Store) -> BoardRead:
-    """What the board shows, read on the cache thread: the rows, the portal's metadata, the counts."""
-    return store.board(view=view, needle=needle, sort=sort), store.portal_meta(), store.sync_status()
+def read_board(view: View, needle: str, sort: Sort, limit: int, store: Store) -> BoardRead:
+    """What the board shows, read on the cache thread: the first `limit` rows of each stage with
+    each stage's total, the portal's metadata and the sync status."""
+    page = store.board_page(view=view, needle=needle, sort=sort, limit_per_stage=limit)
+    return page, store.portal_meta(), store.sync_status()
+
+
+def first_board_read(conn: sqlite3.Connection) -> BoardRead:
+    """The board as it opens (open leads, no filter, default sort, one page), from a plain
+    connection: the app starts this before Textual is up (`CacheThread.start_first_read`)."""
+    first = read_first_board(conn, "open", "", DEFAULT_SORT, PAGE_ROWS)
+    return first.page, first.meta, first.status
 
 
 def urgent_ids(store: Store) -> list[str]:
@@ -97,6 +129,9 @@ class BoardScreen(Screen[None]):
         self.sort: Sort = DEFAULT_SORT
         self.stages: list[Stage] = []
         self.active_index = 0
+        #: Rows read per stage; grows when the rep scrolls deep into a stage, back to a page on a new
+        #: filter, sort or view.
+        self.limit = PAGE_ROWS
         self.loaded_once = False
         self._request = 0
         self._applied = 0
@@ -139,35 +174,49 @@ class BoardScreen(Screen[None]):
 
     # --- reading the cache ------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Read the board again (after a command, a sync, a filter or sort change)."""
+    @dataclass
+    class PageLoaded(Message):
+        """A read of the board finished (posted by the read worker, applied on the UI thread)."""
+
+        page: BoardPage
+        meta: PortalMeta
+        cache_status: CacheStatus
+        request: int
+
+    def reload(self, *, new_page: bool = False) -> None:
+        """Read the board again (after a command, a sync, a filter or sort change).
+
+        `new_page`: the filter, sort or view changed, so read one page again however deep the rep
+        had scrolled."""
+        if new_page:
+            self.limit = PAGE_ROWS
         self._request += 1
-        self._read_board(self._request, self.view, self.needle, self.sort)
+        self._read_board(self._request, self.view, self.needle, self.sort, self.limit)
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
-    async def _read_board(self, request: int, view: View, needle: str, sort: Sort) -> None:
-        first = (view, needle, sort) == ("open", "", DEFAULT_SORT)
+    async def _read_board(self, request: int, view: View, needle: str, sort: Sort, limit: int) -> None:
+        first = (view, needle, sort, limit) == ("open", "", DEFAULT_SORT, PAGE_ROWS)
         started = self.lb_app.take_first_read() if first else None
         if started is not None:
-            leads, meta, status = await asyncio.wrap_future(started)
+            page, meta, status = await asyncio.wrap_future(started)
         else:
-            leads, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort))
-        self.post_message(BoardLoaded(leads, meta, status, needle, request))
+            page, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort, limit))
+        self.post_message(self.PageLoaded(page, meta, status, request))
 
     @on(CacheChanged)
     def _cache_changed(self, event: CacheChanged) -> None:
         event.stop()
         self.reload()
 
-    @on(BoardLoaded)
-    async def _board_loaded(self, event: BoardLoaded) -> None:
+    @on(PageLoaded)
+    async def _page_loaded(self, event: PageLoaded) -> None:
         event.stop()
         if event.request < self._applied:
             return  # an older read finished after a newer one
         self._applied = event.request
         self.meta = event.meta
         self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
-        await self._show(event.leads)
+        await self._show(event.page)
         if not self.loaded_once:
             self.loaded_once = True
             self.lb_app.board_painted()
@@ -178,7 +227,25 @@ class BoardScreen(Screen[None]):
         closed = [s for s in self.meta.stages if s.closed]
         return sorted(closed, key=lambda s: s.display_order)
 
-    async def _show(self, leads: list[BoardLead]) -> None:
+    def _split(
+        self, stages: list[Stage], page: BoardPage
+    ) -> tuple[dict[str, list[BoardLead]], dict[str, int]]:
+        """The page's rows and totals by column. In the open view a stage the pipeline no longer
+        lists still counts as open: its leads go to the first column."""
+        by_stage: dict[str, list[BoardLead]] = {s.id: [] for s in stages}
+        totals = {s.id: page.total(s.id) for s in stages}
+        first = stages[0].id if stages and self.view == "open" else None
+        for lead in page.rows:
+            bucket = by_stage.get(lead.stage_id or "")
+            if bucket is None and first is not None:
+                bucket = by_stage[first]
+            if bucket is not None:
+                bucket.append(lead)
+        if first is not None:
+            totals[first] += sum(n for stage_id, n in page.counts.items() if stage_id not in totals)
+        return by_stage, totals
+
+    async def _show(self, page: BoardPage) -> None:
         stages = self._stages_for_view()
         if [s.id for s in stages] != [s.id for s in self.stages] or len(self.columns) != len(stages):
             await self._rebuild_columns(stages)
@@ -186,21 +253,17 @@ class BoardScreen(Screen[None]):
         if not stages:
             empty.update(Content("No leads in the cache yet: the first sync is fetching them…"))
         empty.display = not stages
-        by_stage: dict[str, list[BoardLead]] = {s.id: [] for s in stages}
-        first = stages[0].id if stages else None
-        for lead in leads:
-            bucket = by_stage.get(lead.stage_id or "")
-            if bucket is None and first is not None and self.view == "open":
-                bucket = by_stage[first]  # a stage the pipeline no longer lists still counts as open
-            if bucket is not None:
-                bucket.append(lead)
+        by_stage, totals = self._split(stages, page)
         now = self.lb_app.now()
         sla_of = partial(_sla_at, now)
         for column in self.columns:
-            column.show_leads(by_stage.get(column.stage.id, []), self.meta, now, sla_of=sla_of)
+            stage_id = column.stage.id
+            column.show_leads(
+                by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
+            )
             column.set_sort_label(SORT_WORDS[self.sort])
         self._show_title()
-        self._update_tabs_labels(by_stage)
+        self._update_tabs_labels(totals)
         self._focus_active()
 
     async def _rebuild_columns(self, stages: list[Stage]) -> None:
@@ -215,12 +278,12 @@ class BoardScreen(Screen[None]):
         self.active_index = min(self.active_index, max(len(stages) - 1, 0))
         self._mark_active()
 
-    def _update_tabs_labels(self, by_stage: dict[str, list[BoardLead]]) -> None:
+    def _update_tabs_labels(self, totals: dict[str, int]) -> None:
         tabs = self.query_one("#stage-tabs", Tabs)
         for i, stage in enumerate(self.stages):
             tab = tabs.query(f"#tab-{i}").first(Tab) if tabs.query(f"#tab-{i}") else None
             if tab is not None:
-                tab.label = Content(f"{stage.label} {len(by_stage.get(stage.id, [])):,}")
+                tab.label = Content(f"{stage.label} {totals.get(stage.id, 0):,}")
 
     def _mark_active(self) -> None:
         for i, column in enumerate(self.columns):
@@ -240,6 +303,15 @@ class BoardScreen(Screen[None]):
     @on(StageColumn.LeadChosen)
     def _lead_chosen(self, event: StageColumn.LeadChosen) -> None:
         self.lb_app.open_lead(event.lead.id)
+
+    @on(StageColumn.MoreWanted)
+    def _more_wanted(self, event: StageColumn.MoreWanted) -> None:
+        """Read a bigger page (at least doubling, so a long scroll takes few reads); the columns
+        keep their highlight by id, and a row the rep moved to before it was read is highlighted."""
+        want = event.upto + PAGE_ROWS
+        if want > self.limit:
+            self.limit = max(want, 2 * self.limit)
+            self.reload()
 
     @on(StageColumn.LeadHighlighted)
     def _lead_highlighted(self, event: StageColumn.LeadHighlighted) -> None:
@@ -269,7 +341,7 @@ class BoardScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.needle = event.value
         self._show_filter_state()
-        self.reload()
+        self.reload(new_page=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -336,7 +408,7 @@ class BoardScreen(Screen[None]):
             field.remove_class("-shown")
             self.needle = ""
             self._show_filter_state()
-            self.reload()
+            self.reload(new_page=True)
             self._focus_active_column_now()
 
     def _show_title(self) -> None:
@@ -347,7 +419,7 @@ class BoardScreen(Screen[None]):
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
         self._show_title()
-        self.reload()
+        self.reload(new_page=True)
 
     def action_work_queue(self) -> None:
         self.lb_app.open_work_queue()
@@ -359,7 +431,7 @@ class BoardScreen(Screen[None]):
         self.view = "closed" if self.view == "open" else "open"
         self.active_index = 0
         self._show_filter_state()
-        self.reload()
+        self.reload(new_page=True)
 
     def _lead_command(self, kind: str) -> None:
         if (lead := self.current_lead) is not None:
@@ -397,7 +469,7 @@ class BoardScreen(Screen[None]):
             if any(lead.id == lead_id for lead in column.leads):
                 self.active_index = i
                 self._mark_active()
-                column.show_leads(column.leads, column.meta, column.now, keep=lead_id)
+                column.show_leads(column.leads, column.meta, column.now, total=column.total, keep=lead_id)
                 column.focus()
                 return True
         return False

@@ -1,10 +1,13 @@
 """One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
 
 Never a widget per lead: each lead is one two-line `Option` whose prompt is a `rich.text.Text`
-built from plain strings, so names like `[@click=app.quit]` show literally. Rows are added a page
-at a time (`PAGE_SIZE`), the next page when the highlight reaches the end of what is loaded, so a
-stage with thousands of leads paints as fast as one with a hundred; the header says how many are
-loaded when not all are. The highlighted lead is kept, by id, when the rows are replaced.
+built from plain strings, so names like `[@click=app.quit]` show literally. The board reads only
+the first rows of each stage (a page) and says how many the stage holds (`total`); the column
+builds options for the rows it was given a screenful at a time (`PAGE_SIZE`), and when the
+highlight or the scroll nears the last row read while the stage holds more, it asks the board for
+a bigger page (`MoreWanted`). So a stage with thousands of leads paints as fast as one with a
+hundred; the header says how many are listed when not all are. The highlighted lead is kept, by
+id, when the rows are replaced.
 
 Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
 "◷ due in 12 min") when it is breached or due soon, styled by the `stage-column--sla-*` component
@@ -36,8 +39,10 @@ from leadboard.text import clean_untrusted
 __all__ = ["MARKERS", "PAGE_SIZE", "SLA_GLYPHS", "SlaOf", "StageColumn", "lead_prompt", "relative_age"]
 
 PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep scrolls
-#: Rows loaded ahead of the highlight before the next page is added.
+#: Options built ahead of the highlight before the next screenful is added.
 PAGE_AHEAD = 5
+#: Rows read ahead of the highlight: nearer the last row read than this, the board reads more.
+READ_AHEAD = 20
 
 #: A glyph and a word for each marker: the state is never carried by colour alone.
 MARKERS: dict[str, tuple[str, str]] = {
@@ -146,6 +151,14 @@ class StageColumn(OptionList):
         lead: BoardLead | None
 
     @dataclass
+    class MoreWanted(Message):
+        """The highlight or the scroll is near the last row read and the stage holds more:
+        the board should read at least `upto` + a page of rows for this stage."""
+
+        column: StageColumn
+        upto: int
+
+    @dataclass
     class LeadChosen(Message):
         """Enter or a double-click on a lead."""
 
@@ -156,6 +169,10 @@ class StageColumn(OptionList):
         super().__init__(id=id, classes="stage-column")
         self.stage = stage
         self.leads: list[BoardLead] = []
+        #: How many leads the stage holds under the board's filter (`leads` may be the first of them).
+        self.total = 0
+        #: A row the rep moved to before it was read; highlighted once the bigger page arrives.
+        self._pending: int | None = None
         self.meta = PortalMeta()
         self.now = datetime.now(UTC)
         self.sla_of: SlaOf | None = None
@@ -181,11 +198,13 @@ class StageColumn(OptionList):
         meta: PortalMeta,
         now: datetime,
         *,
+        total: int | None = None,
         keep: str | None = None,
         sla_of: SlaOf | None = None,
     ) -> None:
         """Replace the rows, keeping `keep` (a lead id; default the highlighted one) highlighted.
 
+        `leads` are the first rows of the stage, which holds `total` (default: just these).
         A lead that left the column gives its place to the next one, so the highlight does not jump.
         `sla_of` gives a row's SLA state (default: the one given last time), asked for shown rows only.
         """
@@ -193,9 +212,14 @@ class StageColumn(OptionList):
         keep_id = keep if keep is not None else (previous.id if previous else None)
         old_index = self.highlighted
         self.leads, self.meta, self.now = leads, meta, now
+        self.total = max(total if total is not None else 0, len(leads))
         if sla_of is not None:
             self.sla_of = sla_of
         index = next((i for i, lead in enumerate(leads) if lead.id == keep_id), None)
+        if self._pending is not None and keep is None:
+            if self._pending < len(leads) or len(leads) >= self.total:
+                index = min(self._pending, len(leads) - 1) if leads else None
+            self._pending = None
         if index is None and old_index is not None and leads:
             index = min(old_index, len(leads) - 1)
         wanted = max(PAGE_SIZE, (index or 0) + PAGE_AHEAD + 1)
@@ -224,18 +248,21 @@ class StageColumn(OptionList):
         ]
 
     def _load_more(self, upto: int) -> None:
-        if self.loaded >= len(self.leads) or upto < self.loaded - PAGE_AHEAD:
-            return
-        end = min(len(self.leads), max(self.loaded + PAGE_SIZE, upto + PAGE_AHEAD + 1))
-        self.add_options(self._options_for(self.loaded, end))
-        self._title()
+        """Make sure rows up to `upto` are listed: build their options from the rows read, and ask
+        the board for more rows when `upto` nears the last one read and the stage holds more."""
+        if self.loaded < len(self.leads) and upto >= self.loaded - PAGE_AHEAD:
+            end = min(len(self.leads), max(self.loaded + PAGE_SIZE, upto + PAGE_AHEAD + 1))
+            self.add_options(self._options_for(self.loaded, end))
+            self._title()
+        if self.total > len(self.leads) and upto >= len(self.leads) - READ_AHEAD:
+            self.post_message(self.MoreWanted(self, upto))
 
     def set_sort_label(self, label: str) -> None:
         self.sort_label = label
         self._title()
 
     def _title(self) -> None:
-        total = len(self.leads)
+        total = self.total
         self.border_title = Content(f"{clean_untrusted(self.stage.label)} · {total:,}")
         parts = []
         if self.loaded < total:
@@ -249,13 +276,20 @@ class StageColumn(OptionList):
     def move(self, delta: int) -> None:
         if not self.leads:
             return
-        current = self.highlighted if self.highlighted is not None else -1
-        target = max(0, min(len(self.leads) - 1, current + delta))
+        current = self._pending if self._pending is not None else self.highlighted
+        target = max(0, min(self.total - 1, (current if current is not None else -1) + delta))
+        self._pending = target if target >= len(self.leads) else None
         self._load_more(target)
         self.highlighted = min(target, self.option_count - 1)
 
+    def action_first(self) -> None:
+        self._pending = None
+        super().action_first()
+
     def action_last(self) -> None:
-        self._load_more(len(self.leads) - 1)
+        if self.total > len(self.leads):
+            self._pending = self.total - 1  # highlighted once the board has read that far
+        self._load_more(self.total - 1)
         super().action_last()
 
     def action_page_down(self) -> None:
@@ -265,7 +299,7 @@ class StageColumn(OptionList):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scrolling (wheel, scrollbar) near the end of what is loaded loads the next page."""
         super().watch_scroll_y(old_value, new_value)
-        if self.loaded < len(self.leads) and new_value >= self.max_scroll_y - self.size.height:
+        if self.loaded < self.total and new_value >= self.max_scroll_y - self.size.height:
             self._load_more(self.loaded)
 
     def watch_highlighted(self, highlighted: int | None) -> None:

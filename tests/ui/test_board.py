@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, RadioSet, Select, TextArea
+from textual.widgets import Button, Input, RadioSet, Select, Tab, TextArea
 
 from leadboard.config import read_config_file
 from leadboard.outbox import Op
 from leadboard.screens.add_note import AddNoteModal
-from leadboard.screens.board import BoardScreen
+from leadboard.screens.board import PAGE_ROWS, BoardScreen
 from leadboard.screens.disqualify import DisqualifyModal
 from leadboard.screens.lead import LeadScreen
 from leadboard.screens.log_call import LogCallModal
@@ -25,7 +25,7 @@ from leadboard.screens.set_type import SetLeadTypeModal
 from leadboard.state import AddNote
 from leadboard.store import Store
 from leadboard.widgets.stage_column import StageColumn
-from tests.ui.board_support import board_app, cache_path, screen_text, settle
+from tests.ui.board_support import board_app, cache_path, fill_cache, screen_text, settle
 
 __all__ = ["cache_path"]
 
@@ -309,6 +309,39 @@ async def test_filter_as_you_type_and_escape_clears(cache_path: Path) -> None:
         await settle(app, pilot)
         assert sum(len(c.leads) for c in board.columns) == 9
         assert not board.query_one("#filter", Input).has_class("-shown")
+
+
+async def test_a_long_stage_reads_a_page_and_the_rest_as_the_rep_goes_down(tmp_path: Path) -> None:
+    path = tmp_path / "long.sqlite"
+    fill_cache(path, 3 * (PAGE_ROWS + 20)).close()  # PAGE_ROWS + 20 leads in each stage
+    with Store.open(path) as store:
+        new_stage = [x.id for x in store.board() if x.stage_id == "new-stage-id"]
+    total = PAGE_ROWS + 20
+    assert len(new_stage) == total
+    app = board_app(path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        board = board_of(app)
+        column = board.columns[0]
+        assert str(column.border_title) == f"New · {total}"  # the stage's count, not the rows read
+        assert str(board.query_one("#tab-0", Tab).label) == f"New {total}"  # the narrow layout's tabs
+        assert [x.id for x in column.leads] == new_stage[:PAGE_ROWS]  # one page read, in order
+        assert f"of {total}; scroll for more" in str(column.border_subtitle)
+        for _ in range(PAGE_ROWS + 5):  # j held down: faster than the reads, past the last row read
+            board.action_cursor_down()
+        await settle(app, pilot)
+        assert board.current_lead is not None and board.current_lead.id == new_stage[PAGE_ROWS + 5]
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert board.current_lead is not None and board.current_lead.id == new_stage[-1]
+        assert [x.id for x in column.leads] == new_stage
+        assert "scroll for more" not in str(column.border_subtitle)
+        app.refresh_views()  # a sync or a command re-reads as deep as the rep went; the highlight stays
+        await settle(app, pilot)
+        assert board.current_lead.id == new_stage[-1]
+        await pilot.press("slash", "1")  # a filter reads one page again
+        await settle(app, pilot)
+        assert len(column.leads) <= PAGE_ROWS
 
 
 async def test_sort_cycles_and_highlight_survives_a_refresh(cache_path: Path) -> None:
