@@ -1,5 +1,5 @@
 """The lead screen: contact, the lead's properties, its changes not yet in HubSpot, the contact's
-earlier leads and the timeline of calls and notes.
+earlier leads and the timeline of calls, notes and tasks.
 
 Painted from the cache at once; the timeline is then refreshed from HubSpot (`engine.pull_timeline`
 on the sync thread) and the screen read again. Everything from HubSpot is shown as `rich.text.Text`
@@ -97,10 +97,26 @@ def op_summary(op: Op, meta: PortalMeta) -> Text:
     return text
 
 
+#: A task's box: ticked once HubSpot has it done.
+TASK_DONE = "COMPLETED"
+
+
 def activity_text(entry: Activity, meta: PortalMeta) -> Text:
-    """A timeline entry (call or note) with its body cut to a readable length."""
+    """A timeline entry (call, note or task) with its body cut to a readable length.
+
+    A task reads as what is still to do, not as a touch: a box (ticked when completed), the day it
+    is due, its status and its subject, e.g. "☐ 2027-02-22 09:00 · follow-up task · NOT_STARTED —
+    Re-attempt Ana (disqualified: Bad Timing)".
+    """
     text = Text(end="")
-    if entry.kind == "call":
+    if entry.kind == "task":
+        box = "☑" if entry.status == TASK_DONE else "☐"
+        text.append(f"{box} {when_text(entry.timestamp)} · follow-up task", style="bold")
+        if entry.status:
+            text.append(" · " + _plain(entry.status).replace("\n", " "))
+        if entry.title:
+            text.append(" — " + " ".join(_plain(entry.title).split()))
+    elif entry.kind == "call":
         text.append(f"☎ {when_text(entry.timestamp)} · call", style="bold")
         bits = [entry.direction, meta.disposition_label(entry.disposition_id)]
         if entry.duration_ms:

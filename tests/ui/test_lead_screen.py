@@ -16,7 +16,7 @@ from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.confirm import ConfirmModal
-from leadboard.screens.lead import LeadScreen
+from leadboard.screens.lead import LeadScreen, activity_text, when_text
 from leadboard.screens.ops import OpScreen
 from leadboard.state import AddNote, MoveStage
 from leadboard.store import Store
@@ -72,6 +72,45 @@ async def test_lead_screen_shows_contact_properties_and_changes(cache_path: Path
         assert "Note · failed" in text and "Asked for [b]pricing[/b]" in text
         assert "why: Property values were not valid" in text
         assert "No calls or notes yet." in text
+
+
+def add_follow_up_task(db: Path, lead_id: str, subject: str, status: str = "NOT_STARTED") -> None:
+    """A follow-up task on the lead's contact, as an earlier lead's timing disqualify left it."""
+    with Store.open(db) as store:
+        contact_id = store.lead_contact_id(lead_id)
+        assert contact_id is not None
+        properties = {
+            "hs_timestamp": "2027-02-22T09:00:00Z",
+            "hs_task_subject": subject,
+            "hs_task_body": "<p>Disqualified: Bad Timing. Re-attempt the contact.</p>",
+            "hs_task_status": status,
+        }
+        store.upsert_activities("task", [{"id": "t1", "properties": properties}], None, contact_id)
+
+
+async def test_a_follow_up_task_shows_on_the_timeline_as_a_task(cache_path: Path) -> None:
+    add_follow_up_task(cache_path, "4", "Re-attempt \x1b[31mPat [b]now[/b]\n(disqualified: Bad Timing)")
+    app = board_app(cache_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = await open_lead(app, pilot, "4")
+        text = screen_text(app)
+    due = when_text(1803286800000)  # 2027-02-22 09:00 UTC, in the rep's local time
+    assert (
+        f"☐ {due} · follow-up task · NOT_STARTED — Re-attempt Pat [b]now[/b] (disqualified: Bad Timing)"
+        in text
+    )
+    assert "Disqualified: Bad Timing. Re-attempt the contact." in text
+    assert "Timeline (1)" in text and "\x1b" not in text
+    assert screen.current_lead is not None and screen.current_lead.first_touch is None
+
+
+def test_a_completed_task_is_ticked() -> None:
+    from leadboard.read_model import Activity
+    from leadboard.state import PortalMeta
+
+    done = Activity("t2", "task", None, "", "Call back", None, None, None, status="COMPLETED")
+    assert activity_text(done, PortalMeta()).plain == "☑ — · follow-up task · COMPLETED — Call back"
 
 
 async def test_failed_change_edit_and_retry_keeps_the_text(cache_path: Path) -> None:
