@@ -1,6 +1,6 @@
 """Recycling end to end (issue 5): a rep disqualifies for bad timing with a follow-up date, and HubSpot
 holds one task to re-attempt the contact that day; a crash between the steps changes nothing; a later
-lead for the same contact shows what happened before.
+lead for the same contact shows what happened before, the follow-up task included.
 
 The real CLI (in this process, and as the installed script in a child process that a crash point
 kills), a real SQLite cache, the sandbox portal over HTTP.
@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from leadboard.cli import main
 from leadboard.config import Settings
+from leadboard.read_model import to_datetime
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.store import Store
@@ -159,11 +160,12 @@ def test_a_crash_between_the_steps_still_leaves_exactly_one_task(
     assert len(notes) == 1
 
 
-def test_a_later_lead_for_the_contact_shows_the_recycled_lead_and_why(
+def test_a_later_lead_for_the_contact_shows_the_recycled_lead_why_and_its_follow_up_task(
     sandbox: SandboxHandle, env: Path
 ) -> None:
-    lead_id, contact_id, _ = synced_open_lead(env)
-    assert cli(*disqualify_args(lead_id, date.today() + timedelta(days=61))).exit_code == 0
+    lead_id, contact_id, name = synced_open_lead(env)
+    day = date.today() + timedelta(days=61)
+    assert cli(*disqualify_args(lead_id, day)).exit_code == 0
     # Months later the contact comes back: HubSpot gets a new lead for them, assigned to the rep.
     returning = sandbox.portal.create_object(
         "leads",
@@ -196,3 +198,12 @@ def test_a_later_lead_for_the_contact_shows_the_recycled_lead_and_why(
     assert earlier.closed and earlier.stage_id == "unqualified-stage-id"
     bodies = [a.body_text for a in detail.timeline if a.kind == "note"]
     assert any(b.startswith("Disqualified: Bad Timing.") and NOTE in b for b in bodies), bodies
+    # The follow-up task the disqualify left on the contact is on the new lead's timeline, due that day.
+    (task,) = [a for a in detail.timeline if a.kind == "task"]
+    assert (task.title, task.status) == (f"Re-attempt {name} (disqualified: Bad Timing)", "NOT_STARTED")
+    zone = ZoneInfo(sandbox.portal.account_details()["timeZone"])
+    assert to_datetime(task.timestamp) == datetime.combine(day, time(9), tzinfo=zone)
+    assert task.body_text.startswith("Disqualified: Bad Timing. Re-attempt the contact.")
+    assert NOTE in task.body_text and "lb:" not in task.body_text
+    assert detail.timeline[0] == task  # the newest entry: a follow-up still to come
+    assert detail.lead.first_touch is None  # a task is not a touch: the new lead's SLA still runs
