@@ -11,6 +11,7 @@ overlap; `r` syncs now or says one is running.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -50,6 +51,9 @@ log = logging.getLogger("leadboard.app")
 #: Errors stay until dismissed (in practice: an hour); successes go quickly.
 ERROR_TIMEOUT = 3600.0
 OK_TIMEOUT = 3.0
+#: How long the app waits for the first read before showing the board without it ("Reading the
+#: cache…"): the read runs while Textual starts, so it is nearly always done by then.
+FIRST_READ_WAIT = 0.5
 #: While a modal is open the periodic pull waits this long and tries again.
 MODAL_RETRY_SECONDS = 15.0
 
@@ -151,7 +155,21 @@ class LeadboardApp(App[int]):
     def now(self) -> datetime:
         return self._clock()
 
-    def on_mount(self) -> None:
+    async def _wait_first_read(self) -> Any:
+        """The first read's result when it arrives within `FIRST_READ_WAIT` (it usually has by now:
+        it ran while Textual started), taking it; else None, and the board takes it when it
+        comes (a cache being migrated) or reports its error (an unreadable one)."""
+        started = self._first_read
+        if started is None:
+            return None
+        try:
+            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(started)), FIRST_READ_WAIT)
+        except Exception:  # slow or failed: the board's own read path shows either
+            return None
+        self._first_read = None
+        return result
+
+    async def on_mount(self) -> None:
         from leadboard.screens.board import BoardScreen
 
         try:
@@ -164,7 +182,8 @@ class LeadboardApp(App[int]):
             )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_keymap(self.settings.keymap)
-        self._board = BoardScreen()
+        first = await self._wait_first_read()
+        self._board = BoardScreen(first, width=self.size.width)
         self.push_screen(self._board)
 
     def on_unmount(self) -> None:

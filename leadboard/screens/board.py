@@ -121,8 +121,14 @@ class BoardScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     AUTO_FOCUS = None
 
-    def __init__(self) -> None:
-        super().__init__(id="board")
+    def __init__(self, first: BoardRead | None = None, *, width: int | None = None) -> None:
+        """`first`: the board's first read, when the app has it already, so the first frame shows
+        the leads (no empty frame, no second layout). `width`: the terminal's, so the layout class
+        (-wide/-narrow) is right from the start rather than restyling every node on the first resize."""
+        classes = ""
+        if width is not None:
+            classes = "-narrow" if width < NARROW_WIDTH else "-wide"
+        super().__init__(id="board", classes=classes)
         self.meta = PortalMeta()
         self.view: View = "open"
         self.needle = ""
@@ -135,6 +141,7 @@ class BoardScreen(Screen[None]):
         self.loaded_once = False
         self._request = 0
         self._applied = 0
+        self._first = first
 
     @property
     def lb_app(self) -> LeadboardApp:
@@ -143,18 +150,55 @@ class BoardScreen(Screen[None]):
     # --- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        tabs: list[Tab] = []
+        columns: list[StageColumn] = []
+        if self._first is not None:
+            page, self.meta, _status = self._first
+            self.stages = self._stages_for_view()
+            by_stage, totals = self._split(self.stages, page)
+            now = self.lb_app.now()
+            sla_of = partial(_sla_at, now)
+            for i, stage in enumerate(self.stages):
+                tabs.append(Tab(self._tab_label(stage, totals), id=f"tab-{i}"))
+                columns.append(
+                    StageColumn(
+                        stage,
+                        id=f"column-{i}",
+                        classes="-active" if i == self.active_index else "",
+                        rows=by_stage[stage.id],
+                        total=totals[stage.id],
+                        meta=self.meta,
+                        now=now,
+                        sla_of=sla_of,
+                        sort_label=SORT_WORDS[self.sort],
+                    )
+                )
         with Horizontal(id="topbar"):
-            yield Static(Content("leadboard"), id="title")
+            yield Static(Content(f"leadboard · {SORT_WORDS[self.sort]}"), id="title")
             yield Input(placeholder="filter: name, company or email (escape clears)", id="filter")
-        yield Tabs(id="stage-tabs")
-        yield Static(Content("Reading the cache…"), id="board-empty")
-        yield Horizontal(id="columns")
+        yield Tabs(*tabs, id="stage-tabs")
+        empty = Static(Content(self._empty_words()), id="board-empty")
+        empty.display = not self.stages
+        yield empty
+        yield Horizontal(*columns, id="columns")
         with Horizontal(id="statusbar"):
             yield SyncStatusBar(id="sync-status")
         yield Footer()
 
+    def _empty_words(self) -> str:
+        if self._first is None:
+            return "Reading the cache…"
+        return "No leads in the cache yet: the first sync is fetching them…"
+
     def on_mount(self) -> None:
-        self.reload()
+        first, self._first = self._first, None
+        if first is None:
+            self.reload()
+            return
+        self.query_one(SyncStatusBar).show_cache_status(first[2])
+        self._focus_active()
+        self.loaded_once = True
+        self.lb_app.board_painted()
 
     @property
     def columns(self) -> list[StageColumn]:
@@ -249,6 +293,10 @@ class BoardScreen(Screen[None]):
         stages = self._stages_for_view()
         if [s.id for s in stages] != [s.id for s in self.stages] or len(self.columns) != len(stages):
             await self._rebuild_columns(stages)
+        with self.app.batch_update():
+            self._show_page(stages, page)
+
+    def _show_page(self, stages: list[Stage], page: BoardPage) -> None:
         empty = self.query_one("#board-empty", Static)
         if not stages:
             empty.update(Content("No leads in the cache yet: the first sync is fetching them…"))
@@ -283,7 +331,11 @@ class BoardScreen(Screen[None]):
         for i, stage in enumerate(self.stages):
             tab = tabs.query(f"#tab-{i}").first(Tab) if tabs.query(f"#tab-{i}") else None
             if tab is not None:
-                tab.label = Content(f"{stage.label} {totals.get(stage.id, 0):,}")
+                tab.label = self._tab_label(stage, totals)
+
+    @staticmethod
+    def _tab_label(stage: Stage, totals: dict[str, int]) -> Content:
+        return Content(f"{stage.label} {totals.get(stage.id, 0):,}")
 
     def _mark_active(self) -> None:
         for i, column in enumerate(self.columns):

@@ -1,13 +1,15 @@
 """One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
 
-Never a widget per lead: each lead is one two-line `Option` whose prompt is a `rich.text.Text`
-built from plain strings, so names like `[@click=app.quit]` show literally. The board reads only
-the first rows of each stage (a page) and says how many the stage holds (`total`); the column
-builds options for the rows it was given a screenful at a time (`PAGE_SIZE`), and when the
-highlight or the scroll nears the last row read while the stage holds more, it asks the board for
-a bigger page (`MoreWanted`). So a stage with thousands of leads paints as fast as one with a
-hundred; the header says how many are listed when not all are. The highlighted lead is kept, by
-id, when the rows are replaced.
+Never a widget per lead: each lead is one two-line `Option` whose prompt is a Textual `Content`
+built from plain strings (no markup is parsed), so names like `[@click=app.quit]` show literally.
+Prompts are plain data: their SLA styles name the column's component classes (".stage-column--…"),
+resolved from app.tcss when drawn, so rows can be built before the column is mounted and the
+board's first frame already holds them. The board reads only the first rows of each stage (a page)
+and says how many the stage holds (`total`); the column builds options for the rows it was given a
+screenful at a time (`PAGE_SIZE`), and when the highlight or the scroll nears the last row read
+while the stage holds more, it asks the board for a bigger page (`MoreWanted`). So a stage with
+thousands of leads paints as fast as one with a hundred; the header says how many are listed when
+not all are. The highlighted lead is kept, by id, when the rows are replaced.
 
 Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
 "◷ due in 12 min") when it is breached or due soon, styled by the `stage-column--sla-*` component
@@ -17,17 +19,17 @@ state is computed per shown row only (rows are built a page at a time), never fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -36,7 +38,16 @@ from leadboard.sla import SlaState, describe
 from leadboard.state import PortalMeta, Stage
 from leadboard.text import clean_untrusted
 
-__all__ = ["MARKERS", "PAGE_SIZE", "SLA_GLYPHS", "SlaOf", "StageColumn", "lead_prompt", "relative_age"]
+__all__ = [
+    "MARKERS",
+    "PAGE_SIZE",
+    "SLA_GLYPHS",
+    "SLA_STYLES",
+    "SlaOf",
+    "StageColumn",
+    "lead_prompt",
+    "relative_age",
+]
 
 PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep scrolls
 #: Options built ahead of the highlight before the next screenful is added.
@@ -51,14 +62,25 @@ MARKERS: dict[str, tuple[str, str]] = {
     "conflict": ("≠", "conflict"),
     "blocked": ("⊘", "blocked"),
 }
-_MARKER_STYLE = {"pending": "italic", "failed": "bold red", "conflict": "bold magenta", "blocked": "bold"}
-_LABEL_STYLE = {"hot": "bold red", "warm": "yellow", "cold": "cyan"}
+_MARKER_STYLE = {
+    "pending": "italic",
+    "failed": "bold ansi_red",
+    "conflict": "bold ansi_magenta",
+    "blocked": "bold",
+}
+_LABEL_STYLE = {"hot": "bold ansi_red", "warm": "ansi_yellow", "cold": "ansi_cyan"}
 #: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
 SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
-#: Fallback styles when no column (and so no CSS) is at hand, e.g. `lead_prompt` called alone.
-_SLA_STYLE: dict[str, str | Style] = {"breached": "bold red", "due_soon": "bold yellow", "ok": "dim"}
+#: The style of each SLA level's words: the column's component class (theme colours, from app.tcss).
+SLA_STYLES: dict[str, str] = {
+    "breached": ".stage-column--sla-breached",
+    "due_soon": ".stage-column--sla-due-soon",
+    "ok": ".stage-column--sla-ok",
+}
 #: The SLA state of a lead on the board (None: not computed); called only for the rows shown.
 SlaOf = Callable[[BoardLead], "SlaState | None"]
+_NEW_LINE = Content("\n")
+_DOT = (" · ", "dim")
 
 
 def relative_age(then_ms: int | None, now: datetime) -> str | None:
@@ -72,37 +94,30 @@ def relative_age(then_ms: int | None, now: datetime) -> str | None:
     return f"{int(seconds // 60)}m"
 
 
-def lead_prompt(
-    lead: BoardLead,
-    meta: PortalMeta,
-    now: datetime,
-    sla: SlaState | None = None,
-    sla_styles: Mapping[str, str | Style] | None = None,
-) -> Text:
+def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> Content:
     """The two lines a lead shows on the board, built from plain (cleaned) strings only.
 
     Line 1: SLA (breached or due soon), marker, name, label. Line 2: the SLA time left when there
-    is time to spare, company, lead type (or "type?"), age, last touch.
+    is time to spare, company, lead type (or "type?"), age, last touch. Drawn inside a
+    `StageColumn`, whose component classes style the SLA words.
     """
-    styles = sla_styles if sla_styles is not None else _SLA_STYLE
     if lead.closed:
         sla = None  # a qualified or disqualified lead is past speed to lead
     level = sla.level if sla is not None else "none"
     name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
-    first = Text(no_wrap=True, overflow="ellipsis", end="")
+    first: list[tuple[str, str] | str] = []
     if sla is not None and level in SLA_GLYPHS:
-        first.append(f"{SLA_GLYPHS[level]} {describe(sla)}", style=styles.get(level, ""))
-        first.append(" · ", style="dim")
+        first += [(f"{SLA_GLYPHS[level]} {describe(sla)}", SLA_STYLES[level]), _DOT]
     if lead.marker:
         glyph, word = MARKERS[lead.marker]
-        first.append(f"{glyph} {word} ", style=_MARKER_STYLE[lead.marker])
-    first.append(name, style="bold")
+        first.append((f"{glyph} {word} ", _MARKER_STYLE[lead.marker]))
+    first.append((name, "bold"))
     if lead.label:
         label = clean_untrusted(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
-        first.append(f"  {label}", style=_LABEL_STYLE.get(label, ""))
-    parts: list[tuple[str, str | Style]] = []
+        first.append((f"  {label}", _LABEL_STYLE.get(label, "")))
+    parts: list[tuple[str, str]] = []
     if sla is not None and level == "ok":
-        parts.append((describe(sla), styles.get("ok", "dim")))  # first, so a narrow column keeps it
+        parts.append((describe(sla), SLA_STYLES["ok"]))  # first, so a narrow column keeps it
     company = lead.company_name or lead.contact_email
     if company:
         parts.append((clean_untrusted(company).replace("\n", " "), ""))
@@ -121,12 +136,12 @@ def lead_prompt(
         parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
     elif level not in (*SLA_GLYPHS, "ok"):
         parts.append(("not touched", "dim"))
-    second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
-    for i, (text, style) in enumerate(parts):
+    second: list[tuple[str, str] | str] = ["  "]
+    for i, part in enumerate(parts):
         if i:
-            second.append(" · ", style="dim")
-        second.append(text, style=style)
-    return Text("\n", no_wrap=True, overflow="ellipsis", end="").join([first, second])
+            second.append(_DOT)
+        second.append(part)
+    return _NEW_LINE.join([Content.assemble(*first), Content.assemble(*second)])
 
 
 class StageColumn(OptionList):
@@ -165,19 +180,55 @@ class StageColumn(OptionList):
         column: StageColumn
         lead: BoardLead
 
-    def __init__(self, stage: Stage, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="stage-column")
+    def __init__(
+        self,
+        stage: Stage,
+        *,
+        id: str | None = None,
+        classes: str = "",
+        rows: list[BoardLead] | None = None,
+        total: int = 0,
+        meta: PortalMeta | None = None,
+        now: datetime | None = None,
+        sla_of: SlaOf | None = None,
+        sort_label: str = "",
+    ) -> None:
+        """A column for `stage`; given `rows` (the first of the stage's `total`), it is built with
+        them, so it needs no second pass once mounted."""
+        super().__init__(id=id, classes=f"stage-column {classes}".strip())
         self.stage = stage
-        self.leads: list[BoardLead] = []
+        self.leads: list[BoardLead] = rows or []
         #: How many leads the stage holds under the board's filter (`leads` may be the first of them).
-        self.total = 0
+        self.total = max(total, len(self.leads))
         #: A row the rep moved to before it was read; highlighted once the bigger page arrives.
         self._pending: int | None = None
-        self.meta = PortalMeta()
-        self.now = datetime.now(UTC)
-        self.sla_of: SlaOf | None = None
-        self.sort_label = ""
+        self.meta = meta or PortalMeta()
+        self.now = now or datetime.now(UTC)
+        self.sla_of: SlaOf | None = sla_of
+        self.sort_label = sort_label
+        self._drawn_width: int | None = None
+        if self.leads:
+            self.add_options(self._options_for(0, min(PAGE_SIZE, len(self.leads))))
+            self.set_reactive(OptionList.highlighted, 0)
         self._title()
+
+    # --- drawing --------------------------------------------------------------------------------
+
+    def _on_resize(self, event: events.Resize) -> None:  # type: ignore[override]
+        """OptionList forgets every drawn row on each Resize, even one that keeps the width (the
+        first layout sends one just after the first frame is drawn, so every row was drawn twice):
+        `render_lines` forgets them only when the width they were drawn at changed."""
+        event.prevent_default()
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        width = self.scrollable_content_region.width
+        if width != self._drawn_width:
+            if self._drawn_width is not None:
+                self._option_render_cache.clear()
+                self._line_cache.clear()
+            self._drawn_width = width
+        return super().render_lines(crop)
 
     # --- rows -----------------------------------------------------------------------------------
 
@@ -231,19 +282,10 @@ class StageColumn(OptionList):
         if (current.id if current else None) != (previous.id if previous else None):
             self.post_message(self.LeadHighlighted(self, current))
 
-    def _sla_styles(self) -> dict[str, str | Style]:
-        """The SLA styles from app.tcss (theme colours), so a light theme stays readable."""
-        return {
-            level: self.get_component_rich_style(f"stage-column--sla-{level.replace('_', '-')}", partial=True)
-            for level in ("breached", "due_soon", "ok")
-        }
-
     def _options_for(self, start: int, end: int) -> list[Option]:
-        sla_of, styles = self.sla_of, self._sla_styles()
+        sla_of, meta, now = self.sla_of, self.meta, self.now
         return [
-            Option(
-                lead_prompt(lead, self.meta, self.now, sla_of(lead) if sla_of else None, styles), id=lead.id
-            )
+            Option(lead_prompt(lead, meta, now, sla_of(lead) if sla_of else None), id=lead.id)
             for lead in self.leads[start:end]
         ]
 

@@ -92,7 +92,8 @@ def row_text(column: StageColumn, lead_id: str) -> str:
 
 
 def row_styles(column: StageColumn, lead_id: str) -> set[str]:
-    """The styles used on a lead's row (its option's prompt), as strings."""
+    """The styles used on a lead's row (its option's prompt), as strings: a ".name" is one of the
+    column's component classes, drawn with its style from app.tcss."""
     index = next(i for i, lead in enumerate(column.leads) if lead.id == lead_id)
     prompt = column.get_option_at_index(index).prompt
     return {str(span.style) for span in getattr(prompt, "spans", [])}
@@ -122,9 +123,17 @@ async def test_sla_words_and_standout_on_the_board(sla_path: Path, size: tuple[i
         due_style = column.get_component_rich_style("stage-column--sla-due-soon", partial=True)
         assert breached_style.color is not None and due_style.color is not None
         assert breached_style.color != due_style.color  # the two stand out from each other too
-        assert str(breached_style) in row_styles(column, "b")
-        assert str(due_style) in row_styles(column, "d")
-        assert str(breached_style) not in row_styles(column, "t") | row_styles(column, "o")
+        assert ".stage-column--sla-breached" in row_styles(column, "b")
+        assert ".stage-column--sla-due-soon" in row_styles(column, "d")
+        assert ".stage-column--sla-breached" not in row_styles(column, "t") | row_styles(column, "o")
+        drawn = column.render_lines(column.scrollable_content_region.reset_offset)  # the rows as drawn
+        assert any(  # the words are drawn in that colour
+            "breached 3 h ago" in segment.text
+            and segment.style is not None
+            and segment.style.color == breached_style.color
+            for strip in drawn
+            for segment in strip
+        )
         # once closed (qualified or disqualified), a lead is past speed to lead: no SLA words
         bea = next(lead for lead in column.leads if lead.id == "b")
         state = column.sla_of(bea) if column.sla_of else None
