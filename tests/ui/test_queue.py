@@ -193,7 +193,10 @@ async def test_the_timeline_is_refreshed_from_hubspot_for_the_lead_shown(
         await settle(app, pilot)
         queue = queue_of(app)
         first = queue.current_id
-        assert first is not None and "refreshing from HubSpot…" in screen_text(app)
+        assert first is not None
+        # Until the rep has stayed TIMELINE_DELAY on the lead the timeline says it is refreshing; on a
+        # loaded machine the refresh may already be done by the time the screen is read.
+        assert "refreshing from HubSpot…" in screen_text(app) or first in queue._refreshed
         for _ in range(200):  # the rep stays on the lead: after TIMELINE_DELAY its timeline is fetched
             await pilot.pause(TIMELINE_DELAY / 4)
             if first in queue._refreshed:
