@@ -119,7 +119,7 @@ class BoardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = list(BOARD_BINDINGS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
-    AUTO_FOCUS = None
+    AUTO_FOCUS = "StageColumn.-active"  # focused as it is composed, so the first frame shows it focused
 
     def __init__(self, first: BoardRead | None = None, *, width: int | None = None) -> None:
         """`first`: the board's first read, when the app has it already, so the first frame shows
