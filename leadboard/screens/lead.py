@@ -25,6 +25,7 @@ from leadboard.keys import LEAD_SCREEN_BINDINGS
 from leadboard.messages import CacheChanged, LeadDetailLoaded
 from leadboard.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.read_model import Activity, BoardLead, LeadDetail, to_datetime
+from leadboard.screens.lead_actions import LeadActions
 from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
 from leadboard.widgets.sync_status import SyncStatusBar
@@ -147,7 +148,7 @@ def contact_card(detail: LeadDetail) -> Text:
     return card
 
 
-class LeadScreen(Screen[None]):
+class LeadScreen(LeadActions, Screen[None]):
     """One lead in full; escape goes back to the board."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(LEAD_SCREEN_BINDINGS)
@@ -332,30 +333,5 @@ class LeadScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def _lead_command(self, kind: str) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.lead_command(kind, lead)
-
-    def action_log_call(self) -> None:
-        self._lead_command("log_call")
-
-    def action_add_note(self) -> None:
-        self._lead_command("add_note")
-
-    def action_move_stage(self) -> None:
-        self._lead_command("move_stage")
-
-    def action_set_type(self) -> None:
-        self._lead_command("set_type")
-
-    def action_qualify(self) -> None:
-        self._lead_command("qualify")
-
-    def action_disqualify(self) -> None:
-        self._lead_command("disqualify")
-
-    def action_open_in_hubspot(self) -> None:
-        self.lb_app.open_in_hubspot(self.lead_id)
-
-    def action_copy_link(self) -> None:
-        self.lb_app.copy_link(self.lead_id)
+    def _shown_lead_id(self) -> str | None:
+        return self.lead_id  # known before the lead is read, so o and y work at once

@@ -35,6 +35,7 @@ from leadboard.messages import CacheChanged
 from leadboard.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.lead import TIMELINE_LIMIT, activity_text, add_field, contact_card, when_text
+from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
 from leadboard.text import clean_untrusted
@@ -80,7 +81,7 @@ def read_queue_lead(lead_id: str, now: datetime, store: Store) -> QueueLeadLoade
     return QueueLeadLoaded(lead_id, detail, lead_sla(detail.lead, now) if detail is not None else None)
 
 
-class WorkQueueScreen(Screen[None]):
+class WorkQueueScreen(LeadActions, Screen[None]):
     """One lead at a time; space/j next, k previous, s skip, the lead commands, escape back."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(QUEUE_BINDINGS)
@@ -390,29 +391,3 @@ class WorkQueueScreen(Screen[None]):
         lead = self.current_lead
         if lead is not None:
             self.lb_app.lead_command(kind, lead, on_done=lambda command: self._acted(lead.id, command))
-
-    def action_log_call(self) -> None:
-        self._lead_command("log_call")
-
-    def action_add_note(self) -> None:
-        self._lead_command("add_note")
-
-    def action_move_stage(self) -> None:
-        self._lead_command("move_stage")
-
-    def action_set_type(self) -> None:
-        self._lead_command("set_type")
-
-    def action_qualify(self) -> None:
-        self._lead_command("qualify")
-
-    def action_disqualify(self) -> None:
-        self._lead_command("disqualify")
-
-    def action_open_in_hubspot(self) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.open_in_hubspot(lead.id)
-
-    def action_copy_link(self) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.copy_link(lead.id)
