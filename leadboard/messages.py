@@ -12,29 +12,15 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from leadboard.read_model import BoardLead, LeadDetail
-    from leadboard.read_model import SyncStatus as CacheStatus
-    from leadboard.state import PortalMeta
+    from leadboard.read_model import LeadDetail
 
 __all__ = [
-    "BoardLoaded",
     "CacheChanged",
     "LeadDetailLoaded",
     "SyncFinished",
     "SyncStarted",
     "SyncStatusChanged",
 ]
-
-
-@dataclass
-class BoardLoaded(Message):
-    """A fresh read of the board from SQLite: the rows for the current view, filter and sort."""
-
-    leads: list[BoardLead]
-    meta: PortalMeta
-    cache_status: CacheStatus
-    needle: str
-    request: int = 0
 
 
 @dataclass

@@ -543,15 +543,6 @@ def read_first_board(
     return FirstBoard(page, portal_meta(conn), cache_status(conn))
 
 
-def board_read(
-    view: View, needle: str, sort: Sort, conn: sqlite3.Connection, *, limit_per_stage: int | None = None
-) -> tuple[list[BoardLead], PortalMeta, SyncStatus]:
-    """The board's read as `screens.board.read_board` returns it (rows, portal, status), from any
-    connection: the app's first read passes a plain one (see `CacheThread.start_first_read`)."""
-    first = read_first_board(conn, view, needle, sort, limit_per_stage)
-    return first.page.rows, first.meta, first.status
-
-
 def open_for_first_read(path: Path) -> sqlite3.Connection | None:
     """A plain read-only connection to a cache that needs no migration, else None.
 

@@ -37,6 +37,7 @@ from leadboard.keys import BOARD_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
 from leadboard.read_model import SyncStatus as CacheStatus
+from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, state_from
 from leadboard.state import PortalMeta, Stage
 from leadboard.widgets.stage_column import StageColumn
@@ -114,7 +115,7 @@ def _sla_at(now: datetime, lead: BoardLead) -> SlaState | None:
     return lead_sla(lead, now)
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(LeadActions, Screen[None]):
     """The rep's leads by stage; paints from the cache, then the sync keeps it fresh."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(BOARD_BINDINGS)
@@ -484,36 +485,6 @@ class BoardScreen(Screen[None]):
         self.active_index = 0
         self._show_filter_state()
         self.reload(new_page=True)
-
-    def _lead_command(self, kind: str) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.lead_command(kind, lead)
-
-    def action_log_call(self) -> None:
-        self._lead_command("log_call")
-
-    def action_add_note(self) -> None:
-        self._lead_command("add_note")
-
-    def action_move_stage(self) -> None:
-        self._lead_command("move_stage")
-
-    def action_set_type(self) -> None:
-        self._lead_command("set_type")
-
-    def action_qualify(self) -> None:
-        self._lead_command("qualify")
-
-    def action_disqualify(self) -> None:
-        self._lead_command("disqualify")
-
-    def action_open_in_hubspot(self) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.open_in_hubspot(lead.id)
-
-    def action_copy_link(self) -> None:
-        if (lead := self.current_lead) is not None:
-            self.lb_app.copy_link(lead.id)
 
     def select_lead(self, lead_id: str) -> bool:
         """Highlight a lead if it is on the board (the palette's "jump to lead…"); True if found."""
