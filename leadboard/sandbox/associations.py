@@ -171,21 +171,6 @@ class AssociationEndpoints(PortalCore):
 
     # --- batches ----------------------------------------------------------------------------------
 
-    def _batch(
-        self, ok_status: int, results: list[dict[str, Any]], started: int, errors: list[dict[str, Any]]
-    ) -> tuple[int, dict[str, Any]]:
-        body: dict[str, Any] = {
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": iso(started),
-            "completedAt": iso(self._now_ms()),
-        }
-        if errors:
-            body["numErrors"] = len(errors)
-            body["errors"] = errors
-            return 207, body
-        return ok_status, body
-
     def _missing_error(self, names: tuple[str, str], from_id: str, side: str = "from") -> dict[str, Any]:
         key = "fromObjectId" if side == "from" else "toObjectId"
         return standard_error(
@@ -217,7 +202,7 @@ class AssociationEndpoints(PortalCore):
             targets = self._targets_wire(names[0], record.id, names[1])
             if targets:
                 results.append({"from": {"id": raw_id}, "to": targets})
-        return self._batch(200, results, started, errors)
+        return self._batch_response(200, results, started, errors)
 
     @locked
     def batch_create_associations(
@@ -250,7 +235,7 @@ class AssociationEndpoints(PortalCore):
             for type_id in type_ids:
                 self._link(names[0], source.id, names[1], target.id, type_id, now)
             results.append(self._labels_between(names[0], source.id, names[1], target.id))
-        return self._batch(201, results, started, errors)
+        return self._batch_response(201, results, started, errors)
 
     @locked
     def batch_associate_default(self, from_type: str, to_type: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -278,7 +263,7 @@ class AssociationEndpoints(PortalCore):
                 continue
             self._link(names[0], source.id, names[1], target.id, plain.type_id, now)
             results.extend(self._default_results(names[0], source.id, names[1], target.id))
-        return self._batch(200, results, started, errors)
+        return self._batch_response(200, results, started, errors)
 
     @locked
     def batch_archive_associations(self, from_type: str, to_type: str, body: Any) -> None:

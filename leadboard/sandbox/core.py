@@ -74,6 +74,22 @@ class PortalCore:
     def _now_ms(self) -> int:
         return int(self._now() * 1000)
 
+    def _batch_response(
+        self, ok_status: int, results: list[dict[str, Any]], started: int, errors: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        """A batch answer in HubSpot's shape: `ok_status`, or 207 with `errors` and `numErrors`."""
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": iso(started),
+            "completedAt": iso(self._now_ms()),
+        }
+        if errors:
+            body["numErrors"] = len(errors)
+            body["errors"] = errors
+            return 207, body
+        return ok_status, body
+
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id

@@ -341,18 +341,3 @@ class ObjectEndpoints(PortalCore):
             f"Could not get some {name} objects, they may be deleted or not exist. Check that ids are valid."
         )
         return [standard_error(message, "OBJECT_NOT_FOUND", context={"ids": missing})]
-
-    def _batch_response(
-        self, ok_status: int, results: list[dict[str, Any]], started: int, errors: list[dict[str, Any]]
-    ) -> tuple[int, dict[str, Any]]:
-        body: dict[str, Any] = {
-            "status": "COMPLETE",
-            "results": results,
-            "startedAt": iso(started),
-            "completedAt": iso(self._now_ms()),
-        }
-        if errors:
-            body["numErrors"] = len(errors)
-            body["errors"] = errors
-            return 207, body
-        return ok_status, body
