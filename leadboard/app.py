@@ -31,10 +31,10 @@ from textual.worker import Worker, WorkerState
 from leadboard.cache_thread import CacheThread, OwnThread
 from leadboard.commands_palette import LeadPaletteProvider
 from leadboard.config import DEFAULT_PORTAL, ConfigError, Settings, save_setting
+from leadboard.domain import CommandRefused, PortalMeta
 from leadboard.keys import APP_BINDINGS
 from leadboard.logs import redact
 from leadboard.messages import CacheChanged, SyncStatusChanged
-from leadboard.state import Command, CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from leadboard.screens.board import BoardScreen
     from leadboard.screens.log_call import LoggedCall
+    from leadboard.state import Command, LeadFacts
     from leadboard.sync.engine import SyncEngine
 
 __all__ = ["ERROR_TIMEOUT", "LeadboardApp", "SyncThread", "hubspot_lead_url"]
@@ -58,7 +59,7 @@ FIRST_READ_WAIT = 0.5
 MODAL_RETRY_SECONDS = 15.0
 
 #: Told which command was queued (the work queue moves on to the next lead).
-CommandDone = Callable[[Command], None]
+CommandDone = Callable[["Command"], None]
 EngineFactory = Callable[[Settings, "SecretStr | str | None", Callable[[Any], None]], "SyncEngine"]
 
 

@@ -8,28 +8,22 @@ the key and what is wrong, never with a traceback. The token is not a setting: s
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import time
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-import tomli_w
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
 
 from leadboard.logs import redact
 
@@ -47,7 +41,9 @@ _SLA_TARGET = re.compile(
 _SLA_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "bh": "business_hours", "bd": "business_days"}
 
 SlaUnit = Literal["minutes", "hours", "business_hours", "business_days"]
+SLA_UNITS: tuple[SlaUnit, ...] = ("minutes", "hours", "business_hours", "business_days")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigError(Exception):
@@ -67,35 +63,144 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False) / "cache.sqlite"
 
 
-class SlaTarget(BaseModel):
+# --- Checking values -----------------------------------------------------------------------------------
+#
+# Plain dataclasses checked by hand rather than pydantic models: every command and the board load the
+# settings at start-up, and importing pydantic and building its models there cost more than the
+# board's whole first frame (benchmarks/board_paint.py). The checks collect every problem with
+# where it is (`loc`), so a bad file is reported whole, one line per problem.
+
+
+@dataclass(frozen=True)
+class _Problem:
+    loc: tuple[str, ...]
+    message: str
+    input: Any = None
+    unknown: bool = False
+
+
+class _Invalid(ValueError):
+    """Problems found while checking a table of settings."""
+
+    def __init__(self, problems: list[_Problem]) -> None:
+        super().__init__("; ".join(f"{'.'.join(p.loc)}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+class _Checker:
+    """Collects problems while a table is checked, each with its location."""
+
+    def __init__(self) -> None:
+        self.problems: list[_Problem] = []
+
+    def table(self, value: Any, loc: tuple[str, ...], known: tuple[str, ...]) -> Mapping[str, Any]:
+        """`value` as a table with only `known` keys (unknown ones are reported)."""
+        if not isinstance(value, Mapping):
+            self.problems.append(_Problem(loc, "must be a table", value))
+            return {}
+        for key in value:
+            if key not in known:
+                self.problems.append(_Problem((*loc, str(key)), "unknown setting", value[key], unknown=True))
+        return value
+
+    def field(self, loc: tuple[str, ...], check: Callable[[Any], Any], value: Any) -> Any:
+        """`check(value)`, or `_MISSING` with the problem noted when it raises ValueError."""
+        try:
+            return check(value)
+        except _Invalid as exc:
+            self.problems += [_Problem((*loc, *p.loc), p.message, p.input, p.unknown) for p in exc.problems]
+        except ValueError as exc:
+            self.problems.append(_Problem(loc, str(exc), value))
+        return _MISSING
+
+    def done(self) -> None:
+        if self.problems:
+            raise _Invalid(self.problems)
+
+
+_MISSING: Any = object()
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a valid integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    raise ValueError("must be a valid integer")
+
+
+def _time_of_day(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError('must be a time of day like "09:00" or 09:00:00')
+
+
+# --- The settings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaTarget:
     """A time-to-first-touch target such as "1 hour" or "3 business days".
 
     `hours` and `minutes` are clock time; `business_hours` and `business_days` count only the
     `[sla.business_hours]` window.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    amount: int = Field(gt=0)
+    amount: int
     unit: SlaUnit
 
-    @model_validator(mode="before")
     @classmethod
-    def _parse_text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
+    def parse(cls, value: Any) -> SlaTarget:
+        """From the file's words ("4 business hours", "1h") or a stored `{"amount", "unit"}` table."""
+        if isinstance(value, SlaTarget):
             return value
-        match = _SLA_TARGET.match(value)
-        if match is None:
-            raise ValueError(
-                'expected a duration like "45 minutes", "1 hour", "4 business hours" or "1 business day"'
-            )
-        amount, word = int(match.group(1)), re.sub(r"\s+", " ", match.group(2).lower())
-        unit = _SLA_UNITS.get(word) or word.rstrip("s").replace(" ", "_") + "s"
-        return {"amount": amount, "unit": unit}
+        if isinstance(value, str):
+            match = _SLA_TARGET.match(value)
+            if match is None:
+                raise ValueError(
+                    'expected a duration like "45 minutes", "1 hour", "4 business hours" or "1 business day"'
+                )
+            amount, word = int(match.group(1)), re.sub(r"\s+", " ", match.group(2).lower())
+            value = {
+                "amount": amount,
+                "unit": _SLA_UNITS.get(word) or word.rstrip("s").replace(" ", "_") + "s",
+            }
+        checker = _Checker()
+        table = checker.table(value, (), ("amount", "unit"))
+        amount = checker.field(("amount",), _positive, table.get("amount"))
+        unit = checker.field(("unit",), _sla_unit, table.get("unit"))
+        checker.done()
+        return cls(amount=amount, unit=unit)
 
     def __str__(self) -> str:
         words = self.unit.replace("_", " ")
         return f"{self.amount} {words[:-1] if self.amount == 1 else words}"
+
+
+def _positive(value: Any) -> int:
+    number = _whole_number(value)
+    if number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _sla_unit(value: Any) -> SlaUnit:
+    if value not in SLA_UNITS:
+        raise ValueError(f"must be one of {', '.join(repr(u) for u in SLA_UNITS)}")
+    return cast("SlaUnit", value)
 
 
 def _default_by_label() -> dict[str, SlaTarget]:
@@ -110,133 +215,238 @@ def _default_by_source() -> dict[str, SlaTarget]:
     return {"demo": SlaTarget(amount=1, unit="hours"), "pricing": SlaTarget(amount=1, unit="hours")}
 
 
-class BusinessHours(BaseModel):
+@dataclass(frozen=True)
+class BusinessHours:
     """The working window that business hours and business days are counted in."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: time = time(9, 0)
     end: time = time(17, 0)
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
-    @field_validator("days", mode="before")
-    @classmethod
-    def _lower_days(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return tuple(d.strip().lower()[:3] if isinstance(d, str) else d for d in value)
-        return value
-
-    @model_validator(mode="after")
-    def _check_window(self) -> BusinessHours:
+    def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
         if not self.days:
             raise ValueError("days must name at least one working day")
         if len(set(self.days)) != len(self.days):
             raise ValueError("days lists a day twice")
-        return self
+
+    @classmethod
+    def parse(cls, value: Any) -> BusinessHours:
+        """From the file's `[sla.business_hours]` table: times as TOML times or "HH:MM", days by
+        name in any case ("Monday", "TUE", "wed")."""
+        if isinstance(value, BusinessHours):
+            return value
+        checker = _Checker()
+        table = checker.table(value, (), ("start", "end", "days"))
+        found: dict[str, Any] = {}
+        for key in ("start", "end"):
+            if key in table:
+                found[key] = checker.field((key,), _time_of_day, table[key])
+        if "days" in table:
+            found["days"] = checker.field(("days",), _weekdays, table["days"])
+        checker.done()
+        return cls(**found)  # the window itself is checked by __post_init__
 
 
-class SlaSettings(BaseModel):
+def _weekdays(value: Any) -> tuple[Weekday, ...]:
+    if not isinstance(value, list | tuple):
+        raise ValueError('must be a list of days like ["mon", "tue"]')
+    checker = _Checker()
+    days = tuple(checker.field((str(i),), _weekday, day) for i, day in enumerate(value))
+    checker.done()
+    return days
+
+
+def _weekday(value: Any) -> Weekday:
+    day = value.strip().lower()[:3] if isinstance(value, str) else value
+    if day not in WEEKDAYS:
+        raise ValueError(f"must be one of {', '.join(repr(d) for d in WEEKDAYS)}")
+    return cast("Weekday", day)
+
+
+@dataclass(frozen=True)
+class SlaSettings:
     """Speed-to-lead targets by lead label and by entry source (issue 5 reads these).
 
     A table given in the file is merged over the defaults, so `[sla.by_label] hot = "30 minutes"`
     changes only hot. Keys are matched case-insensitively (stored lower-case).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    by_label: dict[str, SlaTarget] = Field(default_factory=_default_by_label)
-    by_source: dict[str, SlaTarget] = Field(default_factory=_default_by_source)
-    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    by_label: dict[str, SlaTarget] = field(default_factory=_default_by_label)
+    by_source: dict[str, SlaTarget] = field(default_factory=_default_by_source)
+    business_hours: BusinessHours = field(default_factory=BusinessHours)
     time_zone: str | None = None  # None: the machine's local zone
 
-    @field_validator("by_label", "by_source", mode="before")
     @classmethod
-    def _merge_over_defaults(cls, value: Any, info: ValidationInfo) -> Any:
-        if not isinstance(value, Mapping):
+    def parse(cls, value: Any) -> SlaSettings:
+        """From the file's `[sla]` table (or `to_json`'s output, read back)."""
+        if isinstance(value, SlaSettings):
             return value
-        defaults = _default_by_label() if info.field_name == "by_label" else _default_by_source()
-        merged: dict[str, Any] = dict(defaults)
-        merged.update({str(k).strip().lower(): v for k, v in value.items()})
-        return merged
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError('unknown time zone; use an IANA name like "Europe/Berlin"') from None
-        return value
+        checker = _Checker()
+        table = checker.table(value, (), ("by_label", "by_source", "business_hours", "time_zone"))
+        found: dict[str, Any] = {}
+        for key, defaults in (("by_label", _default_by_label), ("by_source", _default_by_source)):
+            if key in table:
+                found[key] = checker.field((key,), partial(_targets, defaults()), table[key])
+        if "business_hours" in table:
+            found["business_hours"] = checker.field(
+                ("business_hours",), BusinessHours.parse, table["business_hours"]
+            )
+        if "time_zone" in table:
+            found["time_zone"] = checker.field(("time_zone",), _known_zone, table["time_zone"])
+        checker.done()
+        return cls(**found)
 
     def zone(self) -> ZoneInfo | None:
         """The configured zone, or None for the machine's local time."""
         return ZoneInfo(self.time_zone) if self.time_zone else None
 
+    def to_json(self) -> str:
+        """Compact JSON the cache keeps (to know which rules its stored deadlines follow)."""
+        hours = self.business_hours
+        data = {
+            "by_label": {k: {"amount": t.amount, "unit": t.unit} for k, t in self.by_label.items()},
+            "by_source": {k: {"amount": t.amount, "unit": t.unit} for k, t in self.by_source.items()},
+            "business_hours": {
+                "start": hours.start.isoformat(),
+                "end": hours.end.isoformat(),
+                "days": list(hours.days),
+            },
+            "time_zone": self.time_zone,
+        }
+        return json.dumps(data, separators=(",", ":"))
 
-class Settings(BaseModel):
-    """Everything a leadboard command needs to know besides the token."""
+    @classmethod
+    def from_json(cls, text: str) -> SlaSettings:
+        return cls.parse(json.loads(text))
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+def _targets(defaults: dict[str, SlaTarget], value: Any) -> dict[str, SlaTarget]:
+    if not isinstance(value, Mapping):
+        raise ValueError("must be a table")
+    checker = _Checker()
+    merged = dict(defaults)
+    for key, target in value.items():
+        name = str(key).strip().lower()
+        merged[name] = checker.field((name,), SlaTarget.parse, target)
+    checker.done()
+    return merged
+
+
+def _known_zone(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(_text(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError('unknown time zone; use an IANA name like "Europe/Berlin"') from None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a leadboard command needs to know besides the token.
+
+    Built by `load_settings` (checked, from the file, the environment and flags) or directly by code
+    and tests; either way `portal` and `db` are kept in one normal form.
+    """
 
     portal: str = DEFAULT_PORTAL
     email: str | None = None
-    db: Path = Field(default_factory=default_db_path)
+    db: Path = field(default_factory=default_db_path)
     sync_interval: int = 180  # seconds between background pulls
-    theme: str = Field(default="textual-dark", min_length=1)
-    keymap: dict[str, str] = Field(default_factory=dict)
-    sla: SlaSettings = Field(default_factory=SlaSettings)
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    sla: SlaSettings = field(default_factory=SlaSettings)
 
-    @field_validator("portal")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        value = value.strip()
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL such as https://api.hubapi.com")
-        if parts.username or parts.password:
-            raise ValueError("must not contain a user name or password")
-        if parts.query or parts.fragment:
-            raise ValueError("must be a base URL without ?query or #fragment")
-        return value.rstrip("/")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "portal", self.portal.strip().rstrip("/"))
+        object.__setattr__(self, "db", Path(self.db).expanduser().absolute())
 
-    @field_validator("sync_interval")
     @classmethod
-    def _sane_interval(cls, value: int) -> int:
-        # Below 30 s the pulls alone would eat into HubSpot's per-10-second request budget.
-        if not MIN_SYNC_INTERVAL <= value <= MAX_SYNC_INTERVAL:
-            raise ValueError(f"must be between {MIN_SYNC_INTERVAL} and {MAX_SYNC_INTERVAL} seconds")
-        return value
+    def parse(cls, values: Mapping[str, Any]) -> Settings:
+        """Check a whole table of raw values (from TOML, the environment, flags); raises `_Invalid`
+        with every problem found."""
+        checker = _Checker()
+        table = checker.table(values, (), SETTING_NAMES)
+        found: dict[str, Any] = {}
+        for name, check in _FIELD_CHECKS.items():
+            if name in table:
+                found[name] = checker.field((name,), check, table[name])
+        checker.done()
+        return cls(**found)
 
-    @field_validator("email")
-    @classmethod
-    def _email_shape(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip()
-        if not _EMAIL_SHAPE.match(value):
-            raise ValueError("must be an email address like rep@example.com")
-        return value
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (`dataclasses.replace`, kept normal by __post_init__)."""
+        return dataclasses.replace(self, **changes)
 
-    @field_validator("db", mode="before")
-    @classmethod
-    def _expand_db(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must be a file path")
-        if isinstance(value, str | Path):
-            return Path(value).expanduser().absolute()
-        return value
 
-    @field_validator("keymap")
-    @classmethod
-    def _non_blank_keys(cls, value: dict[str, str]) -> dict[str, str]:
-        for binding_id, keys in value.items():
-            if not keys.strip():
-                raise ValueError(f"{binding_id!r} has no keys; remove it to keep the default")
-        return value
+def _http_url(value: Any) -> str:
+    url = _text(value).strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL such as https://api.hubapi.com")
+    if parts.username or parts.password:
+        raise ValueError("must not contain a user name or password")
+    if parts.query or parts.fragment:
+        raise ValueError("must be a base URL without ?query or #fragment")
+    return url.rstrip("/")
+
+
+def _sane_interval(value: Any) -> int:
+    number = _whole_number(value)
+    # Below 30 s the pulls alone would eat into HubSpot's per-10-second request budget.
+    if not MIN_SYNC_INTERVAL <= number <= MAX_SYNC_INTERVAL:
+        raise ValueError(f"must be between {MIN_SYNC_INTERVAL} and {MAX_SYNC_INTERVAL} seconds")
+    return number
+
+
+def _email_shape(value: Any) -> str | None:
+    if value is None:
+        return None
+    email = _text(value).strip()
+    if not _EMAIL_SHAPE.match(email):
+        raise ValueError("must be an email address like rep@example.com")
+    return email
+
+
+def _db_path(value: Any) -> Path:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must be a file path")
+    if not isinstance(value, str | Path):
+        raise ValueError("must be a file path")
+    return Path(value).expanduser().absolute()
+
+
+def _theme_name(value: Any) -> str:
+    name = _text(value)
+    if not name:
+        raise ValueError("must name a theme (at least 1 character)")
+    return name
+
+
+def _keymap(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ValueError("must be a table of binding ids and keys")
+    for binding_id, keys in value.items():
+        if not isinstance(keys, str):
+            raise ValueError(f'{binding_id!r} must be keys as text, like "ctrl+q"')
+        if not keys.strip():
+            raise ValueError(f"{binding_id!r} has no keys; remove it to keep the default")
+    return {str(k): v for k, v in value.items()}
+
+
+_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "portal": _http_url,
+    "email": _email_shape,
+    "db": _db_path,
+    "sync_interval": _sane_interval,
+    "theme": _theme_name,
+    "keymap": _keymap,
+    "sla": SlaSettings.parse,
+}
+SETTING_NAMES = tuple(_FIELD_CHECKS)
 
 
 def load_settings(
@@ -261,8 +471,8 @@ def load_settings(
             values[key] = env_value
             sources[key] = env_name
     try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
+        return Settings.parse(values)
+    except _Invalid as exc:
         raise ConfigError(_describe(exc, path, sources)) from None
 
 
@@ -304,9 +514,11 @@ def save_setting(key: str | tuple[str, ...], value: Any) -> Path:
     if isinstance(checked.get("db"), str):
         checked["db"] = _relative_to(path.parent, checked["db"])
     try:
-        Settings.model_validate(checked)
-    except ValidationError as exc:
+        Settings.parse(checked)
+    except _Invalid as exc:
         raise ConfigError(_describe(exc, path, {})) from None
+    import tomli_w  # only when a setting is saved, never on the way to the board
+
     _write_atomically(path, tomli_w.dumps(data).encode("utf-8"))
     return path
 
@@ -336,19 +548,18 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def _describe(exc: ValidationError, path: Path, sources: Mapping[str, str]) -> str:
+def _describe(exc: _Invalid, path: Path, sources: Mapping[str, str]) -> str:
     """One line per problem, each naming where the value came from and the key."""
     lines = []
-    for error in exc.errors(include_url=False):
-        loc = [str(p) for p in error["loc"]]
+    for problem in exc.problems:
+        loc = list(problem.loc)
         key = ".".join(loc) or "(top level)"
         origin = sources.get(loc[0]) if loc else None
         where = origin if origin else f"{path}: {key}"
-        if error["type"] == "extra_forbidden":
+        if problem.unknown:
             lines.append(f"{where}: unknown setting{_hint_for_unknown(loc)}")
             continue
-        message = str(error["msg"]).removeprefix("Value error, ")
-        lines.append(f"{where}: {message}{_shown_input(error.get('input'))}")
+        lines.append(f"{where}: {problem.message}{_shown_input(problem.input)}")
     return "\n".join(lines)
 
 
@@ -356,7 +567,7 @@ def _hint_for_unknown(loc: list[str]) -> str:
     if loc and loc[-1].lower() in ("token", "access_token", "hubspot_access_token", "api_key"):
         return "; leadboard never reads a token from the config file: run `leadboard login` instead"
     if len(loc) == 1:
-        return f"; known settings are {', '.join(Settings.model_fields)}"
+        return f"; known settings are {', '.join(SETTING_NAMES)}"
     return ""
 
 

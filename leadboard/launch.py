@@ -102,9 +102,7 @@ def run_demo(*, reset: bool = False) -> int:
     _ensure_logging()
     try:
         with running_sandbox(data_file=portal_file, live=True) as sandbox:
-            settings = base.model_copy(
-                update={"portal": sandbox.base_url, "email": sandbox.rep_email, "db": cache_file}
-            )
+            settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
             return _open_board(settings, SecretStr(sandbox.token))
     except SandboxStartError as exc:
         _say(f"the demo portal could not start: {exc}. Try `leadboard demo --reset`.")

@@ -101,7 +101,7 @@ def fingerprint(settings: SlaSettings) -> str:
     """Changes when the rules or the zone business hours are counted in change."""
     from leadboard.sla import zone_for
 
-    text = f"{settings.model_dump_json()}|{zone_for(settings)}"
+    text = f"{settings.to_json()}|{zone_for(settings)}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -118,7 +118,7 @@ def stored_settings(conn: sqlite3.Connection) -> SlaSettings:
     text = str(row[0])
     if text not in _parsed:
         _parsed.clear()
-        _parsed[text] = SlaSettings.model_validate_json(text)
+        _parsed[text] = SlaSettings.from_json(text)
     return _parsed[text]
 
 

@@ -13,9 +13,12 @@ import logging.handlers
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from pydantic import SecretStr
+
+if TYPE_CHECKING:  # only for the hint: importing pydantic here would put it on the board's start-up path
+    from pydantic import SecretStr
 
 REDACTED = "[redacted]"
 
@@ -41,7 +44,7 @@ _registered_pattern: re.Pattern[str] | None = None
 def register_secret(value: str | SecretStr | None) -> None:
     """Remember a secret (the access token) so every later log record and `redact` call masks it."""
     global _registered_pattern
-    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    text = value if value is None or isinstance(value, str) else value.get_secret_value()
     if not text or not text.strip():
         return
     with _secrets_lock:

@@ -25,8 +25,10 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
+from leadboard.domain import OpState as OpState
 from leadboard.lead_columns import refresh_lead_columns, touch_at
 from leadboard.logs import redact
 from leadboard.state import (
@@ -44,9 +46,6 @@ from leadboard.text import clean_untrusted
 if TYPE_CHECKING:
     from leadboard.store import Store
 
-OpState = Literal["pending", "in_flight", "unknown", "done", "failed", "conflict", "blocked", "cancelled"]
-#: Non-terminal states: these ops are overlaid on the board and keep later ops of their lead waiting.
-OPEN_STATES: tuple[OpState, ...] = ("pending", "in_flight", "unknown", "failed", "conflict", "blocked")
 #: States the push may claim.
 READY_STATES: tuple[OpState, ...] = ("pending", "unknown")
 #: States that need the rep.

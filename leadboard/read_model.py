@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from leadboard.outbox import OPEN_STATES, Op
-from leadboard.state import Disposition, Lead, Option, PortalMeta, Stage
+from leadboard.domain import OPEN_STATES, Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
+    from leadboard.outbox import Op
+    from leadboard.state import Lead
     from leadboard.store import Store
 
 View = Literal["open", "closed", "all"]
@@ -375,6 +376,8 @@ def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
         "SELECT props_json, contact_id, company_id, archived FROM leads WHERE id = ?",
         [lead_id],
     ).fetchone()
+    from leadboard.state import Lead  # pydantic: kept off the board's first-paint path
+
     props = json.loads(row[0])
     remote = Lead.from_hubspot({"id": lead_id, "properties": props, "archived": bool(row[3])})
     contact = None

@@ -365,7 +365,7 @@ class Store(RemoteTables):
             if changed:
                 recompute_deadlines(conn, sla)
             if changed or self.get_state(KEY_SLA_HASH) is None:
-                self.set_state(KEY_SLA_SETTINGS, sla.model_dump_json())
+                self.set_state(KEY_SLA_SETTINGS, sla.to_json())
                 self.set_state(KEY_SLA_HASH, wanted)
         return changed
 

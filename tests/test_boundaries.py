@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "leadboard"
@@ -55,3 +57,17 @@ def test_only_the_gateway_and_the_sandbox_import_hubspot() -> None:
         and any(m.split(".")[0] == "hubspot" for m in imported_modules(p))
     ]
     assert offenders == []
+
+
+def test_the_boards_first_paint_imports_no_pydantic_sqlite_utils_or_hubspot() -> None:
+    """What the board imports before its first frame costs start-up time every time a rep opens it:
+    the rules (pydantic), the writable store (sqlite-utils) and the sync (hubspot) come after."""
+    probe = (
+        "import sys\n"
+        "import leadboard.app, leadboard.config, leadboard.screens.board, leadboard.widgets.stage_column\n"
+        "heavy = ('pydantic', 'sqlite_utils', 'hubspot', 'urllib3', 'leadboard.state', 'leadboard.store')\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

@@ -230,7 +230,7 @@ def test_sla_tables_merge_over_the_defaults(config_file: Path) -> None:
     ],
 )
 def test_sla_targets_accept_words_and_short_forms(text: str, amount: int, unit: str) -> None:
-    assert SlaTarget.model_validate(text) == SlaTarget.model_validate({"amount": amount, "unit": unit})
+    assert SlaTarget.parse(text) == SlaTarget.parse({"amount": amount, "unit": unit})
 
 
 def test_save_setting_keeps_the_other_keys_and_tables(config_file: Path) -> None:

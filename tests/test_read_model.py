@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from leadboard.store import Store
 from tests.cache_fixtures import ME, NO_ANSWER, OTHER_OWNER, default_meta, hubspot_lead
 
 #: Clock-time targets in UTC, so the machine's zone and business hours play no part.
-SLA = SlaSettings.model_validate(
+SLA = SlaSettings.parse(
     {
         "by_label": {"hot": "1 hour", "warm": "8 hours", "cold": "72 hours"},
         "by_source": {"demo": "30 minutes"},
@@ -231,7 +232,7 @@ def test_deadlines_are_recomputed_when_the_settings_change_and_only_then(store: 
     conn.execute("UPDATE leads SET sla_deadline = 1 WHERE id = '1'")  # a marker a recompute would replace
     assert store.apply_sla_settings(SLA) is False
     assert conn.execute("SELECT sla_deadline FROM leads WHERE id = '1'").fetchone()[0] == 1
-    stricter = SLA.model_copy(update={"by_label": {**SLA.by_label, "warm": SLA.by_label["hot"]}})
+    stricter = replace(SLA, by_label={**SLA.by_label, "warm": SLA.by_label["hot"]})
     assert store.apply_sla_settings(stricter) is True
     for row in store.board(view="all"):
         assert row.sla_deadline == sla_deadline(facts(row, store), stricter), row.id

@@ -35,7 +35,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def settings(zone: str = "Europe/Paris", **values: object) -> SlaSettings:
-    return SlaSettings.model_validate({"time_zone": zone, **values})
+    return SlaSettings.parse({"time_zone": zone, **values})
 
 
 def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int, fold: int = 0) -> datetime:

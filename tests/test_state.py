@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -339,13 +340,12 @@ def test_timing_reasons_are_read_from_the_options_value_or_label(
 
 
 def test_the_portals_timing_reasons_leave_hidden_ones_out() -> None:
-    meta = META.model_copy(
-        update={
-            "disqualification_reasons": (
-                *META.disqualification_reasons,
-                Option(value="OLD_TIMING", label="Old timing", hidden=True),
-            )
-        }
+    meta = replace(
+        META,
+        disqualification_reasons=(
+            *META.disqualification_reasons,
+            Option(value="OLD_TIMING", label="Old timing", hidden=True),
+        ),
     )
     assert [o.label for o in timing_reasons(meta)] == ["Bad Timing"]
 
@@ -378,9 +378,7 @@ def test_a_follow_up_date_needs_a_timing_reason_and_says_which_ones_are() -> Non
         "A follow-up date is only for a timing reason (one of Bad Timing); 'Not a Good Fit' is not "
         "one: clear the follow-up date, or choose a timing reason."
     )
-    no_timing = META.model_copy(
-        update={"disqualification_reasons": (Option(value="WRONG_DATA", label="Wrong Data"),)}
-    )
+    no_timing = replace(META, disqualification_reasons=(Option(value="WRONG_DATA", label="Wrong Data"),))
     with pytest.raises(CommandRefused, match="this portal has no reason about timing"):
         check_command(command.model_copy(update={"reason": "WRONG_DATA"}), lead(), no_timing, now=NOW)
 
@@ -454,7 +452,7 @@ def test_suggestion_works_with_renamed_custom_stages_and_outcomes() -> None:
         ),
         dispositions=(
             *META.dispositions[:1],
-            META.dispositions[1].model_copy(update={"id": "custom-guid", "label": "connected"}),
+            replace(META.dispositions[1], id="custom-guid", label="connected"),
         ),
     )
     assert suggest_stage_after_call(meta, "10", "9d9162e7-6cf3-4944-bf63-4dff82258764") == meta.stages[1]
@@ -472,10 +470,10 @@ def test_option_labels_display() -> None:
 
 
 def test_importing_the_rules_builds_no_validator_until_one_is_used() -> None:
-    """The board imports this module before its first paint: models and adapters build lazily."""
+    """Models and adapters build on first use, not when a command (or the sync) imports the rules."""
     probe = (
         "import leadboard.state as s\n"
-        "built = [m.__name__ for m in (s.Lead, s.Disqualify, s.LogCall, s.PortalMeta) "
+        "built = [m.__name__ for m in (s.Lead, s.Disqualify, s.LogCall) "
         "if m.__pydantic_complete__]\n"
         "assert built == [] and s.command_adapter.cache_info().currsize == 0, built\n"
         's.COMMAND_ADAPTER.validate_json(\'{"kind":"add_note","lead_id":"1","text":"t"}\')\n'

@@ -20,7 +20,7 @@ from leadboard.sync.pull import pull_leads, pull_timeline
 from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, portal_settings, seeded_portal
 from tests.sync.pull_support import pull_setup
 
-SLA = SlaSettings.model_validate(CLOCK_SLA)
+SLA = SlaSettings.parse(CLOCK_SLA)
 
 
 @pytest.fixture(scope="module")

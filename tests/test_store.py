@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -491,10 +492,12 @@ def test_contact_and_company_changes_reach_the_board_and_its_filter(store: Store
 
 
 def test_account_details_round_trip_under_the_state_keys_the_board_reads(tmp_path: Path) -> None:
-    account = {"portal_id": "4242", "time_zone": "Europe/Berlin", "ui_domain": "app-eu1.hubspot.com"}
+    with_account = replace(
+        default_meta(), portal_id="4242", time_zone="Europe/Berlin", ui_domain="app-eu1.hubspot.com"
+    )
     with Store.open(tmp_path / "c.db") as store:
-        store.save_portal_meta(default_meta().model_copy(update=account))
-        assert store.portal_meta() == default_meta().model_copy(update=account)
+        store.save_portal_meta(with_account)
+        assert store.portal_meta() == with_account
         assert (store.get_state("portal_id"), store.get_state("portal_time_zone")) == (
             "4242",
             "Europe/Berlin",

@@ -33,13 +33,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
+from leadboard.domain import PortalMeta, Stage
 from leadboard.keys import BOARD_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
 from leadboard.read_model import SyncStatus as CacheStatus
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, state_from
-from leadboard.state import PortalMeta, Stage
 from leadboard.widgets.stage_column import StageColumn
 from leadboard.widgets.sync_status import SyncStatusBar
 

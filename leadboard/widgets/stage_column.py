@@ -33,9 +33,9 @@ from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from leadboard.domain import PortalMeta, Stage
 from leadboard.read_model import BoardLead
 from leadboard.sla import SlaState, describe
-from leadboard.state import PortalMeta, Stage
 from leadboard.text import clean_untrusted
 
 __all__ = [

@@ -83,9 +83,7 @@ def test_offline_never_raises_and_says_how_much_is_waiting(
     engine.sync()
     for lead_id in open_lead_ids(sandbox)[:3]:
         engine.store().outbox.enqueue(AddNote(lead_id=lead_id, text="written on the train"))
-    offline = SyncEngine(
-        settings.model_copy(update={"portal": closed_port_url()}), sandbox.token, timeout=(1.0, 1.0)
-    )
+    offline = SyncEngine(settings.replace(portal=closed_port_url()), sandbox.token, timeout=(1.0, 1.0))
 
     report = offline.sync()
 
@@ -223,7 +221,7 @@ def test_a_missing_email_says_so_and_still_pushes(
     engine.sync()
     op = engine.store().outbox.enqueue(AddNote(lead_id=open_lead_ids(sandbox)[0], text="still goes"))
     engine.store().set_state("meta_saved_at", "0")  # metadata is due again, and needs the email
-    no_email = SyncEngine(settings.model_copy(update={"email": None}), sandbox.token, timeout=(2.0, 2.0))
+    no_email = SyncEngine(settings.replace(email=None), sandbox.token, timeout=(2.0, 2.0))
 
     report = no_email.sync()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -349,7 +350,7 @@ def test_a_400_fails_with_hubspots_message_and_keeps_the_change(
     lead_id = open_lead_ids(sandbox)[1]
     # The rep chose a lead type the portal had when the cache last synced; it is gone from HubSpot now.
     ghost = Option(value="GHOST_TYPE", label="Ghost", display_order=99)
-    store.save_portal_meta(meta.model_copy(update={"lead_types": (*meta.lead_types, ghost)}))
+    store.save_portal_meta(replace(meta, lead_types=(*meta.lead_types, ghost)))
     op = store.outbox.enqueue(SetLeadType(lead_id=lead_id, lead_type="Ghost"))
     later = store.outbox.enqueue(AddNote(lead_id=lead_id, text="behind it"))
 

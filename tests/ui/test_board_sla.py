@@ -24,7 +24,7 @@ from tests.ui.board_support import board_app, screen_text, settle
 SMALL, LARGE = (80, 24), (160, 50)
 BOTH_SIZES = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
 #: The default targets (hot 1 hour, warm 1 business day), counted in UTC so nothing depends on the machine.
-UTC_SLA = SlaSettings.model_validate({"time_zone": "UTC"})
+UTC_SLA = SlaSettings.parse({"time_zone": "UTC"})
 
 
 def sla_cache(path: Path) -> None:
@@ -185,7 +185,7 @@ async def test_capital_s_opens_the_stats_and_escape_comes_back(sla_path: Path, s
 
 
 async def test_the_configured_sla_is_applied_at_start_up(sla_path: Path) -> None:
-    stricter = SlaSettings.model_validate({"time_zone": "UTC", "by_label": {"hot": "30 minutes"}})
+    stricter = SlaSettings.parse({"time_zone": "UTC", "by_label": {"hot": "30 minutes"}})
     app = board_app(sla_path, sla=stricter)
     async with app.run_test(size=LARGE) as pilot:
         await settle(app, pilot)

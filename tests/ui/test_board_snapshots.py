@@ -21,7 +21,7 @@ from leadboard.screens.board import BoardScreen
 from leadboard.state import AddNote
 from tests.ui.board_support import FIXED_NOW, board_app, fill_cache, settle
 
-UTC_SLA = SlaSettings.model_validate({"time_zone": "UTC"})
+UTC_SLA = SlaSettings.parse({"time_zone": "UTC"})
 
 
 def snap_app(db: Path) -> LeadboardApp:

@@ -33,7 +33,7 @@ class StatsHost(App[None]):
         yield Label("the board would be here")
 
     def on_mount(self) -> None:
-        screen = StatsScreen(self.db_path, SlaSettings.model_validate(CLOCK_SLA), clock=self.clock)
+        screen = StatsScreen(self.db_path, SlaSettings.parse(CLOCK_SLA), clock=self.clock)
         self.push_screen(screen, callback=self.results.append)
 
     def clock(self) -> datetime:
