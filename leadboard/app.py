@@ -38,10 +38,9 @@ from leadboard.messages import CacheChanged, SyncStatusChanged
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from leadboard.screens.board import BoardScreen
     from leadboard.screens.log_call import LoggedCall
+    from leadboard.secret import Secret
     from leadboard.state import Command, LeadFacts
     from leadboard.sync.engine import SyncEngine
 
@@ -60,7 +59,7 @@ MODAL_RETRY_SECONDS = 15.0
 
 #: Told which command was queued (the work queue moves on to the next lead).
 CommandDone = Callable[["Command"], None]
-EngineFactory = Callable[[Settings, "SecretStr | str | None", Callable[[Any], None]], "SyncEngine"]
+EngineFactory = Callable[[Settings, "Secret | str | None", Callable[[Any], None]], "SyncEngine"]
 
 
 def hubspot_lead_url(portal_id: str, lead_id: str) -> str:
@@ -68,9 +67,7 @@ def hubspot_lead_url(portal_id: str, lead_id: str) -> str:
     return f"https://app.hubspot.com/contacts/{portal_id}/record/0-136/{lead_id}"
 
 
-def _default_engine(
-    settings: Settings, token: SecretStr | str | None, on_status: Callable[[Any], None]
-) -> Any:
+def _default_engine(settings: Settings, token: Secret | str | None, on_status: Callable[[Any], None]) -> Any:
     from leadboard.sync.engine import SyncEngine  # imported on the sync thread, after first paint
 
     return SyncEngine(settings, token, on_status=on_status)
@@ -118,7 +115,7 @@ class LeadboardApp(App[int]):
     def __init__(
         self,
         settings: Settings,
-        token: SecretStr | str | None = None,
+        token: Secret | str | None = None,
         *,
         sync: bool = True,
         clock: Callable[[], datetime] | None = None,

@@ -4,7 +4,7 @@ Order: `HUBSPOT_ACCESS_TOKEN` (headless and CI use), then the OS keyring (servic
 user name = the portal URL), then a JSON file in the user config dir that only the user can read.
 The file is the fallback for machines without a keyring (servers, containers); it is refused if
 its mode lets anyone else read it, because then the token may already have leaked. The token is
-handed out as a `SecretStr`, registered with the log filter, and never put in SQLite or a message.
+handed out as a `Secret` (secret.py), registered with the log filter, and never put in SQLite or a message.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import keyring.backends.chainer
 import keyring.backends.fail
 import keyring.backends.null
 import platformdirs
-from pydantic import SecretStr
 
 from leadboard.config import APP_NAME, Settings
 from leadboard.logs import redact, register_secret
+from leadboard.secret import Secret, secret_text
 
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"
 KEYRING_SERVICE = "leadboard"
@@ -43,7 +43,7 @@ class CredentialsError(Exception):
 class ResolvedToken:
     """A token and a human description of where it came from (for `doctor` and the status line)."""
 
-    token: SecretStr
+    token: Secret
     source: str
 
 
@@ -71,7 +71,7 @@ def usable_keyring() -> keyring.backend.KeyringBackend | None:
     return backend
 
 
-def resolve_token(settings: Settings) -> SecretStr | None:
+def resolve_token(settings: Settings) -> Secret | None:
     """The access token for `settings.portal`, or None when none is configured anywhere."""
     resolved = resolve_token_source(settings)
     return resolved.token if resolved else None
@@ -97,9 +97,9 @@ def resolve_token_source(settings: Settings) -> ResolvedToken | None:
     return None
 
 
-def store_token(settings: Settings, token: str | SecretStr) -> StoredToken:
+def store_token(settings: Settings, token: str | Secret) -> StoredToken:
     """Keep the token for `settings.portal`: in the keyring when one works, else in the 0600 file."""
-    secret = token.get_secret_value() if isinstance(token, SecretStr) else token
+    secret = secret_text(token) or ""
     secret = secret.strip()
     if not secret:
         raise CredentialsError("the token is empty")
@@ -140,7 +140,7 @@ def forget_token(settings: Settings) -> list[str]:
 
 def _found(token: str, source: str) -> ResolvedToken:
     register_secret(token)
-    return ResolvedToken(token=SecretStr(token), source=source)
+    return ResolvedToken(token=Secret(token), source=source)
 
 
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:

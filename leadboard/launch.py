@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import platformdirs
-from pydantic import SecretStr
 
 from leadboard.config import APP_NAME, ConfigError, Settings, load_settings
+from leadboard.secret import Secret
 
 __all__ = ["demo_paths", "run_board", "run_demo"]
 
@@ -36,7 +36,7 @@ def _ensure_logging() -> None:
         setup_logging()
 
 
-def _open_board(settings: Settings, token: SecretStr) -> int:
+def _open_board(settings: Settings, token: Secret) -> int:
     from leadboard.app import LeadboardApp
     from leadboard.logs import register_secret
 
@@ -103,7 +103,7 @@ def run_demo(*, reset: bool = False) -> int:
     try:
         with running_sandbox(data_file=portal_file, live=True) as sandbox:
             settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
-            return _open_board(settings, SecretStr(sandbox.token))
+            return _open_board(settings, Secret(sandbox.token))
     except SandboxStartError as exc:
         _say(f"the demo portal could not start: {exc}. Try `leadboard demo --reset`.")
         return 1

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-if TYPE_CHECKING:  # only for the hint: importing pydantic here would put it on the board's start-up path
-    from pydantic import SecretStr
+if TYPE_CHECKING:
+    from leadboard.secret import Secret
 
 REDACTED = "[redacted]"
 
@@ -41,7 +41,7 @@ _registered: set[str] = set()
 _registered_pattern: re.Pattern[str] | None = None
 
 
-def register_secret(value: str | SecretStr | None) -> None:
+def register_secret(value: str | Secret | None) -> None:
     """Remember a secret (the access token) so every later log record and `redact` call masks it."""
     global _registered_pattern
     text = value if value is None or isinstance(value, str) else value.get_secret_value()

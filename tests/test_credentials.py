@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,6 +199,15 @@ def test_the_token_never_shows_in_str_or_repr(settings: Settings) -> None:
     assert resolved is not None
     for shown in (str(resolved.token), repr(resolved.token), repr(resolved), f"{resolved}"):
         assert TOKEN not in shown
+    assert resolved.token.get_secret_value() == TOKEN
+
+
+def test_the_token_cannot_be_pickled_into_a_file_in_the_clear(settings: Settings) -> None:
+    store_token(settings, TOKEN)
+    token = resolve_token(settings)
+    assert token is not None and token == resolve_token(settings)
+    with pytest.raises(TypeError, match="not pickled"):
+        pickle.dumps(token)
 
 
 def test_a_corrupt_token_file_gives_a_clear_error(settings: Settings) -> None:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from leadboard.config import Settings
 from leadboard.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.secret import Secret
 from leadboard.state import PortalMeta
 from leadboard.store import Store, SyncLockHeld, now_ms
 from leadboard.sync.errors import (
@@ -139,7 +138,7 @@ class SyncEngine:
     def __init__(
         self,
         settings: Settings,
-        token: SecretStr | str | None,
+        token: Secret | str | None,
         *,
         on_status: Callable[[SyncStatus], None] | None = None,
         limiter: RateLimiter | None = None,

@@ -36,9 +36,9 @@ from typing import Any
 
 from hubspot import HubSpot
 from hubspot.discovery.discovery_base import DiscoveryBase
-from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
+from leadboard.secret import Secret, secret_text
 from leadboard.sync.creates import CreatesActivities, wire_value
 from leadboard.sync.errors import (
     Ambiguous,
@@ -110,14 +110,14 @@ class HubSpotGateway(CreatesActivities):
     def __init__(
         self,
         base_url: str,
-        token: str | SecretStr,
+        token: str | Secret,
         *,
         limiter: RateLimiter | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         cancel: threading.Event | None = None,
         max_rate_wait: float = DEFAULT_MAX_RATE_WAIT,
     ) -> None:
-        secret = token.get_secret_value() if isinstance(token, SecretStr) else token
+        secret = secret_text(token) or ""
         if not secret or not secret.strip():
             raise AuthFailed(
                 "No HubSpot access token is set. Run `leadboard login` or set HUBSPOT_ACCESS_TOKEN."
