@@ -33,7 +33,7 @@ from leadboard.widgets.sync_status import SyncStatusBar
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
 
-__all__ = ["LeadScreen", "op_summary"]
+__all__ = ["HEADING_CSS", "LeadScreen", "op_summary"]
 
 #: The timeline shows this many entries (newest first); bodies are cut to `BODY_CHARS`.
 TIMELINE_LIMIT = 50
@@ -148,9 +148,49 @@ def contact_card(detail: LeadDetail) -> Text:
     return card
 
 
+#: A section heading ("Timeline", "Changes not yet in HubSpot"); the work queue's screen uses it too.
+HEADING_CSS = """
+.lead-heading {
+    height: auto;
+    color: $text-accent;
+    text-style: bold;
+}
+"""
+
+
 class LeadScreen(LeadActions, Screen[None]):
     """One lead in full; escape goes back to the board."""
 
+    # Beside the screen, not in app.tcss: Textual parses it when the screen is first opened, so the
+    # board's first paint does not (DEFAULT_CSS is scoped to this screen; ids outrank the widgets' own).
+    DEFAULT_CSS = (
+        HEADING_CSS
+        + """
+    #lead-title {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+    }
+    #lead-body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    .lead-section {
+        height: auto;
+        margin-bottom: 1;
+    }
+    #lead-ops {
+        height: auto;
+        max-height: 12;
+        margin-bottom: 1;
+        border: round $border-blurred;
+    }
+    #lead-ops:focus {
+        border: round $border;
+    }
+    """
+    )
     BINDINGS: ClassVar[list[BindingType]] = list(LEAD_SCREEN_BINDINGS)
 
     def __init__(self, lead_id: str) -> None:

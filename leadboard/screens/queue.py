@@ -34,7 +34,14 @@ from leadboard.keys import QUEUE_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
-from leadboard.screens.lead import TIMELINE_LIMIT, activity_text, add_field, contact_card, when_text
+from leadboard.screens.lead import (
+    HEADING_CSS,
+    TIMELINE_LIMIT,
+    activity_text,
+    add_field,
+    contact_card,
+    when_text,
+)
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
@@ -84,6 +91,55 @@ def read_queue_lead(lead_id: str, now: datetime, store: Store) -> QueueLeadLoade
 class WorkQueueScreen(LeadActions, Screen[None]):
     """One lead at a time; space/j next, k previous, s skip, the lead commands, escape back."""
 
+    # Beside the screen, not in app.tcss, so the board's first paint does not parse it (see LeadScreen).
+    DEFAULT_CSS = (
+        HEADING_CSS
+        + """
+    #queue-progress {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    #queue-title {
+        height: 1;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #queue-sla {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    #queue-sla.-breached {
+        color: $text-error;
+        text-style: bold;
+    }
+    #queue-sla.-due-soon {
+        color: $text-warning;
+        text-style: bold;
+    }
+    #queue-body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    #queue-facts {
+        height: auto;
+        layout: vertical;
+    }
+    WorkQueueScreen.-wide #queue-facts {
+        layout: horizontal;
+    }
+    .queue-section {
+        height: auto;
+        margin-bottom: 1;
+    }
+    WorkQueueScreen.-wide #queue-facts > .queue-section {
+        width: 1fr;
+    }
+    """
+    )
     BINDINGS: ClassVar[list[BindingType]] = list(QUEUE_BINDINGS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_WIDTH, "-wide")]
 
