@@ -1,35 +1,47 @@
 """One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
 
-Never a widget per lead: each lead is one two-line `Option` whose prompt is a Textual `Content`
-built from plain strings (no markup is parsed), so names like `[@click=app.quit]` show literally.
-Prompts are plain data: their SLA styles name the column's component classes (".stage-column--…"),
-resolved from app.tcss when drawn, so rows can be built before the column is mounted and the
-board's first frame already holds them. The board reads only the first rows of each stage (a page)
-and says how many the stage holds (`total`); the column builds options for the rows it was given a
-screenful at a time (`PAGE_SIZE`), and when the highlight or the scroll nears the last row read
-while the stage holds more, it asks the board for a bigger page (`MoreWanted`). So a stage with
-thousands of leads paints as fast as one with a hundred; the header says how many are listed when
-not all are. The highlighted lead is kept, by id, when the rows are replaced.
+Never a widget per lead: each lead is one two-line option. A row is plain data, two lines of
+(text, style) parts built from cleaned strings (no markup is parsed), so names like
+`[@click=app.quit]` show literally. A part's style may name one of the column's component classes
+(".stage-column--…"), resolved from CSS when drawn, so rows can be built before the column is
+mounted and the board's first frame already holds them. The board reads only the first rows of each
+stage (a page) and says how many the stage holds (`total`); the column builds rows for the leads it
+was given a screenful at a time (`PAGE_SIZE`), and when the highlight or the scroll nears the last
+row read while the stage holds more, it asks the board for a bigger page (`MoreWanted`). The
+highlighted lead is kept, by id, when the rows are replaced.
+
+Drawing is the board's hot path: OptionList draws each option through Content, visualize, padding,
+to_strips, extend_cell_length and apply_meta, which took most of the first frame at 10,000 leads.
+This column draws a row's line straight into Rich segments instead: each (row style, part style)
+pair is resolved once, each drawn line is kept by (its parts, the row style) until the width or the
+styles change, every row is two lines (no measuring), and a click or hover finds its row from the
+mouse's offset. Only the rows on screen are ever drawn.
 
 Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
 "◷ due in 12 min") when it is breached or due soon, styled by the `stage-column--sla-*` component
-classes in app.tcss; a lead with time to spare says "due in 5 h" quietly on its second line. The
-state is computed per shown row only (rows are built a page at a time), never for the whole stage.
+classes; a lead with time to spare says "due in 5 h" quietly on its second line. The state is
+computed per shown row only (rows are built a page at a time), never for the whole stage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from functools import partial
+from typing import ClassVar, cast
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
+from textual.style import Style
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -39,12 +51,17 @@ from leadboard.sla import SlaState, describe
 from leadboard.text import clean_untrusted
 
 __all__ = [
+    "LINES_PER_LEAD",
     "MARKERS",
     "PAGE_SIZE",
     "SLA_GLYPHS",
     "SLA_STYLES",
+    "LeadOption",
+    "RowLines",
     "SlaOf",
     "StageColumn",
+    "draw_line",
+    "lead_lines",
     "lead_prompt",
     "relative_age",
 ]
@@ -54,6 +71,11 @@ PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep
 PAGE_AHEAD = 5
 #: Rows read ahead of the highlight: nearer the last row read than this, the board reads more.
 READ_AHEAD = 20
+#: Every lead is drawn on exactly this many lines, so no row is measured.
+LINES_PER_LEAD = 2
+#: Drawn lines kept per column: a few screenfuls (~50 lines each), for scrolling back and refreshes;
+#: more would only lengthen the garbage collector's full passes.
+_STRIP_CACHE_SIZE = 256
 
 #: A glyph and a word for each marker: the state is never carried by colour alone.
 MARKERS: dict[str, tuple[str, str]] = {
@@ -71,7 +93,7 @@ _MARKER_STYLE = {
 _LABEL_STYLE = {"hot": "bold ansi_red", "warm": "ansi_yellow", "cold": "ansi_cyan"}
 #: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
 SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
-#: The style of each SLA level's words: the column's component class (theme colours, from app.tcss).
+#: The style of each SLA level's words: the column's component class (theme colours, from CSS).
 SLA_STYLES: dict[str, str] = {
     "breached": ".stage-column--sla-breached",
     "due_soon": ".stage-column--sla-due-soon",
@@ -79,8 +101,13 @@ SLA_STYLES: dict[str, str] = {
 }
 #: The SLA state of a lead on the board (None: not computed); called only for the rows shown.
 SlaOf = Callable[[BoardLead], "SlaState | None"]
+#: A run of text on a row and its style: "" (the row's own), a component class (".name") or
+#: Textual style words ("bold ansi_red").
+Part = tuple[str, str]
+#: A lead's two lines.
+RowLines = tuple[tuple[Part, ...], tuple[Part, ...]]
 _NEW_LINE = Content("\n")
-_DOT = (" · ", "dim")
+_DOT: Part = (" · ", "dim")
 
 
 def relative_age(then_ms: int | None, now: datetime) -> str | None:
@@ -94,36 +121,38 @@ def relative_age(then_ms: int | None, now: datetime) -> str | None:
     return f"{int(seconds // 60)}m"
 
 
-def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> Content:
-    """The two lines a lead shows on the board, built from plain (cleaned) strings only.
+def _one_line(text: str) -> str:
+    """Untrusted text made safe to show and kept on one line (a break or a tab would split the row)."""
+    return clean_untrusted(text).replace("\n", " ").replace("\t", " ")
+
+
+def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> RowLines:
+    """The two lines a lead shows on the board, as parts built from plain (cleaned) strings only.
 
     Line 1: SLA (breached or due soon), marker, name, label. Line 2: the SLA time left when there
-    is time to spare, company, lead type (or "type?"), age, last touch. Drawn inside a
-    `StageColumn`, whose component classes style the SLA words.
+    is time to spare, company, lead type (or "type?"), age, last touch.
     """
     if lead.closed:
         sla = None  # a qualified or disqualified lead is past speed to lead
     level = sla.level if sla is not None else "none"
-    name = clean_untrusted(lead.name or lead.contact_name or f"lead {lead.id}").replace("\n", " ")
-    first: list[tuple[str, str] | str] = []
+    first: list[Part] = []
     if sla is not None and level in SLA_GLYPHS:
         first += [(f"{SLA_GLYPHS[level]} {describe(sla)}", SLA_STYLES[level]), _DOT]
     if lead.marker:
         glyph, word = MARKERS[lead.marker]
         first.append((f"{glyph} {word} ", _MARKER_STYLE[lead.marker]))
-    first.append((name, "bold"))
+    first.append((_one_line(lead.name or lead.contact_name or f"lead {lead.id}"), "bold"))
     if lead.label:
-        label = clean_untrusted(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
+        label = _one_line(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
         first.append((f"  {label}", _LABEL_STYLE.get(label, "")))
-    parts: list[tuple[str, str]] = []
+    parts: list[Part] = []
     if sla is not None and level == "ok":
         parts.append((describe(sla), SLA_STYLES["ok"]))  # first, so a narrow column keeps it
     company = lead.company_name or lead.contact_email
     if company:
-        parts.append((clean_untrusted(company).replace("\n", " "), ""))
+        parts.append((_one_line(company), ""))
     if lead.lead_type:
-        lead_type = meta.option_label(meta.lead_types, lead.lead_type) or lead.lead_type
-        parts.append((clean_untrusted(lead_type), ""))
+        parts.append((_one_line(meta.option_label(meta.lead_types, lead.lead_type) or lead.lead_type), ""))
     else:
         parts.append(("type?", "reverse"))
     age = relative_age(lead.created_at, now)
@@ -136,12 +165,71 @@ def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState 
         parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
     elif level not in (*SLA_GLYPHS, "ok"):
         parts.append(("not touched", "dim"))
-    second: list[tuple[str, str] | str] = ["  "]
+    second: list[Part] = [("  ", "")]
     for i, part in enumerate(parts):
         if i:
             second.append(_DOT)
         second.append(part)
-    return _NEW_LINE.join([Content.assemble(*first), Content.assemble(*second)])
+    return tuple(first), tuple(second)
+
+
+def _content(lines: RowLines) -> Content:
+    return _NEW_LINE.join([Content.assemble(*line) for line in lines])
+
+
+def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> Content:
+    """A lead's two lines as one Textual `Content` (what `LeadOption.prompt` returns)."""
+    return _content(lead_lines(lead, meta, now, sla))
+
+
+def draw_line(
+    parts: Sequence[Part], width: int, style_of: Callable[[str], RichStyle], pad: RichStyle
+) -> Strip:
+    """One line of a row, exactly `width` cells: cut with "…" when too long (as Textual's
+    `text-overflow: ellipsis` cuts), padded in the row's style (`pad`) when short. Neighbouring
+    parts drawn alike become one segment, as Textual draws a `Content`.
+
+    `style_of` turns a part's style into the Rich style to draw it with.
+    """
+    if width <= 0:
+        return Strip.blank(0)
+    plain = "".join(text for text, _ in parts)
+    length = cell_len(plain)
+    runs: list[tuple[str, RichStyle]] = []
+    if length <= width:
+        runs = [(text, style_of(style)) for text, style in parts if text]
+    else:
+        shown = set_cell_size(plain, width - 1) + "…"
+        start = 0
+        for text, style in parts:  # each part keeps its style up to the cut; "…" takes the one it lands in
+            if piece := shown[start : start + len(text)]:
+                runs.append((piece, style_of(style)))
+            start += len(text)
+        if rest := shown[start:]:
+            runs.append((rest, style_of("")))
+    segments: list[Segment] = []
+    for text, rich in runs:
+        if segments and segments[-1].style == rich:
+            segments[-1] = Segment(segments[-1].text + text, rich)
+        else:
+            segments.append(Segment(text, rich))
+    if length < width:
+        segments.append(Segment(" " * (width - length), pad))
+    return Strip(segments, width)
+
+
+class LeadOption(Option):
+    """A lead's row: its two lines as parts. The `prompt` (a `Content`) is built only when asked
+    for: the column draws the parts directly."""
+
+    def __init__(self, lead_id: str, lines: RowLines) -> None:
+        super().__init__("", id=lead_id)
+        self.lead_id = lead_id
+        self.lines = lines
+
+    @property
+    def prompt(self) -> Content:
+        return _content(self.lines)
 
 
 class StageColumn(OptionList):
@@ -195,6 +283,15 @@ class StageColumn(OptionList):
     ) -> None:
         """A column for `stage`; given `rows` (the first of the stage's `total`), it is built with
         them, so it needs no second pass once mounted."""
+        #: Drawn lines by (parts, row style), and Rich styles by (row style, part style): both
+        #: forgotten when the width or the styles change (focus, theme, CSS).
+        self._strips: LRUCache[tuple[tuple[Part, ...], Style], Strip] = LRUCache(_STRIP_CACHE_SIZE)
+        self._rich_styles: dict[tuple[Style, str], RichStyle] = {}
+        #: The row styles (plain, highlighted, hovered) of the frame being drawn.
+        self._row_styles: tuple[Style, Style, Style] | None = None
+        self._drawn_width: int | None = None
+        #: The header and footer words last set.
+        self._titles: tuple[str, str] | None = None
         super().__init__(id=id, classes=f"stage-column {classes}".strip())
         self.stage = stage
         self.leads: list[BoardLead] = rows or []
@@ -206,7 +303,6 @@ class StageColumn(OptionList):
         self.now = now or datetime.now(UTC)
         self.sla_of: SlaOf | None = sla_of
         self.sort_label = sort_label
-        self._drawn_width: int | None = None
         if self.leads:
             self.add_options(self._options_for(0, min(PAGE_SIZE, len(self.leads))))
             self.set_reactive(OptionList.highlighted, 0)
@@ -215,20 +311,101 @@ class StageColumn(OptionList):
     # --- drawing --------------------------------------------------------------------------------
 
     def _on_resize(self, event: events.Resize) -> None:  # type: ignore[override]
-        """OptionList forgets every drawn row on each Resize, even one that keeps the width (the
-        first layout sends one just after the first frame is drawn, so every row was drawn twice):
-        `render_lines` forgets them only when the width they were drawn at changed."""
+        """OptionList forgets every drawn row on each Resize, even one that keeps the size (the
+        first layout sends one just after the first frame is drawn). A size change marks the lines
+        dirty by itself, and `render_lines` forgets drawn rows only when their width changed."""
         event.prevent_default()
-        self.refresh()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """A layout that keeps the column's size leaves its scrollbar alone. ScrollView compares the
+        viewport the compositor passes with the rows' virtual size, which always differ, so it
+        redrew the scrollbar on every layout of the screen (each filter keystroke lays out the
+        filter field). A change in the number of rows updates the scrollbar in `_update_lines`."""
+        if size == self.outer_size and container_size == self.container_size:
+            return False
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()
+        self._rich_styles.clear()
+        self._row_styles = None
+        super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = self.scrollable_content_region.width
         if width != self._drawn_width:
-            if self._drawn_width is not None:
-                self._option_render_cache.clear()
-                self._line_cache.clear()
+            self._strips.clear()
             self._drawn_width = width
+        self._row_styles = None  # resolved once per frame, on the first line drawn
         return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        plain, highlighted, hovered = self._row_styles or self._resolve_row_styles()
+        index, line_no = divmod(self.scroll_offset.y + y, LINES_PER_LEAD)
+        if not 0 <= index < len(self._options):
+            return Strip.blank(width, plain.rich_style)
+        if index == self.highlighted:
+            style = highlighted
+        elif index == self._mouse_hovering_over:
+            style = hovered
+        else:
+            style = plain
+        parts = cast(LeadOption, self._options[index]).lines[line_no]
+        key = (parts, style)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = draw_line(parts, width, partial(self._rich_style, style), style.rich_style)
+            self._strips[key] = strip
+        return strip
+
+    def _resolve_row_styles(self) -> tuple[Style, Style, Style]:
+        option = "option-list--option"
+        self._row_styles = (
+            self.get_visual_style(option),
+            self.get_visual_style(option, "option-list--option-highlighted"),
+            self.get_visual_style(option, "option-list--option-hover"),
+        )
+        return self._row_styles
+
+    def _rich_style(self, row: Style, part: str) -> RichStyle:
+        """A part's Rich style on a row, combined as Textual combines a Content span's style."""
+        key = (row, part)
+        rich = self._rich_styles.get(key)
+        if rich is None:
+            if not part:
+                own = Style()
+            elif part.startswith("."):
+                own = self.get_visual_style(part[1:], partial=True)
+            else:
+                own = Style.parse(part)
+            rich = self._rich_styles[key] = (row + (row + own)).rich_style
+        return rich
+
+    def _update_lines(self) -> None:
+        """Every row is two lines: the line tables and the virtual size, without measuring a row."""
+        region = self.scrollable_content_region
+        if not region:
+            return
+        cache = self._line_cache
+        count = len(self._options)
+        for index in range(len(cache.heights), count):
+            cache.index_to_line[index] = LINES_PER_LEAD * index
+            cache.heights[index] = LINES_PER_LEAD
+            cache.lines.extend((index, line) for line in range(LINES_PER_LEAD))
+        virtual_size = Size(region.width, LINES_PER_LEAD * count)
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return LINES_PER_LEAD * self.option_count
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        rows = cast(list[LeadOption], self._options)
+        return max((cell_len("".join(t for t, _ in line)) for row in rows for line in row.lines), default=0)
 
     # --- rows -----------------------------------------------------------------------------------
 
@@ -252,13 +429,16 @@ class StageColumn(OptionList):
         total: int | None = None,
         keep: str | None = None,
         sla_of: SlaOf | None = None,
-    ) -> None:
+    ) -> bool:
         """Replace the rows, keeping `keep` (a lead id; default the highlighted one) highlighted.
 
         `leads` are the first rows of the stage, which holds `total` (default: just these).
         A lead that left the column gives its place to the next one, so the highlight does not jump.
         `sla_of` gives a row's SLA state (default: the one given last time), asked for shown rows only.
+        Rows that read the same as those shown are kept as they are (nothing is redrawn for them),
+        and the list keeps its scroll position. True when anything the column shows changed.
         """
+        shown = (self.scroll_y, self.highlighted, self._titles)
         previous = self.current_lead
         keep_id = keep if keep is not None else (previous.id if previous else None)
         old_index = self.highlighted
@@ -274,18 +454,46 @@ class StageColumn(OptionList):
         if index is None and old_index is not None and leads:
             index = min(old_index, len(leads) - 1)
         wanted = max(PAGE_SIZE, (index or 0) + PAGE_AHEAD + 1)
-        self.set_options(self._options_for(0, min(wanted, len(leads))))
-        with self.prevent(OptionList.OptionHighlighted):
-            self.highlighted = index if index is not None else (0 if leads else None)
+        replaced = self._replace_rows(self._options_for(0, min(wanted, len(leads))))
+        highlight = index if index is not None else (0 if leads else None)
+        if highlight == self.highlighted:  # no watcher runs: keep it in view and the page loading
+            self.scroll_to_highlight()
+            if highlight is not None:
+                self._load_more(highlight)
+        else:
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = highlight
         self._title()
         current = self.current_lead
         if (current.id if current else None) != (previous.id if previous else None):
             self.post_message(self.LeadHighlighted(self, current))
+        return replaced or shown != (self.scroll_y, self.highlighted, self._titles)
 
-    def _options_for(self, start: int, end: int) -> list[Option]:
+    def _replace_rows(self, rows: list[LeadOption]) -> bool:
+        """Swap in `rows` unless they read the same as those shown (then False). Unlike
+        `set_options` this keeps the scroll position (clamped to the new length) and leaves the
+        highlight to the caller."""
+        shown = cast(list[LeadOption], self._options)
+        if len(rows) == len(shown) and all(
+            new.lead_id == old.lead_id and new.lines == old.lines
+            for new, old in zip(rows, shown, strict=True)
+        ):
+            return False
+        self._options[:] = rows
+        self._id_to_option.clear()
+        self._id_to_option.update((row.lead_id, row) for row in rows)
+        self._option_to_index.clear()
+        self._option_to_index.update((row, i) for i, row in enumerate(rows))
+        self._line_cache.clear()
+        self.refresh()
+        if self.is_mounted:
+            self._update_lines()
+        return True
+
+    def _options_for(self, start: int, end: int) -> list[LeadOption]:
         sla_of, meta, now = self.sla_of, self.meta, self.now
         return [
-            Option(lead_prompt(lead, meta, now, sla_of(lead) if sla_of else None), id=lead.id)
+            LeadOption(lead.id, lead_lines(lead, meta, now, sla_of(lead) if sla_of else None))
             for lead in self.leads[start:end]
         ]
 
@@ -300,18 +508,24 @@ class StageColumn(OptionList):
             self.post_message(self.MoreWanted(self, upto))
 
     def set_sort_label(self, label: str) -> None:
-        self.sort_label = label
-        self._title()
+        if label != self.sort_label:
+            self.sort_label = label
+            self._title()
 
     def _title(self) -> None:
+        """Set the header and footer; only when their words change, as each set redraws the column."""
         total = self.total
-        self.border_title = Content(f"{clean_untrusted(self.stage.label)} · {total:,}")
+        title = f"{clean_untrusted(self.stage.label)} · {total:,}"
         parts = []
         if self.loaded < total:
             parts.append(f"first {self.loaded:,} of {total:,}; scroll for more")
         if self.sort_label:
             parts.append(self.sort_label)
-        self.border_subtitle = Content(" · ".join(parts))
+        subtitle = " · ".join(parts)
+        if (title, subtitle) != self._titles:
+            self._titles = (title, subtitle)
+            self.border_title = Content(title)
+            self.border_subtitle = Content(subtitle)
 
     # --- moving ---------------------------------------------------------------------------------
 
@@ -359,10 +573,24 @@ class StageColumn(OptionList):
         if lead is not None:
             self.post_message(self.LeadChosen(self, lead))
 
+    # --- mouse ----------------------------------------------------------------------------------
+
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        """The row under the mouse (rows carry no click metadata: every row is two lines)."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        index = (offset.y + self.scroll_offset.y) // LINES_PER_LEAD
+        return index if 0 <= index < self.option_count else None
+
+    def _on_mouse_move(self, event: events.MouseMove) -> None:
+        event.prevent_default()
+        self._mouse_hovering_over = self._row_at(event)
+
     async def _on_click(self, event: events.Click) -> None:
         """A click selects the lead; a double-click opens it."""
         event.prevent_default()
-        clicked: int | None = event.style.meta.get("option")
+        clicked = self._row_at(event)
         if clicked is None:
             return
         self.focus()
