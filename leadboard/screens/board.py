@@ -19,6 +19,7 @@ rules itself.
 from __future__ import annotations
 
 import asyncio
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -45,6 +46,8 @@ from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     import sqlite3
+
+    from textual.timer import Timer
 
     from leadboard.app import LeadboardApp
     from leadboard.store import Store
@@ -75,6 +78,9 @@ SORT_WORDS: dict[Sort, str] = {
 #: Commands that only apply to an open lead.
 OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
 LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link", "open_lead"})
+
+#: The longest the board holds its frames after a filter keystroke while it reads the matching rows.
+FILTER_HOLD = 0.04
 
 #: Rows read per stage: a 60-line terminal shows ~28 two-line leads, so this leaves room to scroll
 #: before the next, bigger read.
@@ -143,6 +149,14 @@ class BoardScreen(LeadActions, Screen[None]):
         self._request = 0
         self._applied = 0
         self._first = first
+        #: The words on the top line (set only when they change).
+        self._title_words = ""
+        #: What the footer's keys were last refreshed for: (a lead is highlighted, it is closed).
+        self._bindings_for: tuple[bool, bool] | None = None
+        #: Frames held while a filter keystroke's rows are read (see `_filter_changed`).
+        self._frame_hold: ExitStack | None = None
+        self._hold_timer: Timer | None = None
+        self._hold_until = 0
 
     @property
     def lb_app(self) -> LeadboardApp:
@@ -174,8 +188,9 @@ class BoardScreen(LeadActions, Screen[None]):
                         sort_label=SORT_WORDS[self.sort],
                     )
                 )
+        self._title_words = f"leadboard · {SORT_WORDS[self.sort]}"
         with Horizontal(id="topbar"):
-            yield Static(Content(f"leadboard · {SORT_WORDS[self.sort]}"), id="title")
+            yield Static(Content(self._title_words), id="title")
             yield Input(placeholder="filter: name, company or email (escape clears)", id="filter")
         yield Tabs(*tabs, id="stage-tabs")
         empty = Static(Content(self._empty_words()), id="board-empty")
@@ -192,6 +207,7 @@ class BoardScreen(LeadActions, Screen[None]):
         return "No leads in the cache yet: the first sync is fetching them…"
 
     def on_mount(self) -> None:
+        self.watch(self.query_one("#filter", Input), "value", self._filter_changed, init=False)
         first, self._first = self._first, None
         if first is None:
             self.reload()
@@ -261,7 +277,12 @@ class BoardScreen(LeadActions, Screen[None]):
         self._applied = event.request
         self.meta = event.meta
         self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
-        await self._show(event.page)
+        changed = await self._show(event.page)
+        if self._frame_hold is not None and event.request >= self._hold_until:
+            if changed:  # a column tells the screen it changed only once it is idle, after the frame
+                # the release lets through: marking the columns' area draws them in that frame
+                self.refresh(self.query_one("#columns", Horizontal).region)
+            self._release_frames()
         if not self.loaded_once:
             self.loaded_once = True
             self.lb_app.board_painted()
@@ -290,14 +311,16 @@ class BoardScreen(LeadActions, Screen[None]):
             totals[first] += sum(n for stage_id, n in page.counts.items() if stage_id not in totals)
         return by_stage, totals
 
-    async def _show(self, page: BoardPage) -> None:
+    async def _show(self, page: BoardPage) -> bool:
+        """Show a read; True when the columns changed."""
         stages = self._stages_for_view()
-        if [s.id for s in stages] != [s.id for s in self.stages] or len(self.columns) != len(stages):
+        rebuilt = [s.id for s in stages] != [s.id for s in self.stages] or len(self.columns) != len(stages)
+        if rebuilt:
             await self._rebuild_columns(stages)
         with self.app.batch_update():
-            self._show_page(stages, page)
+            return self._show_page(stages, page) or rebuilt
 
-    def _show_page(self, stages: list[Stage], page: BoardPage) -> None:
+    def _show_page(self, stages: list[Stage], page: BoardPage) -> bool:
         empty = self.query_one("#board-empty", Static)
         if not stages:
             empty.update(Content("No leads in the cache yet: the first sync is fetching them…"))
@@ -305,15 +328,17 @@ class BoardScreen(LeadActions, Screen[None]):
         by_stage, totals = self._split(stages, page)
         now = self.lb_app.now()
         sla_of = partial(_sla_at, now)
+        changed = False
         for column in self.columns:
             stage_id = column.stage.id
-            column.show_leads(
+            changed |= column.show_leads(
                 by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
             )
             column.set_sort_label(SORT_WORDS[self.sort])
         self._show_title()
         self._update_tabs_labels(totals)
         self._focus_active()
+        return changed
 
     async def _rebuild_columns(self, stages: list[Stage]) -> None:
         holder = self.query_one("#columns", Horizontal)
@@ -328,11 +353,12 @@ class BoardScreen(LeadActions, Screen[None]):
         self._mark_active()
 
     def _update_tabs_labels(self, totals: dict[str, int]) -> None:
-        tabs = self.query_one("#stage-tabs", Tabs)
-        for i, stage in enumerate(self.stages):
-            tab = tabs.query(f"#tab-{i}").first(Tab) if tabs.query(f"#tab-{i}") else None
-            if tab is not None:
-                tab.label = self._tab_label(stage, totals)
+        """Relabel the tabs whose counts changed (a relabel lays the tabs out again)."""
+        labels = {f"tab-{i}": self._tab_label(stage, totals) for i, stage in enumerate(self.stages)}
+        for tab in self.query_one("#stage-tabs", Tabs).query(Tab):
+            label = labels.get(tab.id or "")
+            if label is not None and label.plain != tab.label.plain:
+                tab.label = label
 
     @staticmethod
     def _tab_label(stage: Stage, totals: dict[str, int]) -> Content:
@@ -369,7 +395,16 @@ class BoardScreen(LeadActions, Screen[None]):
     @on(StageColumn.LeadHighlighted)
     def _lead_highlighted(self, event: StageColumn.LeadHighlighted) -> None:
         if event.column is self.active_column:
-            self.refresh_bindings()  # the footer greys out what does not apply to this lead
+            self._refresh_lead_bindings()
+
+    def _refresh_lead_bindings(self, *, force: bool = False) -> None:
+        """The footer greys out what does not apply to the current lead (none, or closed): refresh
+        it when that changes, not on every highlight move, as each refresh rebuilds the footer."""
+        lead = self.current_lead
+        applies = (lead is not None, lead is not None and lead.closed)
+        if force or applies != self._bindings_for:
+            self._bindings_for = applies
+            self.refresh_bindings()
 
     def on_descendant_focus(self, event: object) -> None:
         focused = self.focused
@@ -378,7 +413,7 @@ class BoardScreen(LeadActions, Screen[None]):
             if focused in columns and columns.index(focused) != self.active_index:
                 self.active_index = columns.index(focused)
                 self._mark_active()
-            self.refresh_bindings()
+            self._refresh_lead_bindings(force=True)
 
     @on(Tabs.TabActivated, "#stage-tabs")
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -390,11 +425,33 @@ class BoardScreen(LeadActions, Screen[None]):
 
     # --- filter -----------------------------------------------------------------------------------
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.needle = event.value
+    def _filter_changed(self, value: str) -> None:
+        """The filter's text changed (typed, pasted or cleared): read the matching rows.
+
+        Called as the text changes (a watcher), before the screen's next frame: the board holds
+        its frames until the rows are shown, at most `FILTER_HOLD`, so the typed character and the
+        new rows are drawn in one frame. A frame drawn for the character alone would put the rows'
+        frame one or two frame periods (16-33 ms at 60 fps) behind it."""
+        self.needle = value
         self._show_filter_state()
         self.reload(new_page=True)
+        self._hold_frames()
+
+    def _hold_frames(self) -> None:
+        """Hold the app's frames until the read asked for last is shown or `FILTER_HOLD` passed."""
+        self._hold_until = self._request
+        if self._frame_hold is None:
+            self._frame_hold = ExitStack()
+            self._frame_hold.enter_context(self.app.batch_update())
+            self._hold_timer = self.app.set_timer(FILTER_HOLD, self._release_frames)
+
+    def _release_frames(self) -> None:
+        hold, self._frame_hold = self._frame_hold, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if hold is not None:
+            hold.close()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -465,8 +522,12 @@ class BoardScreen(LeadActions, Screen[None]):
             self._focus_active_column_now()
 
     def _show_title(self) -> None:
-        """The top line says which sort is on, so "why is this lead first?" has an answer."""
-        self.query_one("#title", Static).update(Content(f"leadboard · {SORT_WORDS[self.sort]}"))
+        """The top line says which sort is on, so "why is this lead first?" has an answer (updated
+        only when the sort changed: an update lays the top bar out again)."""
+        words = f"leadboard · {SORT_WORDS[self.sort]}"
+        if words != self._title_words:
+            self._title_words = words
+            self.query_one("#title", Static).update(Content(words))
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
