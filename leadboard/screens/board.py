@@ -32,13 +32,14 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from leadboard.domain import PortalMeta, Stage
 from leadboard.keys import BOARD_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
 from leadboard.read_model import SyncStatus as CacheStatus
+from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, state_from
 from leadboard.widgets.stage_column import StageColumn
@@ -199,7 +200,7 @@ class BoardScreen(LeadActions, Screen[None]):
         yield Horizontal(*columns, id="columns")
         with Horizontal(id="statusbar"):
             yield SyncStatusBar(id="sync-status")
-        yield Footer()
+        yield KeyFooter()  # rebuilds its keys only when they change (focus moves between columns)
 
     def _empty_words(self) -> str:
         if self._first is None:

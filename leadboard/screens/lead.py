@@ -18,13 +18,14 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from leadboard.keys import LEAD_SCREEN_BINDINGS
 from leadboard.messages import CacheChanged, LeadDetailLoaded
 from leadboard.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.read_model import Activity, BoardLead, LeadDetail, to_datetime
+from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
@@ -220,7 +221,7 @@ class LeadScreen(LeadActions, Screen[None]):
             yield Static(Content("Timeline"), classes="lead-heading", id="timeline-heading")
             yield Static(id="lead-timeline", classes="lead-section")
         yield SyncStatusBar(id="sync-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -28,12 +28,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from leadboard.keys import QUEUE_BINDINGS
 from leadboard.messages import CacheChanged
 from leadboard.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
+from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead import (
     HEADING_CSS,
     TIMELINE_LIMIT,
@@ -196,7 +197,7 @@ class WorkQueueScreen(LeadActions, Screen[None]):
             yield Static(Content("Timeline"), id="queue-timeline-heading", classes="lead-heading")
             yield Static(id="queue-timeline", classes="queue-section")
         yield SyncStatusBar(id="sync-status")
-        yield Footer(compact=True, show_command_palette=False)  # every queue key fits in 80 columns
+        yield KeyFooter(compact=True, show_command_palette=False)  # every queue key fits in 80 columns
 
     def on_mount(self) -> None:
         bar = self.query_one(SyncStatusBar)

@@ -22,9 +22,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static, Tab, Tabs
+from textual.widgets import Sparkline, Static, Tab, Tabs
 
 from leadboard.config import SlaSettings
+from leadboard.screens.key_footer import KeyFooter
 from leadboard.stats import PERIODS, stats_report
 from leadboard.stats_report import StatsReport, count_lines, funnel_lines, sla_lines, speed_lines, title
 
@@ -106,7 +107,7 @@ class StatsScreen(Screen[None]):
             yield self._panel("stats-reasons", "Disqualification reasons")
             yield self._panel("stats-sources", "By source")
             yield self._panel("stats-types", "By lead type and label")
-        yield Footer()
+        yield KeyFooter()
 
     @staticmethod
     def _panel(panel_id: str, heading: str) -> Static:
