@@ -1,38 +1,29 @@
 """One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
 
-Never a widget per lead: each lead is one two-line option. A row is plain data, two lines of
-(text, style) parts built from cleaned strings (no markup is parsed), so names like
-`[@click=app.quit]` show literally. A part's style may name one of the column's component classes
-(".stage-column--…"), resolved from CSS when drawn, so rows can be built before the column is
-mounted and the board's first frame already holds them. The board reads only the first rows of each
-stage (a page) and says how many the stage holds (`total`); the column builds rows for the leads it
-was given a screenful at a time (`PAGE_SIZE`), and when the highlight or the scroll nears the last
-row read while the stage holds more, it asks the board for a bigger page (`MoreWanted`). The
-highlighted lead is kept, by id, when the rows are replaced.
+Never a widget per lead: each lead is one two-line option whose lines are plain (text, style) parts
+(`lead_rows.lead_lines`), so rows can be built before the column is mounted and the board's first
+frame already holds them. The board reads only the first rows of each stage (a page) and says how
+many the stage holds (`total`); the column builds rows for the leads it was given a screenful at a
+time (`PAGE_SIZE`), and when the highlight or the scroll nears the last row read while the stage
+holds more, it asks the board for a bigger page (`MoreWanted`). The highlighted lead is kept, by id,
+when the rows are replaced, and rows that read the same as those shown are not redrawn.
 
-Drawing is the board's hot path: OptionList draws each option through Content, visualize, padding,
-to_strips, extend_cell_length and apply_meta, which took most of the first frame at 10,000 leads.
-This column draws a row's line straight into Rich segments instead: each (row style, part style)
-pair is resolved once, each drawn line is kept by (its parts, the row style) until the width or the
-styles change, every row is two lines (no measuring), and a click or hover finds its row from the
-mouse's offset. Only the rows on screen are ever drawn.
-
-Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
-"◷ due in 12 min") when it is breached or due soon, styled by the `stage-column--sla-*` component
-classes; a lead with time to spare says "due in 5 h" quietly on its second line. The state is
-computed per shown row only (rows are built a page at a time), never for the whole stage.
+Drawing is the board's hot path. The column draws a row's line straight into Rich segments
+(`lead_rows.draw_line`): each (row style, part style) pair is resolved once, each drawn line is kept
+by (its parts, the row style) until the width or the styles change, every row is two lines (no
+measuring), and a click or hover finds its row from the mouse's offset. Only the rows on screen are
+ever drawn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar, cast
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
+from rich.cells import cell_len
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding, BindingType
@@ -43,12 +34,24 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from leadboard.domain import PortalMeta, Stage
 from leadboard.read_model import BoardLead
-from leadboard.sla import SlaState, describe
+from leadboard.sla import SlaState
 from leadboard.text import clean_untrusted
+from leadboard.widgets.lead_rows import (
+    LINES_PER_LEAD,
+    MARKERS,
+    SLA_GLYPHS,
+    SLA_STYLES,
+    LeadOption,
+    Part,
+    RowLines,
+    draw_line,
+    lead_lines,
+    lead_prompt,
+    relative_age,
+)
 
 __all__ = [
     "LINES_PER_LEAD",
@@ -71,165 +74,11 @@ PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep
 PAGE_AHEAD = 5
 #: Rows read ahead of the highlight: nearer the last row read than this, the board reads more.
 READ_AHEAD = 20
-#: Every lead is drawn on exactly this many lines, so no row is measured.
-LINES_PER_LEAD = 2
 #: Drawn lines kept per column: a few screenfuls (~50 lines each), for scrolling back and refreshes;
 #: more would only lengthen the garbage collector's full passes.
 _STRIP_CACHE_SIZE = 256
-
-#: A glyph and a word for each marker: the state is never carried by colour alone.
-MARKERS: dict[str, tuple[str, str]] = {
-    "pending": ("↑", "pending"),
-    "failed": ("✗", "failed"),
-    "conflict": ("≠", "conflict"),
-    "blocked": ("⊘", "blocked"),
-}
-_MARKER_STYLE = {
-    "pending": "italic",
-    "failed": "bold ansi_red",
-    "conflict": "bold ansi_magenta",
-    "blocked": "bold",
-}
-_LABEL_STYLE = {"hot": "bold ansi_red", "warm": "ansi_yellow", "cold": "ansi_cyan"}
-#: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
-SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
-#: The style of each SLA level's words: the column's component class (theme colours, from CSS).
-SLA_STYLES: dict[str, str] = {
-    "breached": ".stage-column--sla-breached",
-    "due_soon": ".stage-column--sla-due-soon",
-    "ok": ".stage-column--sla-ok",
-}
 #: The SLA state of a lead on the board (None: not computed); called only for the rows shown.
 SlaOf = Callable[[BoardLead], "SlaState | None"]
-#: A run of text on a row and its style: "" (the row's own), a component class (".name") or
-#: Textual style words ("bold ansi_red").
-Part = tuple[str, str]
-#: A lead's two lines.
-RowLines = tuple[tuple[Part, ...], tuple[Part, ...]]
-_NEW_LINE = Content("\n")
-_DOT: Part = (" · ", "dim")
-
-
-def relative_age(then_ms: int | None, now: datetime) -> str | None:
-    """A short age such as "5m", "3h", "2d", "4w", "7mo", "2y" (None when unknown)."""
-    if then_ms is None:
-        return None
-    seconds = max(0.0, now.timestamp() - then_ms / 1000)
-    for size, unit in ((365 * 86400, "y"), (30 * 86400, "mo"), (7 * 86400, "w"), (86400, "d"), (3600, "h")):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds // 60)}m"
-
-
-def _one_line(text: str) -> str:
-    """Untrusted text made safe to show and kept on one line (a break or a tab would split the row)."""
-    return clean_untrusted(text).replace("\n", " ").replace("\t", " ")
-
-
-def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> RowLines:
-    """The two lines a lead shows on the board, as parts built from plain (cleaned) strings only.
-
-    Line 1: SLA (breached or due soon), marker, name, label. Line 2: the SLA time left when there
-    is time to spare, company, lead type (or "type?"), age, last touch.
-    """
-    if lead.closed:
-        sla = None  # a qualified or disqualified lead is past speed to lead
-    level = sla.level if sla is not None else "none"
-    first: list[Part] = []
-    if sla is not None and level in SLA_GLYPHS:
-        first += [(f"{SLA_GLYPHS[level]} {describe(sla)}", SLA_STYLES[level]), _DOT]
-    if lead.marker:
-        glyph, word = MARKERS[lead.marker]
-        first.append((f"{glyph} {word} ", _MARKER_STYLE[lead.marker]))
-    first.append((_one_line(lead.name or lead.contact_name or f"lead {lead.id}"), "bold"))
-    if lead.label:
-        label = _one_line(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
-        first.append((f"  {label}", _LABEL_STYLE.get(label, "")))
-    parts: list[Part] = []
-    if sla is not None and level == "ok":
-        parts.append((describe(sla), SLA_STYLES["ok"]))  # first, so a narrow column keeps it
-    company = lead.company_name or lead.contact_email
-    if company:
-        parts.append((_one_line(company), ""))
-    if lead.lead_type:
-        parts.append((_one_line(meta.option_label(meta.lead_types, lead.lead_type) or lead.lead_type), ""))
-    else:
-        parts.append(("type?", "reverse"))
-    age = relative_age(lead.created_at, now)
-    if age:
-        parts.append((f"{age} old", "dim"))
-    touch = relative_age(lead.last_touch_at, now)
-    if touch:
-        parts.append((f"touched {touch} ago", "dim"))
-    elif level == "done":
-        parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
-    elif level not in (*SLA_GLYPHS, "ok"):
-        parts.append(("not touched", "dim"))
-    second: list[Part] = [("  ", "")]
-    for i, part in enumerate(parts):
-        if i:
-            second.append(_DOT)
-        second.append(part)
-    return tuple(first), tuple(second)
-
-
-def _content(lines: RowLines) -> Content:
-    return _NEW_LINE.join([Content.assemble(*line) for line in lines])
-
-
-def lead_prompt(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> Content:
-    """A lead's two lines as one Textual `Content` (what `LeadOption.prompt` returns)."""
-    return _content(lead_lines(lead, meta, now, sla))
-
-
-def draw_line(
-    parts: Sequence[Part], width: int, style_of: Callable[[str], RichStyle], pad: RichStyle
-) -> Strip:
-    """One line of a row, exactly `width` cells: cut with "…" when too long (as Textual's
-    `text-overflow: ellipsis` cuts), padded in the row's style (`pad`) when short. Neighbouring
-    parts drawn alike become one segment, as Textual draws a `Content`.
-
-    `style_of` turns a part's style into the Rich style to draw it with.
-    """
-    if width <= 0:
-        return Strip.blank(0)
-    plain = "".join(text for text, _ in parts)
-    length = cell_len(plain)
-    runs: list[tuple[str, RichStyle]] = []
-    if length <= width:
-        runs = [(text, style_of(style)) for text, style in parts if text]
-    else:
-        shown = set_cell_size(plain, width - 1) + "…"
-        start = 0
-        for text, style in parts:  # each part keeps its style up to the cut; "…" takes the one it lands in
-            if piece := shown[start : start + len(text)]:
-                runs.append((piece, style_of(style)))
-            start += len(text)
-        if rest := shown[start:]:
-            runs.append((rest, style_of("")))
-    segments: list[Segment] = []
-    for text, rich in runs:
-        if segments and segments[-1].style == rich:
-            segments[-1] = Segment(segments[-1].text + text, rich)
-        else:
-            segments.append(Segment(text, rich))
-    if length < width:
-        segments.append(Segment(" " * (width - length), pad))
-    return Strip(segments, width)
-
-
-class LeadOption(Option):
-    """A lead's row: its two lines as parts. The `prompt` (a `Content`) is built only when asked
-    for: the column draws the parts directly."""
-
-    def __init__(self, lead_id: str, lines: RowLines) -> None:
-        super().__init__("", id=lead_id)
-        self.lead_id = lead_id
-        self.lines = lines
-
-    @property
-    def prompt(self) -> Content:
-        return _content(self.lines)
 
 
 class StageColumn(OptionList):
