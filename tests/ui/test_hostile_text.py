@@ -12,12 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.style import Style as RichStyle
 
+from leadboard.domain import PortalMeta
+from leadboard.read_model import BoardLead
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.lead import LeadScreen
 from leadboard.state import AddNote
 from leadboard.store import Store
+from leadboard.widgets.lead_rows import draw_line, lead_lines
 from tests.ui.board_support import (
+    FIXED_NOW,
+    HOSTILE_NAME,
     HOSTILE_NOTE,
     board_app,
     fill_cache,
@@ -131,3 +140,50 @@ async def test_a_rep_note_with_markup_is_queued_as_typed(tmp_path: Path) -> None
     with Store.open(path) as store:
         (op,) = store.outbox.ops()
     assert op.command.text == "[b]x[/b] [@click=app.quit]"  # type: ignore[union-attr]
+
+
+def a_lead(name: str, company: str, label: str) -> BoardLead:
+    return BoardLead(
+        id="1",
+        name=name,
+        stage_id="new-stage-id",
+        remote_stage_id="new-stage-id",
+        lead_type=None,
+        remote_lead_type=None,
+        label=label or None,
+        owner_id=None,
+        created_at=None,
+        last_touch_at=None,
+        contact_name=None,
+        contact_email=None,
+        company_name=company or None,
+        closed=False,
+        archived=False,
+        n_pending=1,
+        n_failed=0,
+        n_conflict=0,
+        n_blocked=0,
+    )
+
+
+ANY_TEXT = st.one_of(st.text(max_size=60), st.just(HOSTILE_NAME), st.just(HOSTILE_NOTE))
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=ANY_TEXT, company=ANY_TEXT, label=st.text(max_size=12), width=st.integers(1, 70))
+def test_any_name_is_drawn_within_its_column_and_safe(
+    name: str, company: str, label: str, width: int
+) -> None:
+    """Whatever HubSpot sends (wide characters, emoji, escapes, line breaks), each of a lead's two
+    lines is drawn exactly as wide as the column, cut with "…" when longer, with nothing unsafe."""
+    for parts in lead_lines(a_lead(name, company, label), PortalMeta(), FIXED_NOW):
+        strip = draw_line(parts, width, lambda style: RichStyle(bold=style == "bold"), RichStyle())
+        text = strip.text
+        assert strip.cell_length == width and cell_len(text) == width
+        assert "\n" not in text and "\t" not in text
+        assert UNSAFE.findall(text) == []
+        plain = "".join(part for part, _ in parts)
+        if cell_len(plain) > width:
+            assert text.endswith("…")
+        else:
+            assert text.startswith(plain)

@@ -1,0 +1,155 @@
+"""What a rep notices of the board's columns as they are drawn: the highlight stays on its lead while
+the filter changes, typing a filter deep in a long stage keeps working, the mouse finds the lead
+under it in a scrolled column, and rows follow a new theme and a new width.
+
+A real SQLite cache, real Textual (headless); the drawn lines are read back from the column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.color import Color
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import Input
+
+from leadboard.screens.board import PAGE_ROWS, BoardScreen
+from leadboard.widgets.stage_column import StageColumn
+from tests.ui.board_support import board_app, cache_path, fill_cache, settle
+
+__all__ = ["cache_path"]
+
+LARGE = (160, 50)
+PLAIN = ("option-list--option",)
+HIGHLIGHTED = ("option-list--option", "option-list--option-highlighted")
+HOVERED = ("option-list--option", "option-list--option-hover")
+
+
+def board_of(app: Any) -> BoardScreen:
+    screen = app.screen
+    assert isinstance(screen, BoardScreen)
+    return screen
+
+
+def drawn(column: StageColumn, y: int) -> Strip:
+    """The column's line `y` as drawn (border and padding included)."""
+    return column.render_lines(Region(0, y, column.outer_size.width, 1))[0]
+
+
+def background(column: StageColumn, *component_classes: str) -> Color | None:
+    return column.get_visual_style(*component_classes).rich_style.bgcolor
+
+
+def text_backgrounds(strip: Strip) -> set[Color | None]:
+    """The backgrounds of the line's words (not of its border or padding)."""
+    return {segment.style.bgcolor if segment.style else None for segment in strip if segment.text.strip(" │")}
+
+
+def highlighted_text(column: StageColumn) -> str:
+    """The text of the lines drawn in the highlight's colours."""
+    wanted = background(column, *HIGHLIGHTED)
+    lines = (drawn(column, y) for y in range(column.outer_size.height))
+    return "\n".join(strip.text for strip in lines if wanted in text_backgrounds(strip))
+
+
+async def test_the_highlight_stays_on_its_lead_as_the_filter_narrows_and_widens(cache_path: Path) -> None:
+    app = board_app(cache_path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        board = board_of(app)
+        new = board.columns[0]
+        await pilot.press("j")  # New holds 1, 4, 7 (most urgent first)
+        assert board.current_lead is not None and board.current_lead.id == "4"
+        await pilot.press("slash", *"pat4@")  # only lead 4's email
+        await settle(app, pilot)
+        assert [[x.id for x in c.leads] for c in board.columns] == [["4"], [], []]
+        assert board.current_lead is not None and board.current_lead.id == "4"
+        await pilot.press("backspace", "backspace")  # "pat": every lead again
+        await settle(app, pilot)
+        assert [x.id for x in new.leads] == ["1", "4", "7"]
+        assert board.current_lead is not None and board.current_lead.id == "4"
+        assert "Lead 004 Person" in highlighted_text(new) and "Lead 001" not in highlighted_text(new)
+        board.query_one("#filter", Input).value = "company 7"  # lead 4 leaves: 7 takes its place
+        await settle(app, pilot)
+        assert board.current_lead is not None and board.current_lead.id == "7"
+        assert "Lead 007 Person" in highlighted_text(new)
+
+
+async def test_typing_a_filter_deep_in_a_long_stage(tmp_path: Path) -> None:
+    """Typing, then deleting, with the highlight far down a stage longer than a page: the board keeps
+    running and the highlighted lead stays highlighted while it matches."""
+    path = tmp_path / "long.sqlite"
+    fill_cache(path, 3 * (PAGE_ROWS + 20)).close()
+    app = board_app(path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        board = board_of(app)
+        column = board.columns[0]
+        for _ in range(40):
+            board.action_cursor_down()
+        await settle(app, pilot)
+        assert column.scroll_offset.y > 0
+        deep = board.current_lead
+        assert deep is not None
+        await pilot.press("slash")
+        for key in ("1", "2", "backspace", "backspace"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app.is_running and isinstance(app.screen, BoardScreen)
+            listed = [x.id for x in column.leads]
+            assert listed and board.current_lead is not None and board.current_lead.id in listed
+            if deep.id in listed:
+                assert board.current_lead.id == deep.id
+        assert board.current_lead is not None and board.current_lead.id == deep.id  # no filter again
+
+
+async def test_click_and_hover_find_the_lead_under_the_mouse_in_a_scrolled_column(tmp_path: Path) -> None:
+    path = tmp_path / "long.sqlite"
+    fill_cache(path, 3 * (PAGE_ROWS + 20)).close()
+    app = board_app(path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        board = board_of(app)
+        column = board.columns[0]
+        for _ in range(30):
+            board.action_cursor_down()
+        await settle(app, pilot)
+        scrolled = column.scroll_offset.y
+        assert scrolled > 0
+        y = 5 if (5 - 1 + scrolled) % 2 == 0 else 6  # the first line of a lead (1: the top border)
+        await pilot.hover(column, offset=(8, y))
+        await pilot.pause()
+        assert text_backgrounds(drawn(column, y)) == {background(column, *HOVERED)}
+        assert text_backgrounds(drawn(column, y + 2)) == {background(column, *PLAIN)}  # the next lead
+        await pilot.click(column, offset=(8, y))
+        await settle(app, pilot)
+        lead = board.current_lead
+        assert lead is not None and lead.name in drawn(column, y).text
+        assert column.scroll_offset.y == scrolled  # a click does not scroll
+        await pilot.hover(board.query_one("#sync-status"))
+        await pilot.pause()
+        assert text_backgrounds(drawn(column, y + 2)) == {background(column, *PLAIN)}
+
+
+async def test_rows_are_drawn_again_for_a_new_theme_and_a_new_width(cache_path: Path) -> None:
+    app = board_app(cache_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        column = board_of(app).columns[1]
+        second_lead = 3  # its first line: below the top border and the first lead's two lines
+        before = background(column, *PLAIN)
+        assert text_backgrounds(drawn(column, second_lead)) == {before}
+        app.theme = "nord"
+        await settle(app, pilot)
+        after = background(column, *PLAIN)
+        assert after != before
+        assert text_backgrounds(drawn(column, second_lead)) == {after}
+        wide = drawn(column, second_lead + 1).text
+        assert "…" not in wide and "touched 1d ago" in wide
+        await pilot.resize_terminal(110, 40)
+        await settle(app, pilot)
+        narrow = drawn(column, second_lead + 1).text
+        assert narrow.rstrip(" │").endswith("…") and "touched 1d ago" not in narrow
+        assert narrow.startswith("│") and narrow.endswith("│")
