@@ -2,12 +2,13 @@
 
 In one process, headless (`run_test`), sync off, a cache of N leads each. For each size it times:
 a key press that moves the highlight (j, median of many), opening a lead (enter until the lead
-screen shows its details) and typing one more character into the filter, or deleting one, until
-the board has applied the new read and drawn the frame that shows it. Keystrokes that leave the
-rows on screen as they were ("l" then "le": every lead matches) are cheaper than those that
-change them, so the median of the latter is printed too. Targets: key and open at 10,000 within
-1.2x of 100; the filter within 50 ms. The board's own read (one page: `PAGE_ROWS` rows per stage
-and the totals) is split out, next to what reading every row would cost.
+screen shows its details) and typing one more character into the filter, or deleting one, from a
+quiet board (as a typist's keystrokes come), until the board has applied the new read and drawn
+the frame that shows it. Keystrokes that leave the rows on screen as they were ("l" then "le":
+every lead matches) are cheaper than those that change them, so the median of the latter is
+printed too. Targets: key and open at 10,000 within 1.2x of 100; the filter within 50 ms. The
+board's own read (one page: `PAGE_ROWS` rows per stage and the totals) is split out, next to what
+reading every row would cost.
 
     .venv/bin/python benchmarks/board_keys.py [--small 100] [--large 10000] [--presses 40]
 """
