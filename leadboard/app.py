@@ -134,6 +134,10 @@ class LeadboardApp(App[int]):
         self._push_waiting = False
         self._sync_timer: Timer | None = None
         self._saved_theme = settings.theme
+        #: Set by `run` (a rep's session, one app per process), never under `run_test`, where
+        #: many apps share a process and frozen objects would never be freed.
+        self._freeze_gc = False
+        self._engine_frozen = False
         self._board: BoardScreen | None = None
         self._first_read: Future[Any] | None = self._start_first_read()
 
@@ -154,7 +158,9 @@ class LeadboardApp(App[int]):
     def run(self, *args: Any, **kwargs: Any) -> int | None:
         """Run the app, first moving everything the imports built out of the collector's sight
         (`gc.freeze`): those objects live as long as the process, and otherwise a full collection
-        scans them all just before the first frame (12-17 ms of the board's first paint)."""
+        scans them all just before the first frame (12-17 ms of the board's first paint). The
+        board's widgets and the sync engine are frozen the same way once built."""
+        self._freeze_gc = True
         gc.freeze()
         return super().run(*args, **kwargs)
 
@@ -212,6 +218,8 @@ class LeadboardApp(App[int]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        if self._freeze_gc:
+            gc.freeze()  # the board's widgets live as long as it does: keep full collections off them
         self._apply_sla_settings()
         if self.sync_enabled:
             self.start_sync("sync")
@@ -298,6 +306,12 @@ class LeadboardApp(App[int]):
 
     def _sync_finished(self, worker: Worker[Any]) -> None:
         self.syncing = False
+        if self._freeze_gc and not self._engine_frozen and self.sync_thread.engine is not None:
+            # The first sync imported the HubSpot client and built the engine, objects that live
+            # as long as the process: freeze them too, so no later keystroke waits on a full
+            # collection that scans them (tens of ms).
+            self._engine_frozen = True
+            gc.freeze()
         if worker.state == WorkerState.SUCCESS and worker.result is not None:
             kind, by_rep, report = worker.result
             self._report_sync(kind, by_rep, report)

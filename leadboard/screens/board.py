@@ -193,7 +193,10 @@ class BoardScreen(LeadActions, Screen[None]):
         with Horizontal(id="topbar"):
             yield Static(Content(self._title_words), id="title")
             yield Input(placeholder="filter: name, company or email (escape clears)", id="filter")
-        yield Tabs(*tabs, id="stage-tabs")
+        if self.has_class("-narrow") or not self.stages:
+            # Only the narrow layout shows the tabs: a wide board mounts them when it first turns
+            # narrow (`on_resize`), so its first frame spends nothing on hidden widgets.
+            yield Tabs(*tabs, id="stage-tabs")
         empty = Static(Content(self._empty_words()), id="board-empty")
         empty.display = not self.stages
         yield empty
@@ -341,22 +344,35 @@ class BoardScreen(LeadActions, Screen[None]):
         self._focus_active()
         return changed
 
+    def _stage_tabs(self) -> Tabs | None:
+        """The stage switcher, once mounted (a wide board has none until it turns narrow)."""
+        found = self.query("#stage-tabs")
+        return found.first(Tabs) if found else None
+
+    def on_resize(self) -> None:
+        if self.has_class("-narrow") and self.stages and self._stage_tabs() is None:
+            totals = {column.stage.id: column.total for column in self.columns}
+            tabs = [Tab(self._tab_label(stage, totals), id=f"tab-{i}") for i, stage in enumerate(self.stages)]
+            self.mount(Tabs(*tabs, id="stage-tabs", active=f"tab-{self.active_index}"), before="#board-empty")
+
     async def _rebuild_columns(self, stages: list[Stage]) -> None:
         holder = self.query_one("#columns", Horizontal)
         await holder.remove_children()
         self.stages = list(stages)
         await holder.mount_all(StageColumn(stage, id=f"column-{i}") for i, stage in enumerate(stages))
-        tabs = self.query_one("#stage-tabs", Tabs)
-        await tabs.clear()
-        for i, stage in enumerate(stages):
-            await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
+        tabs = self._stage_tabs()
+        if tabs is not None:
+            await tabs.clear()
+            for i, stage in enumerate(stages):
+                await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
         self.active_index = min(self.active_index, max(len(stages) - 1, 0))
         self._mark_active()
 
     def _update_tabs_labels(self, totals: dict[str, int]) -> None:
         """Relabel the tabs whose counts changed (a relabel lays the tabs out again)."""
         labels = {f"tab-{i}": self._tab_label(stage, totals) for i, stage in enumerate(self.stages)}
-        for tab in self.query_one("#stage-tabs", Tabs).query(Tab):
+        tabs = self._stage_tabs()
+        for tab in tabs.query(Tab) if tabs is not None else ():
             label = labels.get(tab.id or "")
             if label is not None and label.plain != tab.label.plain:
                 tab.label = label
@@ -368,8 +384,8 @@ class BoardScreen(LeadActions, Screen[None]):
     def _mark_active(self) -> None:
         for i, column in enumerate(self.columns):
             column.set_class(i == self.active_index, "-active")
-        tabs = self.query_one("#stage-tabs", Tabs)
-        if self.stages:
+        tabs = self._stage_tabs()
+        if tabs is not None and self.stages:
             with self.prevent(Tabs.TabActivated):
                 tabs.active = f"tab-{self.active_index}"
 

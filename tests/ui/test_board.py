@@ -324,7 +324,12 @@ async def test_a_long_stage_reads_a_page_and_the_rest_as_the_rep_goes_down(tmp_p
         board = board_of(app)
         column = board.columns[0]
         assert str(column.border_title) == f"New · {total}"  # the stage's count, not the rows read
-        assert str(board.query_one("#tab-0", Tab).label) == f"New {total}"  # the narrow layout's tabs
+        assert not board.query("#stage-tabs")  # the wide layout mounts no tabs
+        await pilot.resize_terminal(*SMALL)  # the narrow layout's tabs, mounted when it turns narrow
+        await settle(app, pilot)
+        assert str(board.query_one("#tab-0", Tab).label) == f"New {total}"
+        await pilot.resize_terminal(*LARGE)
+        await settle(app, pilot)
         assert [x.id for x in column.leads] == new_stage[:PAGE_ROWS]  # one page read, in order
         assert f"of {total}; scroll for more" in str(column.border_subtitle)
         for _ in range(PAGE_ROWS + 5):  # j held down: faster than the reads, past the last row read
