@@ -13,17 +13,18 @@ import json
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 from leadboard.logs import redact
 
@@ -300,6 +301,8 @@ class SlaSettings:
 
     def zone(self) -> ZoneInfo | None:
         """The configured zone, or None for the machine's local time."""
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.time_zone) if self.time_zone else None
 
     def to_json(self) -> str:
@@ -335,6 +338,8 @@ def _targets(defaults: dict[str, SlaTarget], value: Any) -> dict[str, SlaTarget]
 
 
 def _known_zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a zone is configured
+
     if value is None:
         return None
     try:
@@ -478,6 +483,8 @@ def load_settings(
 
 def read_config_file(path: Path | None = None) -> dict[str, Any]:
     """The raw TOML table of the config file (empty when the file does not exist)."""
+    import tomllib  # here, not at the top: the board's own start (app only) never reads the file
+
     path = path or config_path()
     try:
         with path.open("rb") as handle:

@@ -9,7 +9,6 @@ Bearer header from the message, its arguments and the traceback text before a re
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import threading
 from pathlib import Path
@@ -114,6 +113,8 @@ def setup_logging(verbose: bool = False, log_file: Path | None = None) -> Path:
     """
     path = log_file or log_dir() / "leadboard.log"
     path.parent.mkdir(parents=True, exist_ok=True)
+    import logging.handlers  # only when logging is set up, not for every importer of `redact`
+
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=_LOG_FILE_BYTES, backupCount=_LOG_FILE_BACKUPS, encoding="utf-8"
     )

@@ -19,10 +19,11 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from leadboard.lead_columns import deadline_columns, refresh_lead_columns, stored_settings
+from leadboard.note_html import html_to_text
 from leadboard.sla import SOURCE_PROPERTY
 from leadboard.state import Lead, parse_hubspot_time
 from leadboard.sync.remote import markers_in, strip_marker
-from leadboard.text import clean_untrusted, html_to_text
+from leadboard.text import clean_untrusted
 
 
 def now_ms() -> int:

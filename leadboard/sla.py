@@ -32,7 +32,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadboard.config import BusinessHours, SlaSettings, SlaTarget
 
@@ -141,6 +140,8 @@ def local_zone() -> tzinfo:
 
     Looks at `$TZ`, then where `/etc/localtime` points, then the file itself.
     """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: the board's first paint needs no zone
+
     env = os.environ.get("TZ", "").strip().lstrip(":")
     if env:
         try:

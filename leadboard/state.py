@@ -55,7 +55,8 @@ from leadboard.domain import (
     options_from_property,
     stages_from_pipeline,
 )
-from leadboard.text import clean_untrusted, note_to_html
+from leadboard.note_html import note_to_html
+from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter

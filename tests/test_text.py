@@ -7,7 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadboard.text import clean_untrusted, html_to_text, note_to_html
+from leadboard.note_html import html_to_text, note_to_html
+from leadboard.text import clean_untrusted
 
 DANGEROUS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

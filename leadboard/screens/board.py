@@ -32,7 +32,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Static, Tab, Tabs
+from textual.widgets import Input, Static
 
 from leadboard.domain import PortalMeta, Stage
 from leadboard.keys import BOARD_BINDINGS
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from textual.timer import Timer
+    from textual.widgets import Tabs
 
     from leadboard.app import LeadboardApp
     from leadboard.store import Store
@@ -166,8 +167,8 @@ class BoardScreen(LeadActions, Screen[None]):
     # --- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        tabs: list[Tab] = []
         columns: list[StageColumn] = []
+        totals: dict[str, int] = {}
         if self._first is not None:
             page, self.meta, _status = self._first
             self.stages = self._stages_for_view()
@@ -175,7 +176,6 @@ class BoardScreen(LeadActions, Screen[None]):
             now = self.lb_app.now()
             sla_of = partial(_sla_at, now)
             for i, stage in enumerate(self.stages):
-                tabs.append(Tab(self._tab_label(stage, totals), id=f"tab-{i}"))
                 columns.append(
                     StageColumn(
                         stage,
@@ -196,7 +196,7 @@ class BoardScreen(LeadActions, Screen[None]):
         if self.has_class("-narrow") or not self.stages:
             # Only the narrow layout shows the tabs: a wide board mounts them when it first turns
             # narrow (`on_resize`), so its first frame spends nothing on hidden widgets.
-            yield Tabs(*tabs, id="stage-tabs")
+            yield self._make_tabs(totals)
         empty = Static(Content(self._empty_words()), id="board-empty")
         empty.display = not self.stages
         yield empty
@@ -344,16 +344,24 @@ class BoardScreen(LeadActions, Screen[None]):
         self._focus_active()
         return changed
 
+    def _make_tabs(self, totals: dict[str, int]) -> Tabs:
+        """The narrow layout's stage switcher, one tab per stage (Textual's Tabs are imported here,
+        when first needed: a wide board never loads them)."""
+        from textual.widgets import Tab, Tabs
+
+        tabs = [Tab(self._tab_label(stage, totals), id=f"tab-{i}") for i, stage in enumerate(self.stages)]
+        active = f"tab-{self.active_index}" if tabs else None
+        return Tabs(*tabs, id="stage-tabs", active=active)
+
     def _stage_tabs(self) -> Tabs | None:
         """The stage switcher, once mounted (a wide board has none until it turns narrow)."""
         found = self.query("#stage-tabs")
-        return found.first(Tabs) if found else None
+        return cast("Tabs", found.first()) if found else None
 
     def on_resize(self) -> None:
         if self.has_class("-narrow") and self.stages and self._stage_tabs() is None:
             totals = {column.stage.id: column.total for column in self.columns}
-            tabs = [Tab(self._tab_label(stage, totals), id=f"tab-{i}") for i, stage in enumerate(self.stages)]
-            self.mount(Tabs(*tabs, id="stage-tabs", active=f"tab-{self.active_index}"), before="#board-empty")
+            self.mount(self._make_tabs(totals), before="#board-empty")
 
     async def _rebuild_columns(self, stages: list[Stage]) -> None:
         holder = self.query_one("#columns", Horizontal)
@@ -362,6 +370,8 @@ class BoardScreen(LeadActions, Screen[None]):
         await holder.mount_all(StageColumn(stage, id=f"column-{i}") for i, stage in enumerate(stages))
         tabs = self._stage_tabs()
         if tabs is not None:
+            from textual.widgets import Tab
+
             await tabs.clear()
             for i, stage in enumerate(stages):
                 await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
@@ -370,9 +380,13 @@ class BoardScreen(LeadActions, Screen[None]):
 
     def _update_tabs_labels(self, totals: dict[str, int]) -> None:
         """Relabel the tabs whose counts changed (a relabel lays the tabs out again)."""
-        labels = {f"tab-{i}": self._tab_label(stage, totals) for i, stage in enumerate(self.stages)}
         tabs = self._stage_tabs()
-        for tab in tabs.query(Tab) if tabs is not None else ():
+        if tabs is None:
+            return
+        from textual.widgets import Tab
+
+        labels = {f"tab-{i}": self._tab_label(stage, totals) for i, stage in enumerate(self.stages)}
+        for tab in tabs.query(Tab):
             label = labels.get(tab.id or "")
             if label is not None and label.plain != tab.label.plain:
                 tab.label = label
@@ -386,7 +400,7 @@ class BoardScreen(LeadActions, Screen[None]):
             column.set_class(i == self.active_index, "-active")
         tabs = self._stage_tabs()
         if tabs is not None and self.stages:
-            with self.prevent(Tabs.TabActivated):
+            with self.prevent(type(tabs).TabActivated):
                 tabs.active = f"tab-{self.active_index}"
 
     def _focus_active(self) -> None:
@@ -432,8 +446,10 @@ class BoardScreen(LeadActions, Screen[None]):
                 self._mark_active()
             self._refresh_lead_bindings(force=True)
 
-    @on(Tabs.TabActivated, "#stage-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A stage tab chosen (by name, not `@on(Tabs…)`: Tabs load only when the board narrows)."""
+        if event.tabs.id != "stage-tabs":
+            return
         tab_id = event.tab.id or ""
         if tab_id.startswith("tab-"):
             self.active_index = int(tab_id.removeprefix("tab-"))

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from leadboard.note_html import note_to_html
 from leadboard.outbox import Op
 from leadboard.state import (
     LEAD_PROPERTIES,
@@ -48,7 +49,7 @@ from leadboard.sync.crashpoints import crash_point, request_in_flight
 from leadboard.sync.errors import NotFound, Rejected
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.remote import CreatedKind, RemoteObject
-from leadboard.text import clean_untrusted, note_to_html
+from leadboard.text import clean_untrusted
 
 logger = logging.getLogger("leadboard.sync.push")
 
