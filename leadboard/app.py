@@ -122,12 +122,15 @@ class LeadboardApp(App[int]):
         clock: Callable[[], datetime] | None = None,
         engine_factory: EngineFactory | None = None,
     ) -> None:
+        # The first read starts before Textual's own set-up, so it has that long to finish.
+        cache = CacheThread(settings.db)
+        first_read = self._start_first_read(cache)
         super().__init__()
         self.settings = settings
         self.sync_enabled = sync
         self._clock = clock or (lambda: datetime.now(UTC))
         factory = engine_factory or _default_engine
-        self.cache = CacheThread(settings.db)
+        self.cache = cache
         self.sync_thread = SyncThread(lambda: factory(settings, token, self._engine_status))
         self.engine_status: Any = None
         self.syncing = False
@@ -139,14 +142,15 @@ class LeadboardApp(App[int]):
         self._freeze_gc = False
         self._engine_frozen = False
         self._board: BoardScreen | None = None
-        self._first_read: Future[Any] | None = self._start_first_read()
+        self._first_read: Future[Any] | None = first_read
 
-    def _start_first_read(self) -> Future[Any]:
+    @staticmethod
+    def _start_first_read(cache: CacheThread) -> Future[Any]:
         """Read the board's rows on the cache thread while Textual starts: the first paint needs them.
         A plain read-only connection serves it (no sqlite-utils before first paint)."""
         from leadboard.screens.board import first_board_read
 
-        return self.cache.start_first_read(first_board_read)
+        return cache.start_first_read(first_board_read)
 
     def take_first_read(self) -> Future[Any] | None:
         """The read started at launch, once; later reads go through `cache.read`."""
