@@ -32,7 +32,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from leadboard.domain import PortalMeta, Stage
 from leadboard.keys import BOARD_BINDINGS
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from textual.timer import Timer
-    from textual.widgets import Tabs
+    from textual.widgets import Input, Tabs
 
     from leadboard.app import LeadboardApp
     from leadboard.store import Store
@@ -192,7 +192,6 @@ class BoardScreen(LeadActions, Screen[None]):
         self._title_words = f"leadboard · {SORT_WORDS[self.sort]}"
         with Horizontal(id="topbar"):
             yield Static(Content(self._title_words), id="title")
-            yield Input(placeholder="filter: name, company or email (escape clears)", id="filter")
         if self.has_class("-narrow") or not self.stages:
             # Only the narrow layout shows the tabs: a wide board mounts them when it first turns
             # narrow (`on_resize`), so its first frame spends nothing on hidden widgets.
@@ -211,7 +210,6 @@ class BoardScreen(LeadActions, Screen[None]):
         return "No leads in the cache yet: the first sync is fetching them…"
 
     def on_mount(self) -> None:
-        self.watch(self.query_one("#filter", Input), "value", self._filter_changed, init=False)
         first, self._first = self._first, None
         if first is None:
             self.reload()
@@ -405,7 +403,8 @@ class BoardScreen(LeadActions, Screen[None]):
 
     def _focus_active(self) -> None:
         column = self.active_column
-        if column is not None and not self.query_one("#filter", Input).has_class("-shown"):
+        field = self._filter_field()
+        if column is not None and not (field is not None and field.has_class("-shown")):
             column.focus()
 
     # --- events from the columns ------------------------------------------------------------------
@@ -486,9 +485,24 @@ class BoardScreen(LeadActions, Screen[None]):
         if hold is not None:
             hold.close()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self._focus_active_column_now()
+    def _filter_field(self) -> Input | None:
+        """The filter box, once the rep has asked for it (`/`): hidden until then, so it is not
+        built before the first frame (Textual's Input is a fair share of a first paint)."""
+        found = self.query("#filter")
+        return cast("Input", found.first()) if found else None
+
+    def _add_filter_field(self) -> Input:
+        from textual.widgets import Input
+
+        field = Input(placeholder="filter: name, company or email (escape clears)", id="filter")
+        self.query_one("#topbar").mount(field)
+        self.watch(field, "value", self._filter_changed, init=False)
+        return field
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter box goes back to the leads (by name: Input loads on first `/`)."""
+        if event.input.id == "filter":
+            self._focus_active_column_now()
 
     def _focus_active_column_now(self) -> None:
         column = self.active_column
@@ -540,13 +554,13 @@ class BoardScreen(LeadActions, Screen[None]):
             self.lb_app.open_lead(lead.id)
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self._filter_field() or self._add_filter_field()
         field.add_class("-shown")
         field.focus()
 
     def action_escape(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.has_focus or self.needle:
+        field = self._filter_field()
+        if field is not None and (field.has_focus or self.needle):
             field.value = ""
             field.remove_class("-shown")
             self.needle = ""
