@@ -141,6 +141,7 @@ class LeadboardApp(App[int]):
         #: many apps share a process and frozen objects would never be freed.
         self._freeze_gc = False
         self._engine_frozen = False
+        self._told_auth = False  # the rep was told how to fix the token (`_report_sync`)
         self._board: BoardScreen | None = None
         self._first_read: Future[Any] | None = first_read
 
@@ -375,8 +376,23 @@ class LeadboardApp(App[int]):
                     markup=False,
                 )
         error = getattr(report, "error", None)
-        if kind == "sync" and error and by_rep and not (push is not None and error in push.errors):
+        status = getattr(report, "status", None)
+        auth_needed = bool(getattr(status, "auth_needed", False))
+        if auth_needed and error and not self._told_auth:
+            # Once per spell, and it stays: the status line only says "token needs attention",
+            # this says what to run (`leadboard login`), whether or not the rep asked for the sync.
+            self._told_auth = True
+            self.notify(
+                clean_untrusted(error),
+                title="HubSpot token",
+                severity="error",
+                timeout=ERROR_TIMEOUT,
+                markup=False,
+            )
+        elif kind == "sync" and error and by_rep and not (push is not None and error in push.errors):
             self.notify(clean_untrusted(error), title="Sync", severity="warning", timeout=10, markup=False)
+        if status is not None and not auth_needed:
+            self._told_auth = False
 
     # --- workers: one place for their errors ---------------------------------------------------------
 

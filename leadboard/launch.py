@@ -1,6 +1,10 @@
 """Opening the board: `leadboard` (a configured portal) and `leadboard demo` (a sandbox portal).
 
 cli.py calls `run_board(settings)` and `run_demo(reset=...)`; both return the process exit code.
+A rep with a cache gets the board at once: the token is looked up on the sync thread after the
+first frame (the keyring's import alone takes ~50 ms), and a missing one shows on the board as
+"token needs attention" with what to run. Without a cache there is nothing to show yet, so the
+token is checked first and a missing one is one clear line on the terminal.
 The demo needs no account and no configuration: it starts a sandbox portal kept in the user data
 dir (live HubSpot-side activity on), points a copy of the settings at it with its own cache, and
 opens the board as the demo rep. The sandbox token lives in memory only; nothing is saved but the
@@ -12,11 +16,17 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from leadboard.config import APP_NAME, ConfigError, Settings, load_settings
 from leadboard.secret import Secret
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from leadboard.sync.engine import SyncEngine
 
 __all__ = ["demo_paths", "run_board", "run_demo"]
 
@@ -36,18 +46,42 @@ def _ensure_logging() -> None:
         setup_logging()
 
 
-def _open_board(settings: Settings, token: Secret) -> int:
+def _open_board(settings: Settings, token: Secret | None) -> int:
+    """Run the board; with no `token`, the sync thread looks it up when the first sync starts."""
     from leadboard.app import LeadboardApp
     from leadboard.logs import register_secret
 
-    register_secret(token)
-    app = LeadboardApp(settings, token)
+    if token is not None:
+        register_secret(token)
+        app = LeadboardApp(settings, token)
+    else:
+        app = LeadboardApp(settings, None, engine_factory=_engine_with_stored_token)
     app.run()
     return app.return_code or 0
 
 
+def _engine_with_stored_token(
+    settings: Settings, _token: Secret | str | None, on_status: Callable[[Any], None]
+) -> SyncEngine:
+    """The sync engine, built on the sync thread after the first frame, with the stored token.
+
+    A token that cannot be read (a token file others can read, say) raises `CredentialsError`,
+    whose sentence the board shows; no token at all gives an engine whose first request says
+    "token needs attention" and to run `leadboard login`, while the board keeps working offline."""
+    from leadboard.credentials import resolve_token
+    from leadboard.logs import register_secret
+    from leadboard.sync.engine import SyncEngine
+
+    token = resolve_token(settings)
+    register_secret(token)
+    return SyncEngine(settings, token, on_status=on_status)
+
+
 def run_board(settings: Settings) -> int:
     """`leadboard`: the board for the configured portal and rep. 1 with a clear message if it can't."""
+    if settings.email and settings.db.is_file():
+        _ensure_logging()
+        return _open_board(settings, None)  # a returning rep: the cache first, the token after
     from leadboard.credentials import CredentialsError, resolve_token
 
     try:
