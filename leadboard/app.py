@@ -55,6 +55,9 @@ OK_TIMEOUT = 3.0
 #: How long the app waits for the first read before showing the board without it ("Reading the
 #: cache…"): the read runs while Textual starts, so it is nearly always done by then.
 FIRST_READ_WAIT = 0.5
+#: How long after the first frame the first sync (and the SLA refresh) starts: their imports
+#: would otherwise compete with the terminal writer for the GIL while it sends that frame.
+AFTER_FIRST_PAINT = 0.1
 #: While a modal is open the periodic pull waits this long and tries again.
 MODAL_RETRY_SECONDS = 15.0
 
@@ -219,8 +222,10 @@ class LeadboardApp(App[int]):
         """The board has read the cache once: once that frame is on screen, bring the stored SLA
         deadlines in line with the config (a no-op unless `[sla]` changed) and start the first sync.
         Both open the cache's `Store` or the sync engine (sqlite-utils, hubspot): imports that would
-        otherwise hold the GIL while the first frame is laid out."""
-        self.call_after_refresh(self._after_first_paint)
+        otherwise hold the GIL while the first frame is laid out, and, for `AFTER_FIRST_PAINT`
+        seconds more, while Textual's writer thread sends that frame to the terminal (started at
+        once, they delayed the frame reaching the screen by ~35 ms)."""
+        self.set_timer(AFTER_FIRST_PAINT, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         if self._freeze_gc:
