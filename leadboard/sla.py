@@ -44,6 +44,7 @@ __all__ = [
     "SlaState",
     "add_business_time",
     "describe",
+    "describe_short",
     "format_duration",
     "local_zone",
     "rule_applies",
@@ -379,6 +380,24 @@ def format_duration(span: timedelta) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min" if mins else "under 1 min"
+
+
+def _largest_unit(span: timedelta) -> str:
+    """Only the largest unit of a duration: "28 d", "3 h", "12 min" (for a narrow board column)."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    if minutes >= 24 * 60:
+        return f"{minutes // (24 * 60)} d"
+    if minutes >= 60:
+        return f"{minutes // 60} h"
+    return f"{minutes} min" if minutes else "under 1 min"
+
+
+def describe_short(state: SlaState) -> str:
+    """`describe` for the first line of a board card, where the lead's name has to fit beside it:
+    a breach is "3 h late" (largest unit only; the glyph and colour already say it is a breach)."""
+    if state.status == "breached" and not state.touched and state.overdue is not None:
+        return f"{_largest_unit(state.overdue)} late"
+    return describe(state)
 
 
 def describe(state: SlaState) -> str:

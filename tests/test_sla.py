@@ -19,6 +19,7 @@ from leadboard.sla import (
     SlaState,
     add_business_time,
     describe,
+    describe_short,
     format_duration,
     local_zone,
     rule_applies,
@@ -356,6 +357,24 @@ def test_state_with_no_rule_sorts_without_a_creation_date() -> None:
 )
 def test_format_duration(span: timedelta, words: str) -> None:
     assert format_duration(span) == words
+
+
+@pytest.mark.parametrize(
+    ("overdue", "words"),
+    [
+        (timedelta(days=28, hours=1), "28 d late"),
+        (timedelta(hours=3, minutes=59), "3 h late"),
+        (timedelta(minutes=12), "12 min late"),
+        (timedelta(seconds=30), "under 1 min late"),
+    ],
+)
+def test_a_breach_on_a_board_card_is_said_short_so_the_name_fits(overdue: timedelta, words: str) -> None:
+    deadline = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
+    state = state_from(deadline, None, deadline + overdue)
+    assert describe_short(state) == words
+    assert describe(state).startswith("breached")  # the lead screen and the queue keep the long form
+    due = state_from(deadline, None, deadline - timedelta(minutes=20))
+    assert describe_short(due) == describe(due)
 
 
 # --- from stored columns (the board's rows) -------------------------------------------------------

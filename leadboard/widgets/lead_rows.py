@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 
 from leadboard.domain import PortalMeta
 from leadboard.read_model import BoardLead
-from leadboard.sla import SlaState, describe
+from leadboard.sla import SlaState, describe, describe_short
 from leadboard.text import clean_untrusted
 
 __all__ = [
@@ -107,7 +107,7 @@ def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState |
     level = sla.level if sla is not None else "none"
     first: list[Part] = []
     if sla is not None and level in SLA_GLYPHS:
-        first += [(f"{SLA_GLYPHS[level]} {describe(sla)}", SLA_STYLES[level]), _DOT]
+        first += [(f"{SLA_GLYPHS[level]} {describe_short(sla)}", SLA_STYLES[level]), _DOT]
     if lead.marker:
         glyph, word = MARKERS[lead.marker]
         first.append((f"{glyph} {word} ", _MARKER_STYLE[lead.marker]))
