@@ -7,8 +7,6 @@ from here so the board and the lead screen share one id (and so one remapping) p
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.binding import Binding
 
 __all__ = [
@@ -21,7 +19,7 @@ __all__ = [
 
 #: The commands that act on one lead, on the board and on the lead screen alike.
 LEAD_COMMAND_BINDINGS: list[Binding] = [
-    Binding("c", "log_call", "Log call", id="log-call", tooltip="Log a call made outside HubSpot"),
+    Binding("c", "log_call", "Call", id="log-call", tooltip="Log a call made outside HubSpot"),
     Binding("n", "add_note", "Note", id="add-note", tooltip="Add a note to the lead and its contact"),
     Binding("m", "move_stage", "Move", id="move-stage", tooltip="Move to another stage, with a note"),
     Binding("t", "set_type", "Type", id="set-lead-type", tooltip="Set the lead type"),
@@ -37,13 +35,15 @@ BOARD_BINDINGS: list[Binding] = [
     Binding("k,up", "cursor_up", "Up", id="cursor-up", show=False),
     Binding("h,left", "column_prev", "Previous stage", id="column-prev", show=False),
     Binding("l,right", "column_next", "Next stage", id="column-next", show=False),
-    Binding("enter", "open_lead", "Open", id="open-lead", tooltip="Open the lead's details"),
+    Binding("enter", "open_lead", "Open", id="open-lead", show=False, tooltip="Open the lead's details"),
     Binding("escape", "escape", "Clear", id="board-escape", show=False, tooltip="Clear the filter"),
     Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by name, company or email"),
-    Binding("s", "cycle_sort", "Sort", id="sort-cycle", tooltip="Cycle the sort order"),
+    Binding("s", "cycle_sort", "Sort", id="sort-cycle", show=False, tooltip="Cycle the sort order"),
     Binding("v", "toggle_closed", "Closed", id="toggle-closed", show=False, tooltip="Open or closed leads"),
-    Binding("w", "work_queue", "Queue", id="work-queue", tooltip="Work the open leads one at a time"),
-    Binding("S", "stats", "Stats", id="stats", tooltip="Funnel, speed to lead and SLA breaches"),
+    Binding(
+        "w", "work_queue", "Queue", id="work-queue", show=False, tooltip="Work the open leads one at a time"
+    ),
+    Binding("S", "stats", "Stats", id="stats", show=False, tooltip="Funnel, speed to lead and SLA breaches"),
     *LEAD_COMMAND_BINDINGS,
 ]
 
@@ -53,7 +53,6 @@ LEAD_SCREEN_BINDINGS: list[Binding] = [
     *LEAD_COMMAND_BINDINGS,
 ]
 
-QUEUE_WORDS = {"log-call": "Call"}
 
 #: The work queue: one lead at a time, the same lead commands, and moving through the queue.
 QUEUE_BINDINGS: list[Binding] = [
@@ -62,13 +61,14 @@ QUEUE_BINDINGS: list[Binding] = [
     Binding("k", "previous", "Previous", id="queue-previous", show=False, tooltip="The previous lead"),
     Binding("s", "skip", "Skip", id="queue-skip", tooltip="Skip: this lead goes to the end of the queue"),
     Binding("enter", "open_lead", "Details", id="queue-open-lead", show=False, tooltip="Open the lead"),
-    # The same ids (so one remapping) with shorter words, so every key fits the footer at 80 columns.
-    *(replace(b, description=QUEUE_WORDS.get(b.id or "", b.description)) for b in LEAD_COMMAND_BINDINGS),
+    *LEAD_COMMAND_BINDINGS,
 ]
 
 #: App-wide keys. ctrl+p (the palette) is Textual's own binding; ctrl+q quits.
+#: The footer shows the lead process's commands, `/`, `?` and the palette, so it fits 80 columns;
+#: every other key is listed by `?` (and in the README), each still remappable by its id.
 APP_BINDINGS: list[Binding] = [
-    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit leadboard"),
-    Binding("r", "sync_now", "Sync", id="sync-now", tooltip="Pull and push now"),
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit leadboard"),
+    Binding("r", "sync_now", "Sync", id="sync-now", show=False, tooltip="Pull and push now"),
     Binding("question_mark", "toggle_keys", "Keys", id="show-keys", tooltip="Show or hide the keys"),
 ]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from textual.binding import Binding
     from textual.screen import Screen
 
-__all__ = ["KeyFooter", "shown_keys"]
+__all__ = ["COMPACT_BELOW", "KeyFooter", "shown_keys"]
 
 #: What the footer draws for one binding: the binding (key, description, group, tooltip and so on),
 #: whether it is enabled, and the tooltip the screen gives it.
@@ -36,12 +36,29 @@ def shown_keys(screen: Screen[Any]) -> tuple[ShownKey, ...]:
     return tuple(keys)
 
 
-class KeyFooter(Footer):
-    """A `Footer` that rebuilds its keys only when they change."""
+#: Below this many columns the footer drops the space around each key, so the lead commands, `?`
+#: and the palette all fit an 80-column terminal.
+COMPACT_BELOW = 100
 
-    def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
-        super().__init__(compact=compact, show_command_palette=show_command_palette)
+
+class KeyFooter(Footer):
+    """A `Footer` that rebuilds its keys only when they change, and is compact on narrow terminals."""
+
+    def __init__(self, *, compact: bool | None = None, show_command_palette: bool = True) -> None:
+        """`compact`: always (True), never (False), or by the terminal's width (None)."""
+        self._auto_compact = compact is None
+        super().__init__(compact=bool(compact), show_command_palette=show_command_palette)
         self._keys_shown: tuple[ShownKey, ...] | None = None
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.width)
+
+    def _fit(self, width: int) -> None:
+        if self._auto_compact and self.compact != (width < COMPACT_BELOW):
+            self.compact = width < COMPACT_BELOW
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen and screen.app.app_focus:

@@ -15,7 +15,7 @@ from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead import LeadScreen
 from leadboard.state import Disqualify
 from leadboard.store import Store
-from tests.ui.board_support import board_app, cache_path, settle
+from tests.ui.board_support import board_app, cache_path, screen_text, settle
 
 __all__ = ["cache_path"]
 
@@ -76,3 +76,22 @@ async def test_lead_screen_footer_follows_the_lead(cache_path: Path, size: tuple
         await settle(app, pilot)
         keys = footer_keys(app)
         assert not keys["log_call"] and not keys["qualify"] and keys["add_note"]
+
+
+@BOTH_SIZES
+async def test_every_lead_command_the_keys_and_the_palette_fit_the_footer(
+    cache_path: Path, size: tuple[int, int]
+) -> None:
+    """At 80 columns too, the footer shows the lead process's commands, `?` and the palette whole;
+    the other keys are listed by `?`."""
+    app = board_app(cache_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for screen_key in ("", "enter"):  # the board, then the lead screen
+            if screen_key:
+                await pilot.press(screen_key)
+                await settle(app, pilot)
+            footer = " ".join(screen_text(app).rstrip().splitlines()[-1].split())
+            for words in ("c Call", "n Note", "m Move", "t Type", "Q Qualify", "X Disqualify", "? Keys"):
+                assert words in footer, footer
+            assert footer.endswith("^p palette"), footer
