@@ -229,7 +229,10 @@ class LeadboardApp(App[int]):
 
     def _after_first_paint(self) -> None:
         if self._freeze_gc:
-            gc.freeze()  # the board's widgets live as long as it does: keep full collections off them
+            # The board's widgets live as long as it does: keep full collections off them. The
+            # young generations are collected first (cheap), so fresh garbage is not frozen in.
+            gc.collect(1)
+            gc.freeze()
         self._apply_sla_settings()
         if self.sync_enabled:
             self.start_sync("sync")
@@ -321,6 +324,7 @@ class LeadboardApp(App[int]):
             # as long as the process: freeze them too, so no later keystroke waits on a full
             # collection that scans them (tens of ms).
             self._engine_frozen = True
+            gc.collect(1)
             gc.freeze()
         if worker.state == WorkerState.SUCCESS and worker.result is not None:
             kind, by_rep, report = worker.result
