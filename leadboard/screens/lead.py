@@ -136,6 +136,20 @@ def activity_text(entry: Activity, meta: PortalMeta) -> Text:
     return text
 
 
+def timeline_text(timeline: list[Activity], meta: PortalMeta) -> Text:
+    """A lead's calls, notes and tasks, newest first, the first `TIMELINE_LIMIT` of them."""
+    text = Text(end="")
+    for i, entry in enumerate(timeline[:TIMELINE_LIMIT]):
+        if i:
+            text.append("\n")
+        text.append_text(activity_text(entry, meta))
+    if not timeline:
+        text.append("No calls or notes yet.", style="dim")
+    elif len(timeline) > TIMELINE_LIMIT:
+        text.append(f"\n… and {len(timeline) - TIMELINE_LIMIT} older", style="dim")
+    return text
+
+
 def contact_card(detail: LeadDetail) -> Text:
     """Who to call: the contact's name, title, email, phone and company (the lead's copy as fallback)."""
     lead, contact, company = detail.lead, detail.contact, detail.company
@@ -341,15 +355,7 @@ class LeadScreen(LeadActions, Screen[None]):
         if self.timeline_note:
             heading += f" · {self.timeline_note}"
         self.query_one("#timeline-heading", Static).update(Content(heading))
-        timeline = Text(end="")
-        for i, entry in enumerate(detail.timeline[:TIMELINE_LIMIT]):
-            if i:
-                timeline.append("\n")
-            timeline.append_text(activity_text(entry, meta))
-        if not detail.timeline:
-            timeline.append("No calls or notes yet.", style="dim")
-        elif len(detail.timeline) > TIMELINE_LIMIT:
-            timeline.append(f"\n… and {len(detail.timeline) - TIMELINE_LIMIT} older", style="dim")
+        timeline = timeline_text(detail.timeline, meta)
         self.query_one("#lead-timeline", Static).update(timeline)
 
     # --- actions ----------------------------------------------------------------------------------

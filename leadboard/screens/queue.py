@@ -37,10 +37,9 @@ from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead import (
     HEADING_CSS,
-    TIMELINE_LIMIT,
-    activity_text,
     add_field,
     contact_card,
+    timeline_text,
     when_text,
 )
 from leadboard.screens.lead_actions import LeadActions
@@ -364,15 +363,7 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         self.query_one("#queue-lead", Static).update(facts)
 
         self._paint_timeline_heading()
-        timeline = Text(end="")
-        for i, entry in enumerate(detail.timeline[:TIMELINE_LIMIT]):
-            if i:
-                timeline.append("\n")
-            timeline.append_text(activity_text(entry, meta))
-        if not detail.timeline:
-            timeline.append("No calls or notes yet.", style="dim")
-        elif len(detail.timeline) > TIMELINE_LIMIT:
-            timeline.append(f"\n… and {len(detail.timeline) - TIMELINE_LIMIT} older", style="dim")
+        timeline = timeline_text(detail.timeline, meta)
         self.query_one("#queue-timeline", Static).update(timeline)
 
     def _paint_timeline_heading(self) -> None:
