@@ -11,7 +11,6 @@ overlap; `r` syncs now or says one is running.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import Callable
@@ -175,36 +174,42 @@ class LeadboardApp(App[int]):
     def now(self) -> datetime:
         return self._clock()
 
-    async def _wait_first_read(self) -> Any:
-        """The first read's result when it arrives within `FIRST_READ_WAIT` (it usually has by now:
-        it ran while Textual started), taking it; else None, and the board takes it when it
-        comes (a cache being migrated) or reports its error (an unreadable one)."""
+    def _wait_first_read(self) -> Any:
+        """The first read's result when it arrives within `FIRST_READ_WAIT` (it nearly always has:
+        it started in the constructor), taking it; else None, and the board takes it when it comes
+        (a cache being migrated) or reports its error (an unreadable one). The UI thread blocks
+        here, before anything is drawn; meanwhile the read has the interpreter to itself."""
         started = self._first_read
         if started is None:
             return None
         try:
-            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(started)), FIRST_READ_WAIT)
+            result = started.result(timeout=FIRST_READ_WAIT)
         except Exception:  # slow or failed: the board's own read path shows either
             return None
         self._first_read = None
         return result
 
-    async def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[Any]:
+        """The board is the app's first screen, built with the cache's first read, so the first
+        frame Textual draws is the board with its leads (no empty screen drawn before it). The
+        theme and the keymap are set first, so the board is styled once, with them."""
         from leadboard.screens.board import BoardScreen
 
         try:
             self.theme = self.settings.theme
         except Exception:  # InvalidThemeError: an unknown name in the config file
-            self.notify(
+            self.call_later(
+                self.notify,
                 f"Unknown theme {self.settings.theme!r} in the config file; using the default.",
                 severity="warning",
                 markup=False,
             )
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_keymap(self.settings.keymap)
-        first = await self._wait_first_read()
-        self._board = BoardScreen(first, width=self.size.width)
-        self.push_screen(self._board)
+        self._board = BoardScreen(self._wait_first_read(), width=self.size.width)
+        return self._board
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def on_unmount(self) -> None:
         self.sync_thread.stop_and_close()
@@ -453,7 +458,7 @@ class LeadboardApp(App[int]):
 
     def switch_to_board(self) -> None:
         """Close the screens above the board (the lead screen, a resolution dialog)."""
-        while len(self.screen_stack) > 2 and self.screen is not self._board:
+        while len(self.screen_stack) > 1 and self.screen is not self._board:
             self.pop_screen()
 
     def jump_to_lead(self, lead_id: str) -> None:
