@@ -95,6 +95,13 @@ class SyncThread(OwnThread):
             self.engine = self._factory()
         return self.engine
 
+    def forget_engine(self) -> None:
+        """Close the engine (on this thread) so the next run builds a new one: after the token
+        needed attention, that one reads the token again (the rep may have run `leadboard login`)."""
+        if self.engine is not None:
+            engine, self.engine = self.engine, None
+            engine.close()
+
     def stop_and_close(self) -> None:
         if self.engine is not None:
             self.engine.stop()
@@ -144,6 +151,7 @@ class LeadboardApp(App[int]):
         self._freeze_gc = False
         self._engine_frozen = False
         self._told_auth = False  # the rep was told how to fix the token (`_report_sync`)
+        self._last_sync_error: str | None = None  # a sync failure already notified, until one succeeds
         self._board: BoardScreen | None = None
         self._first_read: Future[Any] | None = first_read
 
@@ -318,7 +326,10 @@ class LeadboardApp(App[int]):
     async def _run_sync(self, kind: str, by_rep: bool) -> tuple[str, bool, Any]:
         def run() -> Any:
             engine = self.sync_thread.get_engine()
-            return engine.sync() if kind == "sync" else engine.push()
+            report = engine.sync() if kind == "sync" else engine.push()
+            if engine.status().auth_needed:
+                self.sync_thread.forget_engine()
+            return report
 
         return kind, by_rep, await self.sync_thread.run(run)
 
@@ -332,6 +343,7 @@ class LeadboardApp(App[int]):
             gc.collect(1)
             gc.freeze()
         if worker.state == WorkerState.SUCCESS and worker.result is not None:
+            self._last_sync_error = None
             kind, by_rep, report = worker.result
             self._report_sync(kind, by_rep, report)
         self._show_status()
@@ -416,8 +428,13 @@ class LeadboardApp(App[int]):
             self._sync_finished(worker)
         if event.state == WorkerState.ERROR and worker.error is not None:
             log.error("worker %s failed", worker.name, exc_info=worker.error)
+            text = describe_error(worker.error)
+            if worker.group == "sync":
+                if text == self._last_sync_error:
+                    return  # the same failure on every periodic sync: its notice is still up
+                self._last_sync_error = text
             self.notify(
-                describe_error(worker.error),
+                text,
                 title="Something went wrong",
                 severity="error",
                 timeout=ERROR_TIMEOUT,

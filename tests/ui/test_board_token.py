@@ -14,8 +14,11 @@ from leadboard.app import LeadboardApp
 from leadboard.config import Settings
 from leadboard.credentials import store_token, token_file_path
 from leadboard.launch import _engine_with_stored_token
+from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.board import BoardScreen
-from tests.ui.board_support import FIXED_NOW, fill_cache, screen_text, settle
+from tests.ui.board_support import FIXED_NOW, fill_cache, sandbox, screen_text, settle, until_idle
+
+__all__ = ["sandbox"]
 
 TOKEN = "pat-na1-0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 #: Nothing listens here: no request may leave the machine (none should be made without a token).
@@ -51,3 +54,38 @@ async def test_a_token_file_others_can_read_is_refused_on_the_board_with_the_fix
         assert any(f"chmod 600 {token_file_path()}" in m for m in messages), messages
         assert all(TOKEN not in m for m in messages)
         assert TOKEN not in screen_text(app)
+
+
+async def test_after_leadboard_login_the_next_sync_uses_the_new_token(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """The rep reads the notice, runs `leadboard login` in another terminal and presses r: the board
+    picks the token up without a restart and syncs."""
+    db = tmp_path / "cache.sqlite"
+    fill_cache(db, 3).close()
+    settings = Settings(portal=sandbox.base_url, email=sandbox.rep_email, db=db)
+    app = LeadboardApp(settings, None, engine_factory=_engine_with_stored_token)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until_idle(app, pilot)
+        assert "token needs attention" in screen_text(app)
+        store_token(settings, sandbox.token)  # what `leadboard login` does
+        await pilot.press("r")
+        await until_idle(app, pilot)
+        text = screen_text(app)
+        assert "token needs attention" not in text
+        assert "synced" in text
+        assert sandbox.token not in text
+
+
+async def test_an_unreadable_token_file_is_reported_once_not_on_every_sync(tmp_path: Path) -> None:
+    db = tmp_path / "cache.sqlite"
+    store_token(Settings(portal=CLOSED_PORTAL, db=db), TOKEN)
+    token_file_path().chmod(0o644)
+    app = returning_rep(db)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        for _ in range(2):  # the rep presses r again (a periodic sync does the same)
+            await pilot.press("r")
+            await settle(app, pilot)
+        fixes = [n for n in app._notifications if "chmod 600" in str(n.message)]
+        assert len(fixes) == 1
