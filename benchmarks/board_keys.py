@@ -29,10 +29,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from leadboard.read_model import BoardPage  # noqa: E402
+from leadboard.cache.read_model import BoardPage  # noqa: E402
 from leadboard.screens.board import DEFAULT_SORT, PAGE_ROWS, BoardScreen, read_board  # noqa: E402
 from leadboard.screens.lead import LeadScreen  # noqa: E402
-from leadboard.store import Store  # noqa: E402
+from leadboard.cache.store import Store  # noqa: E402
 from tests.ui.board_support import board_app, fill_cache, settle  # noqa: E402
 
 

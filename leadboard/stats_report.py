@@ -1,6 +1,6 @@
 """The rep's numbers as data (`StatsReport`, JSON-ready) and as terminal text (`format_stats`).
 
-Computed by `leadboard.stats.stats_report(store, days)`; `leadboard stats --json` prints
+Computed by `leadboard.cache.stats.stats_report(store, days)`; `leadboard stats --json` prints
 `report.model_dump(mode="json")`, and the plain command prints `format_stats(report)`. Labels
 in a report are already cleaned of control sequences; they are still data, never markup.
 """

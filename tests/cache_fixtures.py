@@ -16,7 +16,7 @@ from leadboard.state import (
     options_from_property,
     stages_from_pipeline,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 
 ME = "41629779"
 OTHER_OWNER = "555"

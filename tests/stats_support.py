@@ -3,7 +3,7 @@
 `fill_cache` writes what the pull writes (metadata, the rep's and others' leads with the lead
 properties the pull asks for plus `lead_source`, and each lead's calls and notes) through the
 store's own API. `expected_numbers` never reads the cache: it works from `portal.objects(...)`
-and the portal's associations, so a wrong query in `leadboard.stats` cannot hide behind itself.
+and the portal's associations, so a wrong query in `leadboard.cache.stats` cannot hide behind itself.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from leadboard.state import (
     options_from_property,
     stages_from_pipeline,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 
 #: The portal's clock and "now" for the report: Friday 20 March 2026, 15:00 UTC.
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)

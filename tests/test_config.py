@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from leadboard.cli import main
+from leadboard.cli.main import main
 from leadboard.config import (
     DEFAULT_PORTAL,
     ConfigError,

@@ -35,10 +35,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from leadboard.domain import PortalMeta, Stage
-from leadboard.keys import BOARD_BINDINGS
-from leadboard.messages import CacheChanged
-from leadboard.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
-from leadboard.read_model import SyncStatus as CacheStatus
+from leadboard.screens.keys import BOARD_BINDINGS
+from leadboard.screens.messages import CacheChanged
+from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
+from leadboard.cache.read_model import SyncStatus as CacheStatus
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.sla import SlaState, state_from
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from textual.widgets import Input, Tabs
 
     from leadboard.app import LeadboardApp
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 __all__ = [
     "DEFAULT_SORT",

@@ -1,6 +1,6 @@
 """The lead commands every screen that shows a lead offers: the board, the lead screen, the queue.
 
-The keys (c, n, m, t, Q, X, o, y) and their binding ids live in `leadboard.keys`; the actions they
+The keys (c, n, m, t, Q, X, o, y) and their binding ids live in `leadboard.screens.keys`; the actions they
 run are written once here. A screen names the lead it shows (`current_lead`) and may say what
 happens around a command (the queue advances after one) by overriding `_lead_command`.
 """
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
-    from leadboard.read_model import BoardLead
+    from leadboard.cache.read_model import BoardLead
 
 
 class LeadActions:

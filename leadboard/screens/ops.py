@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
 
-from leadboard.outbox import Op
+from leadboard.cache.outbox import Op
 from leadboard.screens.lead import op_summary
 from leadboard.state import (
     PROP_DQ_NOTE,
@@ -210,7 +210,7 @@ class OpScreen(ModalScreen[None]):
 
     @work(group="resolve", exit_on_error=False)
     async def _edit_and_retry(self) -> None:
-        from leadboard.read_model import lead_state
+        from leadboard.cache.read_model import lead_state
 
         op = self.op
         lead = await self.lb_app.cache.read(

@@ -30,9 +30,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from leadboard.keys import QUEUE_BINDINGS
-from leadboard.messages import CacheChanged
-from leadboard.read_model import LeadDetail
+from leadboard.screens.keys import QUEUE_BINDINGS
+from leadboard.screens.messages import CacheChanged
+from leadboard.cache.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead import (
@@ -51,7 +51,7 @@ from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 __all__ = ["WorkQueueScreen", "read_queue_lead"]
 

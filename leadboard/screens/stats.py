@@ -1,6 +1,6 @@
 """The rep's numbers on one screen: the funnel, speed to lead, SLA breaches, and what the leads were.
 
-The report is computed by `leadboard.stats.stats_report` in a thread worker that opens its own
+The report is computed by `leadboard.cache.stats.stats_report` in a thread worker that opens its own
 connection to the cache (a `Store` belongs to the thread that opened it), never on the UI thread.
 7 / 3 / 9 (or the tabs, or p) switch between 7, 30 and 90 days; r reads the cache again; escape
 closes. Everything is text with bars made of blocks; portal labels are shown as plain text, never
@@ -26,7 +26,7 @@ from textual.widgets import Sparkline, Static, Tab, Tabs
 
 from leadboard.config import SlaSettings
 from leadboard.screens.key_footer import KeyFooter
-from leadboard.stats import PERIODS, stats_report
+from leadboard.cache.stats import PERIODS, stats_report
 from leadboard.stats_report import StatsReport, count_lines, funnel_lines, sla_lines, speed_lines, title
 
 __all__ = ["WIDE_WIDTH", "StatsScreen"]
@@ -129,7 +129,7 @@ class StatsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _compute(self, days: int) -> None:
-        from leadboard.store import Store
+        from leadboard.cache.store import Store
 
         try:
             with Store.open(self.db_path) as store:

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from leadboard.config import Settings
-from leadboard.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
 from leadboard.secret import Secret
 from leadboard.state import PortalMeta
-from leadboard.store import Store, SyncLockHeld, now_ms
+from leadboard.cache.store import Store, SyncLockHeld, now_ms
 from leadboard.sync.errors import (
     AuthFailed,
     Cancelled,

@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from leadboard.read_model import KEY_LAST_PULL
-from leadboard.remote_tables import LeadVersion, now_ms
+from leadboard.cache.read_model import KEY_LAST_PULL
+from leadboard.cache.remote_tables import LeadVersion, now_ms
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_membership import (
     KEY_RECONCILE_ADVISED,

@@ -20,7 +20,7 @@ from leadboard.state import (
     PortalMeta,
     Stage,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.sync.errors import NotFound
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.remote import Pipeline, PropertyDefinition

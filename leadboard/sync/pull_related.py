@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.sync.hubspot import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX, HubSpotGateway
 from leadboard.sync.remote import Association, RemoteObject
 

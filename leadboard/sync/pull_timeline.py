@@ -10,7 +10,7 @@ longer links to the lead or its contact.
 
 from __future__ import annotations
 
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_related import LEAD_TO_PRIMARY_CONTACT, as_wire, primary
 from leadboard.sync.remote import RemoteObject

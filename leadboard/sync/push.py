@@ -26,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from leadboard.outbox import Op
-from leadboard.read_model import KEY_AUTH_STATE, KEY_RATE_PAUSE_UNTIL
+from leadboard.cache.outbox import Op
+from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_RATE_PAUSE_UNTIL
 from leadboard.state import PortalMeta
-from leadboard.store import Store, now_ms
+from leadboard.cache.store import Store, now_ms
 from leadboard.sync.crashpoints import crash_point
 from leadboard.sync.errors import (
     Ambiguous,

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.widgets.option_list import Option
 
 from leadboard.domain import PortalMeta
-from leadboard.read_model import BoardLead
+from leadboard.cache.read_model import BoardLead
 from leadboard.sla import SlaState, describe, describe_short
 from leadboard.text import clean_untrusted
 

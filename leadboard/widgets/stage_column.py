@@ -36,7 +36,7 @@ from textual.style import Style
 from textual.widgets import OptionList
 
 from leadboard.domain import PortalMeta, Stage
-from leadboard.read_model import BoardLead
+from leadboard.cache.read_model import BoardLead
 from leadboard.sla import SlaState
 from leadboard.text import clean_untrusted
 from leadboard.widgets.lead_rows import (

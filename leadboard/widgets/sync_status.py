@@ -14,7 +14,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from leadboard.read_model import SyncStatus as CacheStatus
+from leadboard.cache.read_model import SyncStatus as CacheStatus
 from leadboard.text import clean_untrusted
 
 __all__ = ["SyncStatusBar", "cache_line"]

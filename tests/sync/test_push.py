@@ -25,7 +25,7 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from tests.sync.push_support import (

@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Button, Input, RadioSet, Select, Tab, TextArea
 
 from leadboard.config import read_config_file
-from leadboard.outbox import Op
+from leadboard.cache.outbox import Op
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import PAGE_ROWS, BoardScreen
 from leadboard.screens.disqualify import DisqualifyModal
@@ -23,7 +23,7 @@ from leadboard.screens.move_stage import MoveStageModal
 from leadboard.screens.qualify import QualifyModal
 from leadboard.screens.set_type import SetLeadTypeModal
 from leadboard.state import AddNote
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.widgets.stage_column import StageColumn
 from tests.ui.board_support import board_app, cache_path, fill_cache, screen_text, settle
 

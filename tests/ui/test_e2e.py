@@ -102,7 +102,7 @@ def test_board_without_a_token_says_how_to_get_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from leadboard.config import Settings
-    from leadboard.launch import run_board
+    from leadboard.cli.launch import run_board
 
     code = run_board(Settings(email="rep@example.com", db=tmp_path / "cache.sqlite"))
     err = capsys.readouterr().err

@@ -19,7 +19,7 @@ from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.lead import LeadScreen, activity_text, when_text
 from leadboard.screens.ops import OpScreen
 from leadboard.state import AddNote, MoveStage
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.widgets.sync_status import SyncStatusBar
 from tests.ui.board_support import (
     board_app,
@@ -106,7 +106,7 @@ async def test_a_follow_up_task_shows_on_the_timeline_as_a_task(cache_path: Path
 
 
 def test_a_completed_task_is_ticked() -> None:
-    from leadboard.read_model import Activity
+    from leadboard.cache.read_model import Activity
     from leadboard.state import PortalMeta
 
     done = Activity("t2", "task", None, "", "Call back", None, None, None, status="COMPLETED")

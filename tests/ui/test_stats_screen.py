@@ -15,7 +15,7 @@ from textual.widgets import Label
 from leadboard.config import SlaSettings
 from leadboard.sandbox.portal import Portal
 from leadboard.screens.stats import StatsScreen
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, seeded_portal
 from tests.ui.conftest import screen_text
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from leadboard.read_model import LeadDetail
+    from leadboard.cache.read_model import LeadDetail
 
 __all__ = [
     "CacheChanged",

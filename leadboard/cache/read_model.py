@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from leadboard.domain import OPEN_STATES, Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
-    from leadboard.outbox import Op
+    from leadboard.cache.outbox import Op
     from leadboard.state import Lead
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 View = Literal["open", "closed", "all"]
 Sort = Literal["urgent", "newest", "oldest", "last_touch", "name"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from leadboard.commands.common import EXIT_ERROR, Session, one_line
+from leadboard.cli.common import EXIT_ERROR, Session, one_line
 
 if TYPE_CHECKING:
     from leadboard.config import Settings
@@ -85,7 +85,7 @@ def _finish(report: Report) -> None:
 
 def _check_token(session: Session, settings: Settings, report: Report) -> HubSpotGateway | None:
     """Token present (and where from) and accepted by the portal; returns a gateway when accepted."""
-    from leadboard.credentials import CredentialsError, resolve_token_source
+    from leadboard.cli.credentials import CredentialsError, resolve_token_source
     from leadboard.sync.errors import AuthFailed, GatewayError, MissingScopes
     from leadboard.sync.hubspot import HubSpotGateway
 
@@ -169,7 +169,7 @@ def _check_portal(gateway: HubSpotGateway, settings: Settings, report: Report) -
 
 
 def _check_cache(settings: Settings, report: Report) -> None:
-    from leadboard.store import CacheError, Store, SyncLockHeld
+    from leadboard.cache.store import CacheError, Store, SyncLockHeld
 
     path = settings.db
     if not path.exists():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadboard.commands.common import EXIT_CODES_HELP, Session, session_options
+from leadboard.cli.common import EXIT_CODES_HELP, Session, session_options
 
 if TYPE_CHECKING:
     from leadboard.config import Settings
@@ -37,7 +37,7 @@ def main(ctx: click.Context, portal: str | None, email: str | None, db: str | No
             ctx.default_map = {name: dict(given) for name in main.commands if name not in {"sandbox", "demo"}}
         return
     from leadboard.config import ConfigError, load_settings
-    from leadboard.launch import run_board
+    from leadboard.cli.launch import run_board
 
     try:
         settings = load_settings(portal=portal, email=email, db=db)
@@ -54,7 +54,7 @@ def demo(reset: bool) -> None:
     The demo portal lives in your user data dir and remembers what you pushed; now and then
     something happens on the HubSpot side (a new lead, a reply, a reassignment).
     """
-    from leadboard.launch import run_demo
+    from leadboard.cli.launch import run_demo
 
     sys.exit(run_demo(reset=reset))
 
@@ -138,7 +138,7 @@ def login(session: Session, token_stdin: bool) -> None:
 
     It is only stored here; `leadboard doctor` checks that HubSpot accepts it.
     """
-    from leadboard.credentials import TOKEN_ENV, CredentialsError, store_token
+    from leadboard.cli.credentials import TOKEN_ENV, CredentialsError, store_token
 
     settings = session.settings()
     if token_stdin:
@@ -166,7 +166,7 @@ def login(session: Session, token_stdin: bool) -> None:
 @session_options
 def logout(session: Session) -> None:
     """Forget the stored access token for this portal."""
-    from leadboard.credentials import TOKEN_ENV, CredentialsError, forget_token
+    from leadboard.cli.credentials import TOKEN_ENV, CredentialsError, forget_token
 
     settings = session.settings()
     try:
@@ -192,7 +192,7 @@ def _token_shape_problem(token: str) -> str | None:
     return None
 
 
-# --- the scriptable commands (bodies in leadboard/commands/) ----------------------------------------
+# --- the scriptable commands (bodies in leadboard/cli/) ----------------------------------------
 
 _NO_PUSH = click.option("--no-push", is_flag=True, help="Only queue the change; `leadboard sync` sends it.")
 _LEAD = click.argument("lead", metavar="LEAD")
@@ -209,7 +209,7 @@ _LEAD_EPILOG = (
 @session_options
 def sync(session: Session, full: bool) -> None:
     """Pull your leads from HubSpot, then push the changes waiting in the cache."""
-    from leadboard.commands.sync import run_sync
+    from leadboard.cli.sync import run_sync
 
     run_sync(session, full=full)
 
@@ -218,7 +218,7 @@ def sync(session: Session, full: bool) -> None:
 @session_options
 def status(session: Session) -> None:
     """Show the sync status and every change that failed, is in conflict or is blocked."""
-    from leadboard.commands.sync import run_status
+    from leadboard.cli.sync import run_status
 
     run_status(session)
 
@@ -227,7 +227,7 @@ def status(session: Session) -> None:
 @session_options
 def doctor(session: Session) -> None:
     """Check the config, token, scopes, owner, lead pipeline and cache; say how to fix what is wrong."""
-    from leadboard.commands.doctor import run_doctor
+    from leadboard.cli.doctor import run_doctor
 
     run_doctor(session)
 
@@ -241,7 +241,7 @@ def doctor(session: Session) -> None:
 @session_options
 def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> None:
     """List your leads from the cache, with your waiting changes applied."""
-    from leadboard.commands.leads import run_leads
+    from leadboard.cli.leads import run_leads
 
     run_leads(session, stage=stage, closed=closed, as_json=as_json)
 
@@ -254,7 +254,7 @@ def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> N
 @session_options
 def move(session: Session, lead: str, stage: str, note: str, no_push: bool) -> None:
     """Move LEAD (its HubSpot id) to another open STAGE (label or id), with a note."""
-    from leadboard.commands.leads import move as run
+    from leadboard.cli.leads import move as run
 
     run(session, lead, stage, note, no_push=no_push)
 
@@ -279,7 +279,7 @@ def log_call(
     no_push: bool,
 ) -> None:
     """Log a call made outside HubSpot on LEAD and its contact."""
-    from leadboard.commands.leads import log_call as run
+    from leadboard.cli.leads import log_call as run
 
     run(
         session,
@@ -300,7 +300,7 @@ def log_call(
 @session_options
 def note(session: Session, lead: str, text: str, no_push: bool) -> None:
     """Add a note to LEAD and its contact (open or closed leads)."""
-    from leadboard.commands.leads import note as run
+    from leadboard.cli.leads import note as run
 
     run(session, lead, text, no_push=no_push)
 
@@ -312,7 +312,7 @@ def note(session: Session, lead: str, text: str, no_push: bool) -> None:
 @session_options
 def set_type(session: Session, lead: str, lead_type: str, no_push: bool) -> None:
     """Set LEAD's lead type to TYPE (label or value)."""
-    from leadboard.commands.leads import set_type as run
+    from leadboard.cli.leads import set_type as run
 
     run(session, lead, lead_type, no_push=no_push)
 
@@ -342,7 +342,7 @@ def qualify(
     no_push: bool,
 ) -> None:
     """Close LEAD as qualified, with a note and a deal (unless --no-deal). Needs a lead type."""
-    from leadboard.commands.leads import qualify as run
+    from leadboard.cli.leads import qualify as run
 
     run(
         session,
@@ -373,7 +373,7 @@ def disqualify(
     session: Session, lead: str, reason: str, note: str, follow_up: str | None, no_push: bool
 ) -> None:
     """Close LEAD as disqualified, with a reason from the portal's list and a note."""
-    from leadboard.commands.leads import disqualify as run
+    from leadboard.cli.leads import disqualify as run
 
     run(session, lead, reason=reason, note=note, follow_up=follow_up, no_push=no_push)
 
@@ -392,7 +392,7 @@ def stats(session: Session, days: int, as_json: bool) -> None:
     """Your funnel, speed to lead, SLA breaches and disqualification reasons, from the cache."""
     import json
 
-    from leadboard.stats import stats_report
+    from leadboard.cache.stats import stats_report
     from leadboard.stats_report import format_stats
 
     store = session.open_store()

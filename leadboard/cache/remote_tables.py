@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from leadboard.lead_columns import deadline_columns, refresh_lead_columns, stored_settings
+from leadboard.cache.lead_columns import deadline_columns, refresh_lead_columns, stored_settings
 from leadboard.note_html import html_to_text
 from leadboard.sla import SOURCE_PROPERTY
 from leadboard.state import Lead, parse_hubspot_time

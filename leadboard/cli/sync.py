@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from leadboard.commands.common import (
+from leadboard.cli.common import (
     EXIT_ATTENTION,
     EXIT_ERROR,
     EXIT_WAITING,
@@ -21,11 +21,11 @@ from leadboard.commands.common import (
     one_line,
     plural,
 )
-from leadboard.commands.describe import describe_op, lead_title, problem_text
-from leadboard.outbox import ATTENTION_STATES
+from leadboard.cli.describe import describe_op, lead_title, problem_text
+from leadboard.cache.outbox import ATTENTION_STATES
 
 if TYPE_CHECKING:
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
     from leadboard.sync.engine import SyncEngine, SyncStatus
 
 
@@ -195,7 +195,7 @@ def print_attention(store: Store) -> int:
 
 def push_and_report(session: Session, store: Store, op_id: str) -> None:
     """Push the outbox now and say what became of `op_id`; exit 3/4 when it did not reach HubSpot."""
-    from leadboard.store import SyncLockHeld
+    from leadboard.cache.store import SyncLockHeld
 
     resolved = session.token_source()
     if resolved is None:

@@ -1,6 +1,6 @@
 """Opening the board: `leadboard` (a configured portal) and `leadboard demo` (a sandbox portal).
 
-cli.py calls `run_board(settings)` and `run_demo(reset=...)`; both return the process exit code.
+main.py calls `run_board(settings)` and `run_demo(reset=...)`; both return the process exit code.
 A rep with a cache gets the board at once: the token is looked up on the sync thread after the
 first frame (the keyring's import alone takes ~50 ms), and a missing one shows on the board as
 "token needs attention" with what to run. Without a cache there is nothing to show yet, so the
@@ -68,7 +68,7 @@ def _engine_with_stored_token(
     A token that cannot be read (a token file others can read, say) raises `CredentialsError`,
     whose sentence the board shows; no token at all gives an engine whose first request says
     "token needs attention" and to run `leadboard login`, while the board keeps working offline."""
-    from leadboard.credentials import resolve_token
+    from leadboard.cli.credentials import resolve_token
     from leadboard.logs import register_secret
     from leadboard.sync.engine import SyncEngine
 
@@ -82,7 +82,7 @@ def run_board(settings: Settings) -> int:
     if settings.email and settings.db.is_file():
         _ensure_logging()
         return _open_board(settings, None)  # a returning rep: the cache first, the token after
-    from leadboard.credentials import CredentialsError, resolve_token
+    from leadboard.cli.credentials import CredentialsError, resolve_token
 
     try:
         token = resolve_token(settings)

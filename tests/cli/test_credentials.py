@@ -17,9 +17,9 @@ import keyring.errors
 import pytest
 from click.testing import CliRunner
 
-from leadboard.cli import main
+from leadboard.cli.main import main
 from leadboard.config import Settings, load_settings
-from leadboard.credentials import (
+from leadboard.cli.credentials import (
     KEYRING_SERVICE,
     CredentialsError,
     forget_token,

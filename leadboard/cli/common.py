@@ -23,9 +23,9 @@ from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
     from leadboard.config import Settings
-    from leadboard.credentials import ResolvedToken
+    from leadboard.cli.credentials import ResolvedToken
     from leadboard.state import PortalMeta
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -134,7 +134,7 @@ class Session:
         return email
 
     def token_source(self) -> ResolvedToken | None:
-        from leadboard.credentials import CredentialsError, resolve_token_source
+        from leadboard.cli.credentials import CredentialsError, resolve_token_source
 
         try:
             return resolve_token_source(self.settings())
@@ -143,7 +143,7 @@ class Session:
 
     def open_store(self) -> Store:
         """The existing cache; commands other than `sync` never create one (it would be empty)."""
-        from leadboard.store import CacheError, Store
+        from leadboard.cache.store import CacheError, Store
 
         path = self.settings().db
         if not path.exists():
@@ -213,12 +213,12 @@ def unexpected_error(exc: Exception, log_file: Path) -> str:
     A cache or credentials problem raised from deep inside the engine already carries a sentence
     for the rep, so it is shown as it is.
     """
-    from leadboard.credentials import CredentialsError
-    from leadboard.store import CacheError
+    from leadboard.cli.credentials import CredentialsError
+    from leadboard.cache.store import CacheError
 
     if isinstance(exc, CacheError | CredentialsError):
         return str(exc)
-    logging.getLogger("leadboard.cli").exception("unexpected error")
+    logging.getLogger("leadboard.cli.main").exception("unexpected error")
     return (
         f"leadboard hit an internal error ({type(exc).__name__}). Your queued changes are kept; "
         f"the details are in {log_file}."

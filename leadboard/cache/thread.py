@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 __all__ = ["CacheThread", "OwnThread"]
 
@@ -59,7 +59,7 @@ class CacheThread(OwnThread):
 
     def _open(self) -> Store:
         if self._store is None:
-            from leadboard.store import Store
+            from leadboard.cache.store import Store
 
             self._store = Store.open(self.db_path)
             self._owner = threading.get_ident()
@@ -83,7 +83,7 @@ class CacheThread(OwnThread):
         """
 
         def run() -> T:
-            from leadboard.read_model import open_for_first_read
+            from leadboard.cache.read_model import open_for_first_read
 
             conn = open_for_first_read(self.db_path)
             if conn is None:

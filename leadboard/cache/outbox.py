@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
 from leadboard.domain import OpState as OpState
-from leadboard.lead_columns import refresh_lead_columns, touch_at
+from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
 from leadboard.logs import redact
 from leadboard.state import (
     COMMAND_ADAPTER,
@@ -44,7 +44,7 @@ from leadboard.state import (
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
 #: States the push may claim.
 READY_STATES: tuple[OpState, ...] = ("pending", "unknown")
@@ -148,7 +148,7 @@ class Outbox:
 
         Raises `CommandRefused` (nothing queued) when the lead is unknown or the process forbids it.
         """
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
@@ -208,7 +208,7 @@ class Outbox:
         if command is not None:
             if command.kind != op.kind or command.lead_id != op.lead_id:
                 raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
-            from leadboard.read_model import lead_state
+            from leadboard.cache.read_model import lead_state
 
             lead = lead_state(self.store, op.lead_id, excluding_op=op_id)  # as if this op were not there
             if lead is None:
@@ -251,7 +251,7 @@ class Outbox:
 
     def recover_after_crash(self) -> int:
         """At start-up (holding the push lock): ops left in_flight may have landed; mark them unknown."""
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         stamp = now_ms()
         with self.store.transaction() as conn:
@@ -273,7 +273,7 @@ class Outbox:
         The next op is the lowest seq in pending/unknown whose next_attempt_at has come and whose lead
         has no earlier unfinished op. `attempts` goes up by one and an attempt row is logged.
         """
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
@@ -390,7 +390,7 @@ class Outbox:
         until it finishes, so every later attempt reconciles first. `counts_as_attempt=False` (a 429) undoes
         the attempt count: rate limits are not the op's fault.
         """
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         op = self.get(op_id)
         updates: dict[str, Any] = {
@@ -426,7 +426,7 @@ class Outbox:
         with no HTTP answer (a connection error) qualifies: not a 429 pause (not an attempt), a 5xx
         backoff (HubSpot answered), an `unknown` op waiting out its reconcile grace, or a failed op.
         """
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
@@ -445,7 +445,7 @@ class Outbox:
     def _log_end(
         self, op_id: str, outcome: str, http_status: int | None, correlation_id: str | None, error: str | None
     ) -> None:
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         self.store.db.conn.execute(
             "UPDATE op_attempts SET ended_at = ?, outcome = ?, http_status = ?, correlation_id = ?, "
@@ -456,7 +456,7 @@ class Outbox:
 
     def _update(self, op_id: str, updates: Mapping[str, Any], *, expect: tuple[OpState, ...]) -> Op:
         """Change an op only if it is in one of `expect` states; refuse with a plain sentence otherwise."""
-        from leadboard.store import now_ms
+        from leadboard.cache.store import now_ms
 
         columns = dict(updates) | {"updated_at": now_ms()}
         assignments = ", ".join(f"{name} = ?" for name in columns)

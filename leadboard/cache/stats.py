@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from leadboard.config import SlaSettings
-from leadboard.lead_columns import TOUCH_KINDS as LEAD_TOUCH_KINDS
-from leadboard.outbox import OpState
-from leadboard.read_model import BoardLead
+from leadboard.cache.lead_columns import TOUCH_KINDS as LEAD_TOUCH_KINDS
+from leadboard.cache.outbox import OpState
+from leadboard.cache.read_model import BoardLead
 from leadboard.sla import SOURCE_PROPERTY, SlaFacts, SlaState, sla_state, zone_for
 from leadboard.state import (
     ATTEMPTING_STAGE_ID,
@@ -57,7 +57,7 @@ from leadboard.stats_report import (
     SpeedToLead,
     StatsReport,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from leadboard.text import clean_untrusted
 
 __all__ = ["PERIODS", "board_sla", "first_touches", "lead_facts", "stats_report"]
@@ -86,7 +86,7 @@ def first_touches(store: Store) -> dict[str, datetime]:
     """Each touched lead's first touch (UTC), by lead id; see the module doc for what counts.
 
     Read from the leads' stored `first_touch` column, which the store keeps current on every pull,
-    activity write and outbox change (see `leadboard.lead_columns`).
+    activity write and outbox change (see `leadboard.cache.lead_columns`).
     """
     return {
         str(lead_id): datetime.fromtimestamp(first_ms / 1000, UTC)

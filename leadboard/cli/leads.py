@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from leadboard.commands.common import (
+from leadboard.cli.common import (
     Session,
     fail,
     one_line,
@@ -24,8 +24,8 @@ from leadboard.commands.common import (
     require_meta,
     stdout_is_terminal,
 )
-from leadboard.commands.describe import describe_op, lead_title
-from leadboard.read_model import BoardLead, View, to_datetime
+from leadboard.cli.describe import describe_op, lead_title
+from leadboard.cache.read_model import BoardLead, View, to_datetime
 from leadboard.state import (
     AddNote,
     Command,
@@ -161,7 +161,7 @@ def submit(
     no_push: bool,
 ) -> None:
     """Check, queue (one transaction) and push one command; report what became of it."""
-    from leadboard.commands.sync import push_and_report
+    from leadboard.cli.sync import push_and_report
 
     store = session.open_store()
     try:

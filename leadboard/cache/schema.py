@@ -89,7 +89,7 @@ def m002_sla_columns(db: Database) -> None:
     import json
     from datetime import datetime
 
-    from leadboard.lead_columns import touch_at
+    from leadboard.cache.lead_columns import touch_at
 
     conn = db.conn
     for statement in (
@@ -114,7 +114,7 @@ def m003_board_columns(db: Database) -> None:
     """The board's overlay (stage and last touch with open ops applied) stored on each lead and
     indexed with the owner, so the board's page query reads one table (see lead_columns.py); every
     lead's derived columns and SLA deadline are filled in."""
-    from leadboard.lead_columns import recompute_deadlines, refresh_lead_columns, stored_settings
+    from leadboard.cache.lead_columns import recompute_deadlines, refresh_lead_columns, stored_settings
 
     conn = db.conn
     conn.execute("ALTER TABLE leads ADD COLUMN board_stage TEXT")

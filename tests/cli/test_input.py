@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from leadboard.cli import main
-from leadboard.commands.common import EXIT_CODES_HELP
+from leadboard.cli.main import main
+from leadboard.cli.common import EXIT_CODES_HELP
 from tests.cache_fixtures import hubspot_lead, seeded_store
 
 CLOSED_PORT = "http://127.0.0.1:9"
@@ -176,7 +176,7 @@ def test_bad_input_is_refused_with_one_line_and_the_cache_unchanged(cache: Path,
 
 
 def test_a_cache_without_portal_data_asks_for_a_sync_first(tmp_path: Path) -> None:
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
     missing = tmp_path / "missing.sqlite"
     result = run(missing, "note", "1", "--text", "hi")
@@ -221,7 +221,7 @@ def test_no_push_queues_one_op_with_the_resolved_values(cache: Path) -> None:
     assert "Queued, not pushed" in result.stdout
     rows = snapshot(cache)["outbox"]
     assert len(rows) == 1
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
     with Store.open(cache) as store:
         (op,) = store.outbox.ops()
@@ -263,7 +263,7 @@ def test_leads_follows_a_changed_sla_config_between_runs(
     """The board is not the only reader: `leadboard leads` applies the config's [sla] at start-up."""
     import json
 
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
     from tests.cache_fixtures import default_meta
 
     db = tmp_path / "sla.sqlite"
@@ -297,7 +297,7 @@ def test_leads_follows_a_changed_sla_config_between_runs(
 
 
 def test_hostile_names_never_reach_the_terminal(cache: Path) -> None:
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
 
     with Store.open(cache) as store:
         # Stored as HubSpot sent it, bypassing the pull's own cleaning, as an older cache might hold it.

@@ -7,8 +7,8 @@ Rules for callers:
   lets them read while the other writes, and every write takes `BEGIN IMMEDIATE`, so a writer waits
   (`busy_timeout`) instead of failing with "database is locked".
 - **Who writes what.** The pull writes the remote tables (`upsert_*`, `save_portal_meta`,
-  `set_state`); commands and the push write the outbox (`store.outbox`, see `leadboard/outbox.py`);
-  the board reads `board()`, `lead_detail()` and `sync_status()` (see `leadboard/read_model.py`).
+  `set_state`); commands and the push write the outbox (`store.outbox`, see `leadboard/cache/outbox.py`);
+  the board reads `board()`, `lead_detail()` and `sync_status()` (see `leadboard/cache/read_model.py`).
 - **One pusher.** Only the holder of `store.push_lock()` may push; a second leadboard on the same cache
   gets `SyncLockHeld` naming the pid that holds it.
 - **Errors.** A file that is not a leadboard cache raises `CacheError`, whose message says what to do.
@@ -28,20 +28,20 @@ from typing import TYPE_CHECKING
 import filelock
 from sqlite_utils import Database
 
-from leadboard.read_model import (
+from leadboard.cache.read_model import (
     ACCOUNT_KEYS,
     LABEL_OPTIONS,
     REASON_OPTIONS,
     SOURCE_OPTIONS,
     TYPE_OPTIONS,
 )
-from leadboard.remote_tables import RemoteTables, fold, ms, now_ms
-from leadboard.schema import migrations
+from leadboard.cache.remote_tables import RemoteTables, fold, ms, now_ms
+from leadboard.cache.schema import migrations
 from leadboard.state import PortalMeta
 
 if TYPE_CHECKING:
     from leadboard.config import SlaSettings
-    from leadboard.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
+    from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
 
 __all__ = [
     "KEY_PORTAL_ID",
@@ -148,7 +148,7 @@ class Store(RemoteTables):
     """One connection to the cache, for the thread that opened it. Use `Store.open(path)`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        from leadboard.outbox import Outbox
+        from leadboard.cache.outbox import Outbox
 
         self.path = path
         self.db = Database(conn)
@@ -295,11 +295,11 @@ class Store(RemoteTables):
 
     def portal_meta(self) -> PortalMeta:
         """The portal metadata as last pulled (empty lists before the first sync)."""
-        from leadboard.read_model import portal_meta
+        from leadboard.cache.read_model import portal_meta
 
         return portal_meta(self.db.conn)
 
-    # --- the read model (leadboard/read_model.py); these delegate so callers need only a Store ------
+    # --- the read model (leadboard/cache/read_model.py); these delegate so callers need only a Store ------
 
     def board(
         self,
@@ -310,8 +310,8 @@ class Store(RemoteTables):
         *,
         limit_per_stage: int | None = None,
     ) -> list[BoardLead]:
-        """The rep's leads with open ops applied; see `leadboard.read_model.board`."""
-        from leadboard.read_model import board
+        """The rep's leads with open ops applied; see `leadboard.cache.read_model.board`."""
+        from leadboard.cache.read_model import board
 
         return board(
             self, view=view, needle=needle, sort=sort, owner_id=owner_id, limit_per_stage=limit_per_stage
@@ -327,7 +327,7 @@ class Store(RemoteTables):
         limit_per_stage: int | None = None,
     ) -> BoardPage:
         """The first `limit_per_stage` rows of each stage and every stage's total, in one query."""
-        from leadboard.read_model import board_page
+        from leadboard.cache.read_model import board_page
 
         return board_page(
             self.db.conn,
@@ -342,7 +342,7 @@ class Store(RemoteTables):
         self, view: View = "open", needle: str = "", owner_id: str | None = None
     ) -> dict[str, int]:
         """How many of the rep's leads each stage holds (open ops applied), by stage id."""
-        from leadboard.read_model import board_counts
+        from leadboard.cache.read_model import board_counts
 
         return board_counts(self.db.conn, view=view, needle=needle, owner_id=owner_id)
 
@@ -350,7 +350,7 @@ class Store(RemoteTables):
         """Make the stored SLA deadlines follow `sla`; call at start-up. Recomputes every lead's
         deadline only when the settings (or the zone they resolve to) changed since the last call;
         returns whether it did."""
-        from leadboard.lead_columns import (
+        from leadboard.cache.lead_columns import (
             KEY_SLA_HASH,
             KEY_SLA_SETTINGS,
             fingerprint,
@@ -370,19 +370,19 @@ class Store(RemoteTables):
         return changed
 
     def lead_state(self, lead_id: str) -> BoardLead | None:
-        """One lead as the rep sees it, for `state.check_command`; see `leadboard.read_model.lead_state`."""
-        from leadboard.read_model import lead_state
+        """One lead as the rep sees it, for `state.check_command`; see `leadboard.cache.read_model.lead_state`."""
+        from leadboard.cache.read_model import lead_state
 
         return lead_state(self, lead_id)
 
     def lead_detail(self, lead_id: str) -> LeadDetail | None:
-        """Everything the lead screen shows; see `leadboard.read_model.lead_detail`."""
-        from leadboard.read_model import lead_detail
+        """Everything the lead screen shows; see `leadboard.cache.read_model.lead_detail`."""
+        from leadboard.cache.read_model import lead_detail
 
         return lead_detail(self, lead_id)
 
     def sync_status(self) -> SyncStatus:
-        """Counts and times for the status line; see `leadboard.read_model.sync_status`."""
-        from leadboard.read_model import sync_status
+        """Counts and times for the status line; see `leadboard.cache.read_model.sync_status`."""
+        from leadboard.cache.read_model import sync_status
 
         return sync_status(self)

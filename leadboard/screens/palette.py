@@ -20,7 +20,7 @@ from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
-    from leadboard.read_model import BoardLead
+    from leadboard.cache.read_model import BoardLead
 
 __all__ = ["SCREEN_COMMANDS", "LeadPaletteProvider"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.outbox import OpNotFound
+from leadboard.cache.outbox import OpNotFound
 from leadboard.state import (
     AddNote,
     CommandRefused,
@@ -22,10 +22,10 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.store import Store
+from leadboard.cache.store import Store
 from tests.cache_fixtures import hubspot_lead, seeded_store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_compound_ops_record_their_steps_and_remote_ids(store: Store) -> None:
 CLAIM_AND_DIE = textwrap.dedent(
     """
     import os, sys
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
     store = Store.open(sys.argv[1])
     op = store.outbox.claim_next()
     print(op.op_id, flush=True)

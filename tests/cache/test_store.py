@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.read_model import KEY_LAST_SYNC
+from leadboard.cache.read_model import KEY_LAST_SYNC
 from leadboard.state import AddNote, Disqualify, MoveStage, SetLeadType
-from leadboard.store import CacheError, Store, SyncLockHeld
+from leadboard.cache.store import CacheError, Store, SyncLockHeld
 from tests.cache_fixtures import ME, OTHER_OWNER, default_meta, hubspot_lead, seeded_store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def board_ids(store: Store, **kwargs: object) -> list[str]:
@@ -58,7 +58,7 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
 def test_an_older_cache_keeps_its_calls_and_notes_when_tasks_join_the_timeline(tmp_path: Path) -> None:
     from sqlite_utils import Database
 
-    from leadboard.schema import migrations
+    from leadboard.cache.schema import migrations
 
     path = tmp_path / "c.db"
     older = Database(path)
@@ -180,7 +180,7 @@ def _capture(sink: list[BaseException], fn: object) -> None:
 HOLD_LOCK = textwrap.dedent(
     """
     import sys
-    from leadboard.store import Store
+    from leadboard.cache.store import Store
     store = Store.open(sys.argv[1])
     lock = store.push_lock()
     lock.acquire()
@@ -191,7 +191,7 @@ HOLD_LOCK = textwrap.dedent(
 TRY_LOCK = textwrap.dedent(
     """
     import sys
-    from leadboard.store import Store, SyncLockHeld
+    from leadboard.cache.store import Store, SyncLockHeld
     try:
         Store.open(sys.argv[1]).push_lock().acquire()
     except SyncLockHeld as exc:
