@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from leadboard.cache.read_model import BoardPage  # noqa: E402
+from leadboard.cache.store import Store  # noqa: E402
 from leadboard.screens.board import DEFAULT_SORT, PAGE_ROWS, BoardScreen, read_board  # noqa: E402
 from leadboard.screens.lead import LeadScreen  # noqa: E402
-from leadboard.cache.store import Store  # noqa: E402
 from tests.ui.board_support import board_app, fill_cache, settle  # noqa: E402
 
 

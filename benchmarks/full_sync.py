@@ -26,9 +26,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from leadboard.cache.store import Store
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.cache.store import Store
 from leadboard.sync.hubspot import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX, SEARCH_PAGE_MAX, HubSpotGateway
 from leadboard.sync.pull import pull_leads, pull_metadata
 from leadboard.sync.pull_meta import METADATA_REQUESTS

@@ -29,12 +29,12 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from leadboard.cache.thread import CacheThread, OwnThread
-from leadboard.screens.palette import LeadPaletteProvider
 from leadboard.config import DEFAULT_PORTAL, ConfigError, Settings, save_setting
 from leadboard.domain import CommandRefused, PortalMeta
-from leadboard.screens.keys import APP_BINDINGS
 from leadboard.logs import redact
+from leadboard.screens.keys import APP_BINDINGS
 from leadboard.screens.messages import CacheChanged, SyncStatusChanged
+from leadboard.screens.palette import LeadPaletteProvider
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:

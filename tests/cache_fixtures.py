@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from leadboard.cache.store import Store
 from leadboard.state import (
     CONNECTED_DISPOSITION_ID,
     PortalMeta,
@@ -16,7 +17,6 @@ from leadboard.state import (
     options_from_property,
     stages_from_pipeline,
 )
-from leadboard.cache.store import Store
 
 ME = "41629779"
 OTHER_OWNER = "555"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leadboard.cache.store import Store
 from leadboard.sandbox.portal import Portal, PortalSettings
 from leadboard.state import (
     CONNECTED_DISPOSITION_ID,
@@ -25,7 +26,6 @@ from leadboard.state import (
     options_from_property,
     stages_from_pipeline,
 )
-from leadboard.cache.store import Store
 
 #: The portal's clock and "now" for the report: Friday 20 March 2026, 15:00 UTC.
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)

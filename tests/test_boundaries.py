@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
-
-PACKAGE = Path(__file__).resolve().parents[1] / "leadboard"
 
 
 def test_the_boards_first_paint_imports_no_pydantic_sqlite_utils_or_hubspot() -> None:

@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner, Result
 
+from leadboard.cache.read_model import to_datetime
+from leadboard.cache.store import Store
 from leadboard.cli.main import main
 from leadboard.config import Settings
-from leadboard.cache.read_model import to_datetime
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.cache.store import Store
 from leadboard.sync.crashpoints import ENV, EXIT_CODE
 from leadboard.sync.engine import SyncEngine
 from leadboard.sync.remote import markers_in

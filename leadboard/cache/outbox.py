@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
 from leadboard.domain import OpState as OpState
-from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
 from leadboard.logs import redact
 from leadboard.state import (
     COMMAND_ADAPTER,

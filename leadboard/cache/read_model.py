@@ -23,8 +23,8 @@ from leadboard.domain import OPEN_STATES, Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
     from leadboard.cache.outbox import Op
-    from leadboard.state import Lead
     from leadboard.cache.store import Store
+    from leadboard.state import Lead
 
 View = Literal["open", "closed", "all"]
 Sort = Literal["urgent", "newest", "oldest", "last_touch", "name"]

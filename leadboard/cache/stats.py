@@ -35,10 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from leadboard.config import SlaSettings
 from leadboard.cache.lead_columns import TOUCH_KINDS as LEAD_TOUCH_KINDS
 from leadboard.cache.outbox import OpState
 from leadboard.cache.read_model import BoardLead
+from leadboard.cache.store import Store
+from leadboard.config import SlaSettings
 from leadboard.sla import SOURCE_PROPERTY, SlaFacts, SlaState, sla_state, zone_for
 from leadboard.state import (
     ATTEMPTING_STAGE_ID,
@@ -57,7 +58,6 @@ from leadboard.stats_report import (
     SpeedToLead,
     StatsReport,
 )
-from leadboard.cache.store import Store
 from leadboard.text import clean_untrusted
 
 __all__ = ["PERIODS", "board_sla", "first_touches", "lead_facts", "stats_report"]

@@ -40,8 +40,8 @@ from leadboard.cache.schema import migrations
 from leadboard.state import PortalMeta
 
 if TYPE_CHECKING:
-    from leadboard.config import SlaSettings
     from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
+    from leadboard.config import SlaSettings
 
 __all__ = [
     "KEY_PORTAL_ID",

@@ -22,10 +22,10 @@ from leadboard.logs import redact, setup_logging
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
-    from leadboard.config import Settings
-    from leadboard.cli.credentials import ResolvedToken
-    from leadboard.state import PortalMeta
     from leadboard.cache.store import Store
+    from leadboard.cli.credentials import ResolvedToken
+    from leadboard.config import Settings
+    from leadboard.state import PortalMeta
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -213,8 +213,8 @@ def unexpected_error(exc: Exception, log_file: Path) -> str:
     A cache or credentials problem raised from deep inside the engine already carries a sentence
     for the rep, so it is shown as it is.
     """
-    from leadboard.cli.credentials import CredentialsError
     from leadboard.cache.store import CacheError
+    from leadboard.cli.credentials import CredentialsError
 
     if isinstance(exc, CacheError | CredentialsError):
         return str(exc)

@@ -6,8 +6,8 @@ so nothing printed here can carry an escape sequence to the rep's terminal.
 
 from __future__ import annotations
 
-from leadboard.cli.common import one_line
 from leadboard.cache.outbox import Op
+from leadboard.cli.common import one_line
 from leadboard.state import (
     PROP_REASON,
     PROP_STAGE,

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from leadboard.cache.read_model import BoardLead, View, to_datetime
 from leadboard.cli.common import (
     Session,
     fail,
@@ -25,7 +26,6 @@ from leadboard.cli.common import (
     stdout_is_terminal,
 )
 from leadboard.cli.describe import describe_op, lead_title
-from leadboard.cache.read_model import BoardLead, View, to_datetime
 from leadboard.state import (
     AddNote,
     Command,

@@ -36,8 +36,8 @@ def main(ctx: click.Context, portal: str | None, email: str | None, db: str | No
         if given:
             ctx.default_map = {name: dict(given) for name in main.commands if name not in {"sandbox", "demo"}}
         return
-    from leadboard.config import ConfigError, load_settings
     from leadboard.cli.launch import run_board
+    from leadboard.config import ConfigError, load_settings
 
     try:
         settings = load_settings(portal=portal, email=email, db=db)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from leadboard.cache.outbox import ATTENTION_STATES
 from leadboard.cli.common import (
     EXIT_ATTENTION,
     EXIT_ERROR,
@@ -22,7 +23,6 @@ from leadboard.cli.common import (
     plural,
 )
 from leadboard.cli.describe import describe_op, lead_title, problem_text
-from leadboard.cache.outbox import ATTENTION_STATES
 
 if TYPE_CHECKING:
     from leadboard.cache.store import Store

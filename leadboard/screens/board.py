@@ -34,13 +34,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from leadboard.domain import PortalMeta, Stage
-from leadboard.screens.keys import BOARD_BINDINGS
-from leadboard.screens.messages import CacheChanged
 from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
 from leadboard.cache.read_model import SyncStatus as CacheStatus
+from leadboard.domain import PortalMeta, Stage
 from leadboard.screens.key_footer import KeyFooter
+from leadboard.screens.keys import BOARD_BINDINGS
 from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.messages import CacheChanged
 from leadboard.sla import SlaState, state_from
 from leadboard.widgets.stage_column import StageColumn
 from leadboard.widgets.sync_status import SyncStatusBar

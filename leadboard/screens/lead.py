@@ -21,12 +21,12 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
-from leadboard.screens.messages import CacheChanged, LeadDetailLoaded
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.cache.read_model import Activity, BoardLead, LeadDetail, to_datetime
 from leadboard.screens.key_footer import KeyFooter
+from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
 from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.messages import CacheChanged, LeadDetailLoaded
 from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
 from leadboard.widgets.sync_status import SyncStatusBar

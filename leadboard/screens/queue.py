@@ -30,11 +30,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from leadboard.screens.keys import QUEUE_BINDINGS
-from leadboard.screens.messages import CacheChanged
 from leadboard.cache.read_model import LeadDetail
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
+from leadboard.screens.keys import QUEUE_BINDINGS
 from leadboard.screens.lead import (
     HEADING_CSS,
     add_field,
@@ -43,6 +42,7 @@ from leadboard.screens.lead import (
     when_text,
 )
 from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.messages import CacheChanged
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
 from leadboard.text import clean_untrusted

@@ -24,9 +24,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static, Tab, Tabs
 
+from leadboard.cache.stats import PERIODS, stats_report
 from leadboard.config import SlaSettings
 from leadboard.screens.key_footer import KeyFooter
-from leadboard.cache.stats import PERIODS, stats_report
 from leadboard.stats_report import StatsReport, count_lines, funnel_lines, sla_lines, speed_lines, title
 
 __all__ = ["WIDE_WIDTH", "StatsScreen"]

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from leadboard.config import Settings
 from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.cache.store import Store, SyncLockHeld, now_ms
+from leadboard.config import Settings
 from leadboard.secret import Secret
 from leadboard.state import PortalMeta
-from leadboard.cache.store import Store, SyncLockHeld, now_ms
 from leadboard.sync.errors import (
     AuthFailed,
     Cancelled,

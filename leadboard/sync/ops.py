@@ -30,8 +30,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from leadboard.note_html import note_to_html
 from leadboard.cache.outbox import Op
+from leadboard.cache.store import Store, now_ms
+from leadboard.note_html import note_to_html
 from leadboard.state import (
     LEAD_PROPERTIES,
     NOTE_HTML_LIMIT,
@@ -44,7 +45,6 @@ from leadboard.state import (
     Qualify,
     follow_up_due,
 )
-from leadboard.cache.store import Store, now_ms
 from leadboard.sync.crashpoints import crash_point, request_in_flight
 from leadboard.sync.errors import NotFound, Rejected
 from leadboard.sync.hubspot import HubSpotGateway

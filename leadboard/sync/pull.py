@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from leadboard.cache.read_model import KEY_LAST_PULL
 from leadboard.cache.remote_tables import LeadVersion, now_ms
-from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.cache.store import Store
+from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_membership import (
     KEY_RECONCILE_ADVISED,

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.cache.store import Store
+from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_related import as_wire, read_requests
 from leadboard.sync.pull_search import (

@@ -7,6 +7,7 @@ disqualification reason, entry source), call dispositions, account details.
 
 from __future__ import annotations
 
+from leadboard.cache.store import Store
 from leadboard.state import (
     DEFAULT_PIPELINE_ID,
     PROP_LABEL,
@@ -20,7 +21,6 @@ from leadboard.state import (
     PortalMeta,
     Stage,
 )
-from leadboard.cache.store import Store
 from leadboard.sync.errors import NotFound
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.remote import Pipeline, PropertyDefinition

@@ -28,8 +28,8 @@ from typing import Literal
 
 from leadboard.cache.outbox import Op
 from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_RATE_PAUSE_UNTIL
-from leadboard.state import PortalMeta
 from leadboard.cache.store import Store, now_ms
+from leadboard.state import PortalMeta
 from leadboard.sync.crashpoints import crash_point
 from leadboard.sync.errors import (
     Ambiguous,

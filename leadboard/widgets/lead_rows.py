@@ -27,8 +27,8 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widgets.option_list import Option
 
-from leadboard.domain import PortalMeta
 from leadboard.cache.read_model import BoardLead
+from leadboard.domain import PortalMeta
 from leadboard.sla import SlaState, describe, describe_short
 from leadboard.text import clean_untrusted
 

@@ -35,8 +35,8 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.widgets import OptionList
 
-from leadboard.domain import PortalMeta, Stage
 from leadboard.cache.read_model import BoardLead
+from leadboard.domain import PortalMeta, Stage
 from leadboard.sla import SlaState
 from leadboard.text import clean_untrusted
 from leadboard.widgets.lead_rows import (

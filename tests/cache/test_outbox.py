@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from leadboard.cache.outbox import OpNotFound
+from leadboard.cache.store import Store
 from leadboard.state import (
     AddNote,
     CommandRefused,
@@ -22,7 +23,6 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.cache.store import Store
 from tests.cache_fixtures import hubspot_lead, seeded_store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.config import SlaSettings
 from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board
+from leadboard.cache.store import Store
+from leadboard.config import SlaSettings
 from leadboard.sla import SlaFacts, sla_deadline, sla_state, state_from, urgency_key
 from leadboard.state import AddNote, LogCall, MoveStage, SetLeadType
-from leadboard.cache.store import Store
 from tests.cache_fixtures import ME, NO_ANSWER, OTHER_OWNER, default_meta, hubspot_lead
 
 #: Clock-time targets in UTC, so the machine's zone and business hours play no part.

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from leadboard.cache.stats import board_sla, first_touches, stats_report
+from leadboard.cache.store import Store
 from leadboard.config import SlaSettings
 from leadboard.sandbox.portal import Portal
 from leadboard.sla import describe
 from leadboard.state import CONNECTED_DISPOSITION_ID, LEAD_PROPERTIES, AddNote, Disqualify, LogCall
-from leadboard.cache.stats import board_sla, first_touches, stats_report
 from leadboard.stats_report import StatsReport, format_stats
-from leadboard.cache.store import Store
 from leadboard.sync.pull import pull_leads, pull_timeline
 from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, portal_settings, seeded_portal
 from tests.sync.pull_support import pull_setup

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from leadboard.cache.read_model import KEY_LAST_SYNC
-from leadboard.state import AddNote, Disqualify, MoveStage, SetLeadType
 from leadboard.cache.store import CacheError, Store, SyncLockHeld
+from leadboard.state import AddNote, Disqualify, MoveStage, SetLeadType
 from tests.cache_fixtures import ME, OTHER_OWNER, default_meta, hubspot_lead, seeded_store
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,6 @@ import keyring.errors
 import pytest
 from click.testing import CliRunner
 
-from leadboard.cli.main import main
-from leadboard.config import Settings, load_settings
 from leadboard.cli.credentials import (
     KEYRING_SERVICE,
     CredentialsError,
@@ -28,6 +26,8 @@ from leadboard.cli.credentials import (
     store_token,
     token_file_path,
 )
+from leadboard.cli.main import main
+from leadboard.config import Settings, load_settings
 from leadboard.logs import forget_registered_secrets
 
 TOKEN = "pat-na1-0a1b2c3d-4e5f-6789-abcd-ef0123456789"

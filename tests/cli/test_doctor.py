@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from leadboard.cache.store import Store
 from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.cache.store import Store
 
 SMALL = PortalSettings(seed=5, rep_leads=4, owners=2, other_leads=3, search_lag=0.0)
 READ_SCOPES = {

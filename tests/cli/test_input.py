@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from leadboard.cli.main import main
 from leadboard.cli.common import EXIT_CODES_HELP
+from leadboard.cli.main import main
 from tests.cache_fixtures import hubspot_lead, seeded_store
 
 CLOSED_PORT = "http://127.0.0.1:9"

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from leadboard.cli.main import main
 from leadboard.cli.common import EXIT_WAITING
+from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.properties import DISQUALIFICATION_REASONS
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox

@@ -12,11 +12,11 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
+from leadboard.cache.store import Store
 from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import LEAD_PROPERTIES
-from leadboard.cache.store import Store
 from tests.cache_fixtures import hubspot_lead, seeded_store
 from tests.stats_support import CLOCK_SLA, expected_numbers
 

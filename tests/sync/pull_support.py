@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from leadboard.cache.store import Store
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import PortalMeta
-from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull import pull_metadata
 from leadboard.sync.ratelimit import RateLimiter

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from leadboard.cache.store import Store
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.state import LEAD_PROPERTIES, PortalMeta
-from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_meta import pull_metadata
 from leadboard.sync.remote import CREATED_KINDS, markers_in

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.config import Settings
 from leadboard.cache.outbox import Op
+from leadboard.cache.store import Store
+from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import (
     AddNote,
@@ -36,7 +37,6 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.cache.store import Store
 from leadboard.sync.crashpoints import DELAY_ENV, ENV, EXIT_CODE
 from leadboard.sync.engine import SyncEngine
 from leadboard.sync.ops import steps_for

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from leadboard.cache.store import Store, SyncLockHeld
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import AddNote, MoveStage
-from leadboard.cache.store import Store, SyncLockHeld
 from leadboard.sync.engine import KEY_LAST_RECONCILE, SyncEngine, SyncStatus
 from tests.sync.push_support import TINY_PORTAL, created_with_marker, next_stage, open_lead_ids, remote_lead
 

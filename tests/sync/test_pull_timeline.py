@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from leadboard.state import PortalMeta
 from leadboard.cache.store import KEY_PORTAL_ID, KEY_PORTAL_TIME_ZONE, Store
+from leadboard.state import PortalMeta
 from leadboard.sync.errors import OwnerNotFound
 from leadboard.sync.pull import pull_leads, pull_metadata, pull_timeline
 from leadboard.sync.pull_meta import METADATA_REQUESTS

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from leadboard.cache.store import Store
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import (
     CONNECTED_DISPOSITION_ID,
@@ -25,7 +26,6 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from tests.sync.push_support import (

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from leadboard.cache.read_model import KEY_AUTH_STATE
+from leadboard.cache.store import Store, now_ms
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import AddNote, LogCall, MoveStage, Option, PortalMeta, SetLeadType
-from leadboard.cache.store import Store, now_ms
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from leadboard.sync.ratelimit import RateLimiter

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES
+from leadboard.cache.store import Store
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import (
     COMMAND_ADAPTER,
@@ -45,7 +46,6 @@ from leadboard.state import (
     Qualify,
     SetLeadType,
 )
-from leadboard.cache.store import Store
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.ops import steps_for
 from leadboard.sync.pull import pull_leads, pull_metadata, reconcile_membership

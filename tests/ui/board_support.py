@@ -19,11 +19,11 @@ from textual.app import App
 from textual.widgets import Input, TextArea
 
 from leadboard.app import LeadboardApp
+from leadboard.cache.store import Store
 from leadboard.config import Settings
 from leadboard.sandbox.limits import RateLimits
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.cache.store import Store
 from tests.cache_fixtures import default_meta, hubspot_lead
 
 #: "Now" for every board test: ages and "touched … ago" are computed against it.

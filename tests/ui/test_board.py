@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input, RadioSet, Select, Tab, TextArea
 
-from leadboard.config import read_config_file
 from leadboard.cache.outbox import Op
+from leadboard.cache.store import Store
+from leadboard.config import read_config_file
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import PAGE_ROWS, BoardScreen
 from leadboard.screens.disqualify import DisqualifyModal
@@ -23,7 +24,6 @@ from leadboard.screens.move_stage import MoveStageModal
 from leadboard.screens.qualify import QualifyModal
 from leadboard.screens.set_type import SetLeadTypeModal
 from leadboard.state import AddNote
-from leadboard.cache.store import Store
 from leadboard.widgets.stage_column import StageColumn
 from tests.ui.board_support import board_app, cache_path, fill_cache, screen_text, settle
 

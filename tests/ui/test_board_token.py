@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from leadboard.app import LeadboardApp
-from leadboard.config import Settings
 from leadboard.cli.credentials import store_token, token_file_path
 from leadboard.cli.launch import _engine_with_stored_token
+from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.board import BoardScreen
 from tests.ui.board_support import FIXED_NOW, fill_cache, sandbox, screen_text, settle, until_idle

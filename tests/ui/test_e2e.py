@@ -101,8 +101,8 @@ async def test_log_a_call_then_disqualify_reaches_the_sandbox_once(
 def test_board_without_a_token_says_how_to_get_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from leadboard.config import Settings
     from leadboard.cli.launch import run_board
+    from leadboard.config import Settings
 
     code = run_board(Settings(email="rep@example.com", db=tmp_path / "cache.sqlite"))
     err = capsys.readouterr().err

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.style import Style as RichStyle
 
-from leadboard.domain import PortalMeta
 from leadboard.cache.read_model import BoardLead
+from leadboard.cache.store import Store
+from leadboard.domain import PortalMeta
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.lead import LeadScreen
 from leadboard.state import AddNote
-from leadboard.cache.store import Store
 from leadboard.widgets.lead_rows import draw_line, lead_lines
 from tests.ui.board_support import (
     FIXED_NOW,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList, TextArea
 
+from leadboard.cache.store import Store
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
@@ -19,7 +20,6 @@ from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.lead import LeadScreen, activity_text, when_text
 from leadboard.screens.ops import OpScreen
 from leadboard.state import AddNote, MoveStage
-from leadboard.cache.store import Store
 from leadboard.widgets.sync_status import SyncStatusBar
 from tests.ui.board_support import (
     board_app,

@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Select, TextArea
 
 from leadboard.cache.outbox import Op
+from leadboard.cache.store import Store
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import BoardScreen
@@ -20,7 +21,6 @@ from leadboard.screens.disqualify import DisqualifyModal
 from leadboard.screens.log_call import LogCallModal
 from leadboard.screens.move_stage import MoveStageModal
 from leadboard.screens.queue import TIMELINE_DELAY, WorkQueueScreen
-from leadboard.cache.store import Store
 from tests.cache_fixtures import NO_ANSWER
 from tests.ui.board_support import board_app, sandbox, sandbox_app, screen_text, settle, until_idle
 from tests.ui.test_board_sla import UTC_SLA, sla_path
