@@ -16,7 +16,8 @@ def test_the_boards_first_paint_imports_no_pydantic_sqlite_utils_or_hubspot() ->
     probe = (
         "import sys\n"
         "import leadboard.app, leadboard.config, leadboard.screens.board, leadboard.widgets.stage_column\n"
-        "heavy = ('pydantic', 'sqlite_utils', 'hubspot', 'urllib3', 'leadboard.state', 'leadboard.cache.store')\n"
+        "heavy = ('pydantic', 'sqlite_utils', 'hubspot', 'urllib3',\n"
+        "         'leadboard.state', 'leadboard.cache.store')\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

@@ -370,7 +370,7 @@ class Store(RemoteTables):
         return changed
 
     def lead_state(self, lead_id: str) -> BoardLead | None:
-        """One lead as the rep sees it, for `state.check_command`; see `leadboard.cache.read_model.lead_state`."""
+        """One lead as the rep sees it, for `state.check_command`; see `read_model.lead_state`."""
         from leadboard.cache.read_model import lead_state
 
         return lead_state(self, lead_id)
