@@ -9,24 +9,23 @@ the key and what is wrong, never with a traceback. The token is not a setting: s
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import platformdirs
 
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
+    pass
 
 from leadboard.logs import redact
+from leadboard.setting_checks import Checker, Invalid, text, whole_number
+from leadboard.sla_settings import SlaSettings
 
 APP_NAME = "leadboard"
 CONFIG_ENV = "LEADBOARD_CONFIG"
@@ -36,15 +35,6 @@ MAX_SYNC_INTERVAL = 86_400
 ENV_OVERRIDES = {"portal": "LEADBOARD_PORTAL", "email": "LEADBOARD_EMAIL", "db": "LEADBOARD_DB"}
 
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_SLA_TARGET = re.compile(
-    r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|bh|business\s+hours?|bd|business\s+days?)\s*$", re.IGNORECASE
-)
-_SLA_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "bh": "business_hours", "bd": "business_days"}
-
-SlaUnit = Literal["minutes", "hours", "business_hours", "business_days"]
-SLA_UNITS: tuple[SlaUnit, ...] = ("minutes", "hours", "business_hours", "business_days")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigError(Exception):
@@ -64,289 +54,7 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False) / "cache.sqlite"
 
 
-# --- Checking values -----------------------------------------------------------------------------------
-#
-# Plain dataclasses checked by hand rather than pydantic models: every command and the board load the
-# settings at start-up, and importing pydantic and building its models there cost more than the
-# board's whole first frame (benchmarks/board_paint.py). The checks collect every problem with
-# where it is (`loc`), so a bad file is reported whole, one line per problem.
-
-
-@dataclass(frozen=True)
-class _Problem:
-    loc: tuple[str, ...]
-    message: str
-    input: Any = None
-    unknown: bool = False
-
-
-class _Invalid(ValueError):
-    """Problems found while checking a table of settings."""
-
-    def __init__(self, problems: list[_Problem]) -> None:
-        super().__init__("; ".join(f"{'.'.join(p.loc)}: {p.message}" for p in problems))
-        self.problems = problems
-
-
-class _Checker:
-    """Collects problems while a table is checked, each with its location."""
-
-    def __init__(self) -> None:
-        self.problems: list[_Problem] = []
-
-    def table(self, value: Any, loc: tuple[str, ...], known: tuple[str, ...]) -> Mapping[str, Any]:
-        """`value` as a table with only `known` keys (unknown ones are reported)."""
-        if not isinstance(value, Mapping):
-            self.problems.append(_Problem(loc, "must be a table", value))
-            return {}
-        for key in value:
-            if key not in known:
-                self.problems.append(_Problem((*loc, str(key)), "unknown setting", value[key], unknown=True))
-        return value
-
-    def field(self, loc: tuple[str, ...], check: Callable[[Any], Any], value: Any) -> Any:
-        """`check(value)`, or `_MISSING` with the problem noted when it raises ValueError."""
-        try:
-            return check(value)
-        except _Invalid as exc:
-            self.problems += [_Problem((*loc, *p.loc), p.message, p.input, p.unknown) for p in exc.problems]
-        except ValueError as exc:
-            self.problems.append(_Problem(loc, str(exc), value))
-        return _MISSING
-
-    def done(self) -> None:
-        if self.problems:
-            raise _Invalid(self.problems)
-
-
-_MISSING: Any = object()
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    return value
-
-
-def _whole_number(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("must be a valid integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value)
-    raise ValueError("must be a valid integer")
-
-
-def _time_of_day(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str):
-        try:
-            return time.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError('must be a time of day like "09:00" or 09:00:00')
-
-
 # --- The settings -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlaTarget:
-    """A time-to-first-touch target such as "1 hour" or "3 business days".
-
-    `hours` and `minutes` are clock time; `business_hours` and `business_days` count only the
-    `[sla.business_hours]` window.
-    """
-
-    amount: int
-    unit: SlaUnit
-
-    @classmethod
-    def parse(cls, value: Any) -> SlaTarget:
-        """From the file's words ("4 business hours", "1h") or a stored `{"amount", "unit"}` table."""
-        if isinstance(value, SlaTarget):
-            return value
-        if isinstance(value, str):
-            match = _SLA_TARGET.match(value)
-            if match is None:
-                raise ValueError(
-                    'expected a duration like "45 minutes", "1 hour", "4 business hours" or "1 business day"'
-                )
-            amount, word = int(match.group(1)), re.sub(r"\s+", " ", match.group(2).lower())
-            value = {
-                "amount": amount,
-                "unit": _SLA_UNITS.get(word) or word.rstrip("s").replace(" ", "_") + "s",
-            }
-        checker = _Checker()
-        table = checker.table(value, (), ("amount", "unit"))
-        amount = checker.field(("amount",), _positive, table.get("amount"))
-        unit = checker.field(("unit",), _sla_unit, table.get("unit"))
-        checker.done()
-        return cls(amount=amount, unit=unit)
-
-    def __str__(self) -> str:
-        words = self.unit.replace("_", " ")
-        return f"{self.amount} {words[:-1] if self.amount == 1 else words}"
-
-
-def _positive(value: Any) -> int:
-    number = _whole_number(value)
-    if number <= 0:
-        raise ValueError("must be greater than 0")
-    return number
-
-
-def _sla_unit(value: Any) -> SlaUnit:
-    if value not in SLA_UNITS:
-        raise ValueError(f"must be one of {', '.join(repr(u) for u in SLA_UNITS)}")
-    return cast("SlaUnit", value)
-
-
-def _default_by_label() -> dict[str, SlaTarget]:
-    return {
-        "hot": SlaTarget(amount=1, unit="hours"),
-        "warm": SlaTarget(amount=1, unit="business_days"),
-        "cold": SlaTarget(amount=3, unit="business_days"),
-    }
-
-
-def _default_by_source() -> dict[str, SlaTarget]:
-    return {"demo": SlaTarget(amount=1, unit="hours"), "pricing": SlaTarget(amount=1, unit="hours")}
-
-
-@dataclass(frozen=True)
-class BusinessHours:
-    """The working window that business hours and business days are counted in."""
-
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
-        if not self.days:
-            raise ValueError("days must name at least one working day")
-        if len(set(self.days)) != len(self.days):
-            raise ValueError("days lists a day twice")
-
-    @classmethod
-    def parse(cls, value: Any) -> BusinessHours:
-        """From the file's `[sla.business_hours]` table: times as TOML times or "HH:MM", days by
-        name in any case ("Monday", "TUE", "wed")."""
-        if isinstance(value, BusinessHours):
-            return value
-        checker = _Checker()
-        table = checker.table(value, (), ("start", "end", "days"))
-        found: dict[str, Any] = {}
-        for key in ("start", "end"):
-            if key in table:
-                found[key] = checker.field((key,), _time_of_day, table[key])
-        if "days" in table:
-            found["days"] = checker.field(("days",), _weekdays, table["days"])
-        checker.done()
-        return cls(**found)  # the window itself is checked by __post_init__
-
-
-def _weekdays(value: Any) -> tuple[Weekday, ...]:
-    if not isinstance(value, list | tuple):
-        raise ValueError('must be a list of days like ["mon", "tue"]')
-    checker = _Checker()
-    days = tuple(checker.field((str(i),), _weekday, day) for i, day in enumerate(value))
-    checker.done()
-    return days
-
-
-def _weekday(value: Any) -> Weekday:
-    day = value.strip().lower()[:3] if isinstance(value, str) else value
-    if day not in WEEKDAYS:
-        raise ValueError(f"must be one of {', '.join(repr(d) for d in WEEKDAYS)}")
-    return cast("Weekday", day)
-
-
-@dataclass(frozen=True)
-class SlaSettings:
-    """Speed-to-lead targets by lead label and by entry source (issue 5 reads these).
-
-    A table given in the file is merged over the defaults, so `[sla.by_label] hot = "30 minutes"`
-    changes only hot. Keys are matched case-insensitively (stored lower-case).
-    """
-
-    by_label: dict[str, SlaTarget] = field(default_factory=_default_by_label)
-    by_source: dict[str, SlaTarget] = field(default_factory=_default_by_source)
-    business_hours: BusinessHours = field(default_factory=BusinessHours)
-    time_zone: str | None = None  # None: the machine's local zone
-
-    @classmethod
-    def parse(cls, value: Any) -> SlaSettings:
-        """From the file's `[sla]` table (or `to_json`'s output, read back)."""
-        if isinstance(value, SlaSettings):
-            return value
-        checker = _Checker()
-        table = checker.table(value, (), ("by_label", "by_source", "business_hours", "time_zone"))
-        found: dict[str, Any] = {}
-        for key, defaults in (("by_label", _default_by_label), ("by_source", _default_by_source)):
-            if key in table:
-                found[key] = checker.field((key,), partial(_targets, defaults()), table[key])
-        if "business_hours" in table:
-            found["business_hours"] = checker.field(
-                ("business_hours",), BusinessHours.parse, table["business_hours"]
-            )
-        if "time_zone" in table:
-            found["time_zone"] = checker.field(("time_zone",), _known_zone, table["time_zone"])
-        checker.done()
-        return cls(**found)
-
-    def zone(self) -> ZoneInfo | None:
-        """The configured zone, or None for the machine's local time."""
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(self.time_zone) if self.time_zone else None
-
-    def to_json(self) -> str:
-        """Compact JSON the cache keeps (to know which rules its stored deadlines follow)."""
-        hours = self.business_hours
-        data = {
-            "by_label": {k: {"amount": t.amount, "unit": t.unit} for k, t in self.by_label.items()},
-            "by_source": {k: {"amount": t.amount, "unit": t.unit} for k, t in self.by_source.items()},
-            "business_hours": {
-                "start": hours.start.isoformat(),
-                "end": hours.end.isoformat(),
-                "days": list(hours.days),
-            },
-            "time_zone": self.time_zone,
-        }
-        return json.dumps(data, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> SlaSettings:
-        return cls.parse(json.loads(text))
-
-
-def _targets(defaults: dict[str, SlaTarget], value: Any) -> dict[str, SlaTarget]:
-    if not isinstance(value, Mapping):
-        raise ValueError("must be a table")
-    checker = _Checker()
-    merged = dict(defaults)
-    for key, target in value.items():
-        name = str(key).strip().lower()
-        merged[name] = checker.field((name,), SlaTarget.parse, target)
-    checker.done()
-    return merged
-
-
-def _known_zone(value: Any) -> str | None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a zone is configured
-
-    if value is None:
-        return None
-    try:
-        ZoneInfo(_text(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError('unknown time zone; use an IANA name like "Europe/Berlin"') from None
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -371,9 +79,9 @@ class Settings:
 
     @classmethod
     def parse(cls, values: Mapping[str, Any]) -> Settings:
-        """Check a whole table of raw values (from TOML, the environment, flags); raises `_Invalid`
+        """Check a whole table of raw values (from TOML, the environment, flags); raises `Invalid`
         with every problem found."""
-        checker = _Checker()
+        checker = Checker()
         table = checker.table(values, (), SETTING_NAMES)
         found: dict[str, Any] = {}
         for name, check in _FIELD_CHECKS.items():
@@ -388,7 +96,7 @@ class Settings:
 
 
 def _http_url(value: Any) -> str:
-    url = _text(value).strip()
+    url = text(value).strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL such as https://api.hubapi.com")
@@ -400,7 +108,7 @@ def _http_url(value: Any) -> str:
 
 
 def _sane_interval(value: Any) -> int:
-    number = _whole_number(value)
+    number = whole_number(value)
     # Below 30 s the pulls alone would eat into HubSpot's per-10-second request budget.
     if not MIN_SYNC_INTERVAL <= number <= MAX_SYNC_INTERVAL:
         raise ValueError(f"must be between {MIN_SYNC_INTERVAL} and {MAX_SYNC_INTERVAL} seconds")
@@ -410,7 +118,7 @@ def _sane_interval(value: Any) -> int:
 def _email_shape(value: Any) -> str | None:
     if value is None:
         return None
-    email = _text(value).strip()
+    email = text(value).strip()
     if not _EMAIL_SHAPE.match(email):
         raise ValueError("must be an email address like rep@example.com")
     return email
@@ -425,7 +133,7 @@ def _db_path(value: Any) -> Path:
 
 
 def _theme_name(value: Any) -> str:
-    name = _text(value)
+    name = text(value)
     if not name:
         raise ValueError("must name a theme (at least 1 character)")
     return name
@@ -477,7 +185,7 @@ def load_settings(
             sources[key] = env_name
     try:
         return Settings.parse(values)
-    except _Invalid as exc:
+    except Invalid as exc:
         raise ConfigError(_describe(exc, path, sources)) from None
 
 
@@ -522,7 +230,7 @@ def save_setting(key: str | tuple[str, ...], value: Any) -> Path:
         checked["db"] = _relative_to(path.parent, checked["db"])
     try:
         Settings.parse(checked)
-    except _Invalid as exc:
+    except Invalid as exc:
         raise ConfigError(_describe(exc, path, {})) from None
     import tomli_w  # only when a setting is saved, never on the way to the board
 
@@ -555,7 +263,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def _describe(exc: _Invalid, path: Path, sources: Mapping[str, str]) -> str:
+def _describe(exc: Invalid, path: Path, sources: Mapping[str, str]) -> str:
     """One line per problem, each naming where the value came from and the key."""
     lines = []
     for problem in exc.problems:

@@ -1,6 +1,6 @@
 """Speed-to-lead arithmetic: when a lead's first touch is due, and where it stands now. Pure.
 
-The targets come from `[sla]` in the config (`config.SlaSettings`): one table by lead label
+The targets come from `[sla]` in the config (`sla_settings.SlaSettings`): one table by lead label
 (`hs_lead_label`: hot/warm/cold) and one by entry source (the lead's `lead_source`). A key applies
 when it equals the lead's value, or names its first word(s), compared case-insensitively with
 spaces, dashes and underscores alike: `demo` applies to `DEMO_REQUEST`, `pricing` to `PRICING_PAGE`.
@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
 
-from leadboard.config import BusinessHours, SlaSettings, SlaTarget
+from leadboard.sla_settings import BusinessHours, SlaSettings, SlaTarget
 
 __all__ = [
     "DUE_SOON_MIN",

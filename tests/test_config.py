@@ -14,11 +14,11 @@ from leadboard.cli.main import main
 from leadboard.config import (
     DEFAULT_PORTAL,
     ConfigError,
-    SlaTarget,
     config_path,
     load_settings,
     save_setting,
 )
+from leadboard.sla_settings import SlaTarget
 
 
 @pytest.fixture

@@ -25,11 +25,11 @@ from leadboard.cache.read_model import to_datetime
 from leadboard.cache.store import Store
 from leadboard.cli.main import main
 from leadboard.config import Settings
+from leadboard.op_markers import markers_in
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.sync.crashpoints import ENV, EXIT_CODE
 from leadboard.sync.engine import SyncEngine
-from leadboard.sync.remote import markers_in
 
 SMALL = PortalSettings(seed=11, rep_leads=8, owners=2, other_leads=6, search_lag=0.0)
 NOTE = "Budget frozen until the spring review"

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadboard.config import BusinessHours, SlaSettings, load_settings
+from leadboard.config import load_settings
 from leadboard.sla import (
     SlaFacts,
     SlaState,
@@ -30,6 +30,7 @@ from leadboard.sla import (
     urgency_key,
     zone_for,
 )
+from leadboard.sla_settings import BusinessHours, SlaSettings
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")

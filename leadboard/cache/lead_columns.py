@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from leadboard.config import SlaSettings
+    from leadboard.sla_settings import SlaSettings
 
 __all__ = [
     "KEY_SLA_HASH",
@@ -110,7 +110,7 @@ _parsed: dict[str, SlaSettings] = {}
 
 def stored_settings(conn: sqlite3.Connection) -> SlaSettings:
     """The settings the stored deadlines follow: the last applied, else the built-in defaults."""
-    from leadboard.config import SlaSettings
+    from leadboard.sla_settings import SlaSettings
 
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", [KEY_SLA_SETTINGS]).fetchone()
     if row is None:

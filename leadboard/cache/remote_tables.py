@@ -20,9 +20,9 @@ from sqlite_utils import Database
 
 from leadboard.cache.lead_columns import deadline_columns, refresh_lead_columns, stored_settings
 from leadboard.note_html import html_to_text
+from leadboard.op_markers import markers_in, strip_marker
 from leadboard.sla import SOURCE_PROPERTY
 from leadboard.state import Lead, parse_hubspot_time
-from leadboard.sync.remote import markers_in, strip_marker
 from leadboard.text import clean_untrusted
 
 

@@ -41,7 +41,7 @@ from leadboard.state import PortalMeta
 
 if TYPE_CHECKING:
     from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
-    from leadboard.config import SlaSettings
+    from leadboard.sla_settings import SlaSettings
 
 __all__ = [
     "KEY_PORTAL_ID",

@@ -25,8 +25,8 @@ from textual.screen import Screen
 from textual.widgets import Sparkline, Static, Tab, Tabs
 
 from leadboard.cache.stats import PERIODS, stats_report
-from leadboard.config import SlaSettings
 from leadboard.screens.key_footer import KeyFooter
+from leadboard.sla_settings import SlaSettings
 from leadboard.stats_report import StatsReport, count_lines, funnel_lines, sla_lines, speed_lines, title
 
 __all__ = ["WIDE_WIDTH", "StatsScreen"]

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from leadboard.op_markers import marker_for
 from leadboard.sync.errors import Rejected
 from leadboard.sync.remote import (
     CALL_TO_CONTACT,
@@ -23,7 +24,6 @@ from leadboard.sync.remote import (
     PRIMARY_DEAL_TO_LEAD,
     TASK_TO_CONTACT,
     TASK_TO_LEAD,
-    marker_for,
 )
 
 BODY_MAX_CHARS = 65_536

@@ -38,6 +38,7 @@ from hubspot import HubSpot
 from hubspot.discovery.discovery_base import DiscoveryBase
 from urllib3.util.retry import Retry
 
+from leadboard.op_markers import marker_for, markers_in
 from leadboard.secret import Secret, secret_text
 from leadboard.sync.creates import CreatesActivities, wire_value
 from leadboard.sync.errors import (
@@ -63,8 +64,6 @@ from leadboard.sync.remote import (
     PropertyOption,
     RemoteObject,
     SearchPage,
-    marker_for,
-    markers_in,
     next_after,
 )
 from leadboard.sync.translate import translate

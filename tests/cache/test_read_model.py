@@ -14,8 +14,8 @@ import pytest
 
 from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board
 from leadboard.cache.store import Store
-from leadboard.config import SlaSettings
 from leadboard.sla import SlaFacts, sla_deadline, sla_state, state_from, urgency_key
+from leadboard.sla_settings import SlaSettings
 from leadboard.state import AddNote, LogCall, MoveStage, SetLeadType
 from tests.cache_fixtures import ME, NO_ANSWER, OTHER_OWNER, default_meta, hubspot_lead
 

@@ -11,9 +11,9 @@ import pytest
 
 from leadboard.cache.stats import board_sla, first_touches, stats_report
 from leadboard.cache.store import Store
-from leadboard.config import SlaSettings
 from leadboard.sandbox.portal import Portal
 from leadboard.sla import describe
+from leadboard.sla_settings import SlaSettings
 from leadboard.state import CONNECTED_DISPOSITION_ID, LEAD_PROPERTIES, AddNote, Disqualify, LogCall
 from leadboard.stats_report import StatsReport, format_stats
 from leadboard.sync.pull import pull_leads, pull_timeline

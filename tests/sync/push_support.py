@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from leadboard.cache.store import Store
+from leadboard.op_markers import markers_in
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.state import LEAD_PROPERTIES, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_meta import pull_metadata
-from leadboard.sync.remote import CREATED_KINDS, markers_in
+from leadboard.sync.remote import CREATED_KINDS
 
 OPEN_STAGES = ("new-stage-id", "attempting-stage-id", "connected-stage-id")
 TINY_PORTAL = PortalSettings(seed=5, rep_leads=12, owners=2, other_leads=4, search_lag=0.0)

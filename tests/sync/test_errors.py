@@ -20,6 +20,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from leadboard.op_markers import marker_for, markers_in, strip_marker
 from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
@@ -31,7 +32,6 @@ from leadboard.sync.errors import (
     ServerError,
     clean_text,
 )
-from leadboard.sync.remote import marker_for, markers_in, strip_marker
 from leadboard.sync.translate import http_error, network_error, translate
 
 TOKEN = "pat-eu1-0a1b2c3d-4e5f-6789-abcd-ef0123456789"

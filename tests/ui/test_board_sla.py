@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from leadboard.cache.store import Store
-from leadboard.config import SlaSettings
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.stats import StatsScreen
+from leadboard.sla_settings import SlaSettings
 from leadboard.widgets.stage_column import StageColumn, lead_prompt
 from tests.cache_fixtures import default_meta, hubspot_lead
 from tests.ui.board_support import board_app, screen_text, settle

@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 from textual.widgets import Label
 
 from leadboard.cache.store import Store
-from leadboard.config import SlaSettings
 from leadboard.sandbox.portal import Portal
 from leadboard.screens.stats import StatsScreen
+from leadboard.sla_settings import SlaSettings
 from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, seeded_portal
 from tests.ui.conftest import screen_text
 
