@@ -24,10 +24,13 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
+from leadboard.cache.outbox_rows import Attempt as Attempt  # re-exported: the outbox's rows
+from leadboard.cache.outbox_rows import Op as Op
+from leadboard.cache.read_model import lead_state
+from leadboard.cache.remote_tables import now_ms
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
 from leadboard.domain import OpState as OpState
 from leadboard.logs import redact
@@ -44,7 +47,7 @@ from leadboard.state import (
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
-    from leadboard.cache.store import Store
+    from leadboard.cache.database import CacheDatabase
 
 #: States the push may claim.
 READY_STATES: tuple[OpState, ...] = ("pending", "unknown")
@@ -53,46 +56,6 @@ ATTENTION_STATES: tuple[OpState, ...] = ("failed", "conflict", "blocked")
 MAX_ERROR_CHARS = 2_000
 
 _OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATES)
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    """One outbox row. `command` is the checked command; `changes` the properties it writes."""
-
-    op_id: str
-    seq: int
-    lead_id: str
-    kind: str
-    command: Command
-    changes: dict[str, str]
-    base: dict[str, str | None]
-    state: OpState
-    step: int
-    attempts: int
-    next_attempt_at: int | None
-    first_ambiguous_at: int | None
-    remote_ids: dict[str, str]
-    conflict: dict[str, dict[str, str | None]] | None
-    last_error: str | None
-    created_at: int
-    updated_at: int
-
-    @property
-    def marker(self) -> str:
-        """The id written to HubSpot with what this op creates, to find it again after a crash."""
-        return self.op_id
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    op_id: str
-    n: int
-    started_at: int
-    ended_at: int | None
-    outcome: str | None
-    http_status: int | None
-    correlation_id: str | None
-    error: str | None
 
 
 def safe_error(text: str | None) -> str | None:
@@ -107,9 +70,9 @@ class OpNotFound(LookupError):
 
 
 class Outbox:
-    """The outbox of one `Store` (use `store.outbox`)."""
+    """The outbox of one cache connection (use `store.outbox`)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: CacheDatabase) -> None:
         self.store = store
 
     # --- reading ------------------------------------------------------------------------------------
@@ -148,11 +111,10 @@ class Outbox:
 
         Raises `CommandRefused` (nothing queued) when the lead is unknown or the process forbids it.
         """
-        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
-            lead = self.store.lead_state(command.lead_id)
+            lead = lead_state(self.store.db.conn, command.lead_id)
             if lead is None:
                 raise CommandRefused(
                     f"There is no lead {command.lead_id} in the cache: check the id, or sync first."
@@ -208,9 +170,10 @@ class Outbox:
         if command is not None:
             if command.kind != op.kind or command.lead_id != op.lead_id:
                 raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
-            from leadboard.cache.read_model import lead_state
 
-            lead = lead_state(self.store, op.lead_id, excluding_op=op_id)  # as if this op were not there
+            lead = lead_state(
+                self.store.db.conn, op.lead_id, excluding_op=op_id
+            )  # as if this op were not there
             if lead is None:
                 raise CommandRefused(f"There is no lead {op.lead_id} in the cache any more.")
             meta = self.store.portal_meta()
@@ -251,7 +214,6 @@ class Outbox:
 
     def recover_after_crash(self) -> int:
         """At start-up (holding the push lock): ops left in_flight may have landed; mark them unknown."""
-        from leadboard.cache.store import now_ms
 
         stamp = now_ms()
         with self.store.transaction() as conn:
@@ -273,7 +235,6 @@ class Outbox:
         The next op is the lowest seq in pending/unknown whose next_attempt_at has come and whose lead
         has no earlier unfinished op. `attempts` goes up by one and an attempt row is logged.
         """
-        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
@@ -390,7 +351,6 @@ class Outbox:
         until it finishes, so every later attempt reconciles first. `counts_as_attempt=False` (a 429) undoes
         the attempt count: rate limits are not the op's fault.
         """
-        from leadboard.cache.store import now_ms
 
         op = self.get(op_id)
         updates: dict[str, Any] = {
@@ -426,7 +386,6 @@ class Outbox:
         with no HTTP answer (a connection error) qualifies: not a 429 pause (not an attempt), a 5xx
         backoff (HubSpot answered), an `unknown` op waiting out its reconcile grace, or a failed op.
         """
-        from leadboard.cache.store import now_ms
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
@@ -445,7 +404,6 @@ class Outbox:
     def _log_end(
         self, op_id: str, outcome: str, http_status: int | None, correlation_id: str | None, error: str | None
     ) -> None:
-        from leadboard.cache.store import now_ms
 
         self.store.db.conn.execute(
             "UPDATE op_attempts SET ended_at = ?, outcome = ?, http_status = ?, correlation_id = ?, "
@@ -456,7 +414,6 @@ class Outbox:
 
     def _update(self, op_id: str, updates: Mapping[str, Any], *, expect: tuple[OpState, ...]) -> Op:
         """Change an op only if it is in one of `expect` states; refuse with a plain sentence otherwise."""
-        from leadboard.cache.store import now_ms
 
         columns = dict(updates) | {"updated_at": now_ms()}
         assignments = ", ".join(f"{name} = ?" for name in columns)

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from leadboard.domain import OPEN_STATES, Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
-    from leadboard.cache.outbox import Op
-    from leadboard.cache.store import Store
+    from leadboard.cache.outbox_rows import Op
     from leadboard.state import Lead
 
 View = Literal["open", "closed", "all"]
@@ -277,7 +276,7 @@ def _rows_where(conn: sqlite3.Connection, where: str, args: dict[str, Any]) -> d
 
 
 def board(
-    store: Store,
+    conn: sqlite3.Connection,
     *,
     view: View = "open",
     needle: str = "",
@@ -287,7 +286,7 @@ def board(
 ) -> list[BoardLead]:
     """The rows of `board_page` (see there); the UI splits them into columns by `stage_id`."""
     page = board_page(
-        store.db.conn, view=view, needle=needle, sort=sort, owner_id=owner_id, limit_per_stage=limit_per_stage
+        conn, view=view, needle=needle, sort=sort, owner_id=owner_id, limit_per_stage=limit_per_stage
     )
     return page.rows
 
@@ -301,14 +300,16 @@ def board_counts(
     return {stage or "": n for stage, n in rows}
 
 
-def lead_state(store: Store, lead_id: str, *, excluding_op: str | None = None) -> BoardLead | None:
+def lead_state(
+    conn: sqlite3.Connection, lead_id: str, *, excluding_op: str | None = None
+) -> BoardLead | None:
     """One lead as the rep sees it (any owner, archived or closed), for `state.check_command`.
 
     `excluding_op` leaves one op out of the overlay: editing a failed op is checked as if it were not there.
     """
     excluding = "AND op_id != :excluding" if excluding_op else ""
     sql = _SELECT.format(where="l.id = :lead", excluding=excluding) + "SELECT * FROM board"
-    row = store.db.conn.execute(sql, {"lead": lead_id, "excluding": excluding_op}).fetchone()
+    row = conn.execute(sql, {"lead": lead_id, "excluding": excluding_op}).fetchone()
     return None if row is None else _row(row)
 
 
@@ -364,14 +365,13 @@ class LeadDetail:
     ops: list[Op]
 
 
-def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
+def lead_detail(conn: sqlite3.Connection, lead_id: str, ops: list[Op]) -> LeadDetail | None:
     """Everything the lead screen shows, from the cache: the lead (overlaid and as in HubSpot), its
     contact and company, its timeline (newest first; a task by when it is due, so a follow-up still
     to come leads), the contact's other leads and this lead's ops."""
-    lead = lead_state(store, lead_id)
+    lead = lead_state(conn, lead_id)
     if lead is None:
         return None
-    conn = store.db.conn
     row = conn.execute(
         "SELECT props_json, contact_id, company_id, archived FROM leads WHERE id = ?",
         [lead_id],
@@ -419,7 +419,7 @@ def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
                 [contact_id, lead_id, contact_id, lead_id],
             )
         ]
-        others = [o for o in (lead_state(store, i) for i in ids) if o is not None]
+        others = [o for o in (lead_state(conn, i) for i in ids) if o is not None]
         others.sort(key=lambda o: o.created_at or 0, reverse=True)
     return LeadDetail(
         lead=lead,
@@ -428,7 +428,7 @@ def lead_detail(store: Store, lead_id: str) -> LeadDetail | None:
         company=company,
         timeline=timeline,
         other_leads=others,
-        ops=store.outbox.ops(lead_id=lead_id),
+        ops=ops,
     )
 
 
@@ -456,10 +456,6 @@ class SyncStatus:
 def get_state(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", [key]).fetchone()
     return None if row is None else str(row[0])
-
-
-def sync_status(store: Store) -> SyncStatus:
-    return cache_status(store.db.conn)
 
 
 def cache_status(conn: sqlite3.Connection) -> SyncStatus:

@@ -214,7 +214,7 @@ class OpScreen(ModalScreen[None]):
 
         op = self.op
         lead = await self.lb_app.cache.read(
-            lambda store: lead_state(store, op.lead_id, excluding_op=op.op_id)
+            lambda store: lead_state(store.db.conn, op.lead_id, excluding_op=op.op_id)
         )
         if lead is None:
             self.notify("This lead is no longer in the cache.", severity="error", markup=False)
