@@ -39,6 +39,22 @@ def no_real_keyring() -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def restored_root_logging() -> Iterator[None]:
+    """A command run in-process installs leadboard's log file on the root logger (`setup_logging`),
+    whose redacting filter rewrites every record it sees: take it off again so the next test's
+    records (and caplog) are as the code under test made them."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def hubspot_specs_dir() -> Path:
     """HubSpot's official OpenAPI files, read from ../shared/hubspot-specs (never copied into the repo)."""
