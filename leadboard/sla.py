@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from leadboard.sla_settings import BusinessHours, SlaSettings, SlaTarget
+from leadboard.time_words import compact, duration
 
 __all__ = [
     "DUE_SOON_MIN",
@@ -45,7 +46,6 @@ __all__ = [
     "add_business_time",
     "describe",
     "describe_short",
-    "format_duration",
     "local_zone",
     "rule_applies",
     "sla_deadline",
@@ -370,33 +370,11 @@ def urgency_key(state: SlaState, lead_id: str = "") -> tuple[int, float, str]:
 # --- words --------------------------------------------------------------------------------------------
 
 
-def format_duration(span: timedelta) -> str:
-    """A short human duration: "42 min", "3 h", "3 h 5 min", "2 d 4 h" (seconds dropped)."""
-    minutes = max(0, int(span.total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min" if mins else "under 1 min"
-
-
-def _largest_unit(span: timedelta) -> str:
-    """Only the largest unit of a duration: "28 d", "3 h", "12 min" (for a narrow board column)."""
-    minutes = max(0, int(span.total_seconds() // 60))
-    if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)} d"
-    if minutes >= 60:
-        return f"{minutes // 60} h"
-    return f"{minutes} min" if minutes else "under 1 min"
-
-
 def describe_short(state: SlaState) -> str:
     """`describe` for the first line of a board card, where the lead's name has to fit beside it:
     a breach is "3 h late" (largest unit only; the glyph and colour already say it is a breach)."""
     if state.status == "breached" and not state.touched and state.overdue is not None:
-        return f"{_largest_unit(state.overdue)} late"
+        return f"{compact(state.overdue, seconds=False)} late"
     return describe(state)
 
 
@@ -406,10 +384,10 @@ def describe(state: SlaState) -> str:
         return "no SLA"
     if state.touched:
         if state.status == "breached" and state.overdue is not None:
-            return f"touched {format_duration(state.overdue)} late"
+            return f"touched {duration(state.overdue, seconds=False)} late"
         return "touched"
     if state.status == "breached" and state.overdue is not None:
-        return f"breached {format_duration(state.overdue)} ago"
+        return f"breached {duration(state.overdue, seconds=False)} ago"
     if state.remaining is not None:
-        return f"due in {format_duration(state.remaining)}"
+        return f"due in {duration(state.remaining, seconds=False)}"
     return "untouched"  # pragma: no cover (every untouched state has `remaining`)

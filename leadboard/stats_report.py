@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from leadboard.sla import format_duration
+from leadboard.time_words import calendar_day, duration
 
 __all__ = [
     "Count",
@@ -101,9 +101,10 @@ def percent(share: float | None) -> str:
 
 
 def format_seconds(seconds: float | None) -> str:
+    """A time from the report ("4 min", "1 h 20 min"), or a dash when there is none to tell."""
     if seconds is None:
         return "–"
-    return format_duration(timedelta(seconds=seconds))
+    return duration(timedelta(seconds=seconds))
 
 
 def bar(count: int, biggest: int, width: int = BAR_WIDTH) -> str:
@@ -168,11 +169,12 @@ def count_lines(counts: list[Count], width: int = BAR_WIDTH) -> list[str]:
 
 
 def title(report: StatsReport) -> str:
-    """One line naming the period: "Last 30 days: 25 leads created (19 Feb to 20 Mar 2026, Europe/Paris)"."""
+    """One line naming the period: "Last 30 days: 25 leads created (Thu 19 Feb to today, Europe/Paris)"."""
     noun = "lead" if report.leads == 1 else "leads"
+    today = report.until.date()
     return (
         f"Last {report.days} days: {report.leads} {noun} created "
-        f"({report.since:%d %b} to {report.until:%d %b %Y}, {report.time_zone})"
+        f"({calendar_day(report.since.date(), today)} to today, {report.time_zone})"
     )
 
 

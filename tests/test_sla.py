@@ -20,7 +20,6 @@ from leadboard.sla import (
     add_business_time,
     describe,
     describe_short,
-    format_duration,
     local_zone,
     rule_applies,
     sla_deadline,
@@ -342,22 +341,6 @@ def test_urgency_puts_the_longest_breach_first_then_the_next_due() -> None:
 def test_state_with_no_rule_sorts_without_a_creation_date() -> None:
     unknown = SlaState("none")
     assert urgency_key(unknown, "x") == (1, float("inf"), "x")
-
-
-@pytest.mark.parametrize(
-    ("span", "words"),
-    [
-        (timedelta(seconds=20), "under 1 min"),
-        (timedelta(minutes=42, seconds=59), "42 min"),
-        (timedelta(hours=3), "3 h"),
-        (timedelta(hours=3, minutes=5), "3 h 5 min"),
-        (timedelta(days=2), "2 d"),
-        (timedelta(days=2, hours=4, minutes=30), "2 d 4 h"),
-        (timedelta(minutes=-5), "under 1 min"),
-    ],
-)
-def test_format_duration(span: timedelta, words: str) -> None:
-    assert format_duration(span) == words
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ script and the board push the same outbox the same way, under the same single-pu
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,6 +23,8 @@ from leadboard.cli.common import (
     plural,
 )
 from leadboard.cli.describe import describe_op, lead_title, problem_text
+from leadboard.sla import zone_for
+from leadboard.time_words import RepCalendar
 
 if TYPE_CHECKING:
     from leadboard.cache.store import Store
@@ -158,7 +160,8 @@ def run_status(session: Session) -> None:
     finally:
         engine.close()
     click.echo(one_line(status.line()))
-    last = status.last_sync_at.astimezone().strftime("%Y-%m-%d %H:%M") if status.last_sync_at else "never"
+    calendar = RepCalendar(datetime.now(UTC), zone_for(session.settings().sla))
+    last = calendar.moment(status.last_sync_at) if status.last_sync_at else "never"
     click.echo(
         f"last sync: {last}; pending {status.pending}, failed {status.failed}, "
         f"conflicts {status.conflicts}, blocked {status.blocked}"
@@ -167,7 +170,7 @@ def run_status(session: Session) -> None:
         click.echo(f"missing scopes: {', '.join(one_line(s) for s in status.missing_scopes)}")
     store = session.open_store()
     try:
-        attention = print_attention(store)
+        attention = print_attention(store, calendar)
     finally:
         store.close()
     if status.auth_needed:
@@ -176,13 +179,13 @@ def run_status(session: Session) -> None:
         raise SystemExit(EXIT_ATTENTION)
 
 
-def print_attention(store: Store) -> int:
+def print_attention(store: Store, calendar: RepCalendar) -> int:
     """One line per op that needs the rep (failed, conflict, blocked); return how many."""
     meta = store.portal_meta()
     ops = store.outbox.ops(states=ATTENTION_STATES)
     for op in ops:
         lead = store.lead_state(op.lead_id)
-        when = datetime.fromtimestamp(op.created_at / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = calendar.moment(datetime.fromtimestamp(op.created_at / 1000, UTC))
         click.echo(
             f"{op.state:<8} {lead_title(op.lead_id, lead.name if lead else None)}: "
             f"{describe_op(op, meta)} [{when}]: {problem_text(op, meta)}"

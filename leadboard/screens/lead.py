@@ -9,6 +9,7 @@ retry, discard); the lead command keys work here as on the board.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -27,14 +28,16 @@ from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
 from leadboard.screens.lead_actions import LeadActions
 from leadboard.screens.messages import CacheChanged, LeadDetailLoaded
+from leadboard.sla import zone_for
 from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
+from leadboard.time_words import RepCalendar, duration
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
 
-__all__ = ["HEADING_CSS", "LeadScreen", "op_summary"]
+__all__ = ["HEADING_CSS", "LeadScreen", "op_summary", "rep_calendar"]
 
 #: The timeline shows this many entries (newest first); bodies are cut to `BODY_CHARS`.
 TIMELINE_LIMIT = 50
@@ -65,10 +68,15 @@ def _plain(value: object) -> str:
     return clean_untrusted(str(value)) if value not in (None, "") else "—"
 
 
-def when_text(epoch_ms: int | None) -> str:
-    """A cached timestamp as the rep's local date and time, or a dash when HubSpot has none."""
+def rep_calendar(app: LeadboardApp) -> RepCalendar:
+    """The app's clock and the rep's zone (the `[sla]` one, else the machine's), for dates on screen."""
+    return RepCalendar(app.now(), zone_for(app.settings.sla))
+
+
+def when_text(epoch_ms: int | None, calendar: RepCalendar) -> str:
+    """A cached timestamp on the rep's calendar ("today 14:05"), or a dash when HubSpot has none."""
     moment = to_datetime(epoch_ms)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return calendar.moment(moment) if moment else "—"
 
 
 def add_field(text: Text, label: str, value: object) -> None:
@@ -78,14 +86,14 @@ def add_field(text: Text, label: str, value: object) -> None:
     text.append("\n")
 
 
-def op_summary(op: Op, meta: PortalMeta) -> Text:
+def op_summary(op: Op, meta: PortalMeta, calendar: RepCalendar) -> Text:
     """One change as the rep made it: what, its state, its last error and the words they typed."""
     command: Any = op.command
     text = Text(no_wrap=False, end="")
     style = "bold red" if op.state in ATTENTION_STATES else "italic"
     text.append(f"{KIND_WORDS.get(op.kind, op.kind)} · ", style="bold")
     text.append(STATE_WORDS.get(op.state, op.state), style=style)
-    text.append(f" · {when_text(op.created_at)}", style="dim")
+    text.append(f" · {when_text(op.created_at, calendar)}", style="dim")
     if op.kind == "move_stage":
         text.append(f" → {_plain(meta.stage_label(command.stage_id))}")
     if op.kind == "disqualify":
@@ -103,32 +111,31 @@ def op_summary(op: Op, meta: PortalMeta) -> Text:
 TASK_DONE = "COMPLETED"
 
 
-def activity_text(entry: Activity, meta: PortalMeta) -> Text:
+def activity_text(entry: Activity, meta: PortalMeta, calendar: RepCalendar) -> Text:
     """A timeline entry (call, note or task) with its body cut to a readable length.
 
     A task reads as what is still to do, not as a touch: a box (ticked when completed), the day it
-    is due, its status and its subject, e.g. "☐ 2027-02-22 09:00 · follow-up task · NOT_STARTED —
+    is due, its status and its subject, e.g. "☐ Mon 22 Feb 09:00 · follow-up task · NOT_STARTED —
     Re-attempt Ana (disqualified: Bad Timing)".
     """
     text = Text(end="")
     if entry.kind == "task":
         box = "☑" if entry.status == TASK_DONE else "☐"
-        text.append(f"{box} {when_text(entry.timestamp)} · follow-up task", style="bold")
+        text.append(f"{box} {when_text(entry.timestamp, calendar)} · follow-up task", style="bold")
         if entry.status:
             text.append(" · " + _plain(entry.status).replace("\n", " "))
         if entry.title:
             text.append(" — " + " ".join(_plain(entry.title).split()))
     elif entry.kind == "call":
-        text.append(f"☎ {when_text(entry.timestamp)} · call", style="bold")
+        text.append(f"☎ {when_text(entry.timestamp, calendar)} · call", style="bold")
         bits = [entry.direction, meta.disposition_label(entry.disposition_id)]
         if entry.duration_ms:
-            seconds = round(entry.duration_ms / 1000)
-            bits.append(f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s")
+            bits.append(duration(timedelta(milliseconds=entry.duration_ms)))
         for bit in bits:
             if bit:
                 text.append(" · " + clean_untrusted(bit).lower())
     else:
-        text.append(f"✎ {when_text(entry.timestamp)} · note", style="bold")
+        text.append(f"✎ {when_text(entry.timestamp, calendar)} · note", style="bold")
     body = clean_untrusted(entry.body_text).strip()
     if body:
         cut = body[:BODY_CHARS] + ("…" if len(body) > BODY_CHARS else "")
@@ -136,13 +143,13 @@ def activity_text(entry: Activity, meta: PortalMeta) -> Text:
     return text
 
 
-def timeline_text(timeline: list[Activity], meta: PortalMeta) -> Text:
+def timeline_text(timeline: list[Activity], meta: PortalMeta, calendar: RepCalendar) -> Text:
     """A lead's calls, notes and tasks, newest first, the first `TIMELINE_LIMIT` of them."""
     text = Text(end="")
     for i, entry in enumerate(timeline[:TIMELINE_LIMIT]):
         if i:
             text.append("\n")
-        text.append_text(activity_text(entry, meta))
+        text.append_text(activity_text(entry, meta, calendar))
     if not timeline:
         text.append("No calls or notes yet.", style="dim")
     elif len(timeline) > TIMELINE_LIMIT:
@@ -310,11 +317,12 @@ class LeadScreen(LeadActions, Screen[None]):
 
         props = Text(end="")
         remote = detail.remote
+        calendar = rep_calendar(self.lb_app)
         add_field(props, "Stage", meta.stage_label(lead.stage_id))
         add_field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
         add_field(props, "Label", meta.option_label(meta.lead_labels, lead.label))
-        add_field(props, "Created", when_text(lead.created_at))
-        add_field(props, "Last touch", when_text(lead.last_touch_at))
+        add_field(props, "Created", when_text(lead.created_at, calendar))
+        add_field(props, "Last touch", when_text(lead.last_touch_at, calendar))
         if remote.disqualification_reason:
             add_field(
                 props,
@@ -329,7 +337,7 @@ class LeadScreen(LeadActions, Screen[None]):
         self.open_ops = [op for op in detail.ops if op.state in OPEN_STATES]
         ops_list = self.query_one("#lead-ops", OptionList)
         highlighted = ops_list.highlighted
-        ops_list.set_options(Option(op_summary(op, meta), id=op.op_id) for op in self.open_ops)
+        ops_list.set_options(Option(op_summary(op, meta, calendar), id=op.op_id) for op in self.open_ops)
         if self.open_ops:
             ops_list.highlighted = min(highlighted or 0, len(self.open_ops) - 1)
         done = sum(op.state == "done" for op in detail.ops)
@@ -345,8 +353,10 @@ class LeadScreen(LeadActions, Screen[None]):
         if not detail.other_leads:
             earlier.append("\n  none")
         for other in detail.other_leads:
+            created = to_datetime(other.created_at)
+            day = calendar.day(created) if created else "—"
             earlier.append(
-                f"\n  {when_text(other.created_at)[:10]} · {clean_untrusted(other.name or other.id)} · "
+                f"\n  {day} · {clean_untrusted(other.name or other.id)} · "
                 f"{clean_untrusted(meta.stage_label(other.stage_id))}"
             )
         self.query_one("#lead-earlier", Static).update(earlier)
@@ -355,7 +365,7 @@ class LeadScreen(LeadActions, Screen[None]):
         if self.timeline_note:
             heading += f" · {self.timeline_note}"
         self.query_one("#timeline-heading", Static).update(Content(heading))
-        timeline = timeline_text(detail.timeline, meta)
+        timeline = timeline_text(detail.timeline, meta, calendar)
         self.query_one("#lead-timeline", Static).update(timeline)
 
     # --- actions ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
 
 from leadboard.cache.outbox import Op
-from leadboard.screens.lead import op_summary
+from leadboard.screens.lead import op_summary, rep_calendar
 from leadboard.state import (
     PROP_DQ_NOTE,
     PROP_REASON,
@@ -130,7 +130,7 @@ class OpScreen(ModalScreen[None]):
         with Vertical(id="op-dialog") as dialog:
             dialog.border_title = Content("A change that is not in HubSpot")
             with VerticalScroll(id="op-body"):
-                yield Static(op_summary(op, self.meta), id="op-summary")
+                yield Static(op_summary(op, self.meta, rep_calendar(self.lb_app)), id="op-summary")
                 if op.state == "conflict":
                     yield Static(conflict_lines(op, self.meta), id="op-conflict")
             with Horizontal(id="op-buttons"):

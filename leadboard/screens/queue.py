@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from leadboard.cache.read_model import LeadDetail
+from leadboard.cache.read_model import LeadDetail, to_datetime
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import QUEUE_BINDINGS
@@ -38,6 +38,7 @@ from leadboard.screens.lead import (
     HEADING_CSS,
     add_field,
     contact_card,
+    rep_calendar,
     timeline_text,
     when_text,
 )
@@ -46,7 +47,8 @@ from leadboard.screens.messages import CacheChanged
 from leadboard.sla import SlaState, describe
 from leadboard.state import Command
 from leadboard.text import clean_untrusted
-from leadboard.widgets.stage_column import SLA_GLYPHS, relative_age
+from leadboard.time_words import ago
+from leadboard.widgets.stage_column import SLA_GLYPHS
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
@@ -326,7 +328,7 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         glyph = SLA_GLYPHS.get(level)
         words = describe(state)
         if state.deadline is not None and not state.touched:
-            due = state.deadline.astimezone().strftime("%a %d %b %H:%M")
+            due = rep_calendar(self.lb_app).moment(state.deadline)
             words += f" · first touch {'was ' if level == 'breached' else ''}due {due}"
         widget.update(Text(f"{glyph} {words}" if glyph else f"SLA: {words}"))
 
@@ -352,18 +354,19 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         add_field(facts, "Stage", meta.stage_label(lead.stage_id))
         add_field(facts, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
         add_field(facts, "Label", meta.option_label(meta.lead_labels, lead.label) if lead.label else None)
-        age = relative_age(lead.created_at, self.lb_app.now())
+        calendar = rep_calendar(self.lb_app)
+        created = to_datetime(lead.created_at)
         add_field(
             facts,
             "Created",
-            f"{when_text(lead.created_at)} ({age} ago)" if age else when_text(lead.created_at),
+            f"{calendar.moment(created)} ({ago(calendar.now - created)})" if created else "—",
         )
-        add_field(facts, "Last touch", when_text(lead.last_touch_at))
+        add_field(facts, "Last touch", when_text(lead.last_touch_at, calendar))
         facts.rstrip()
         self.query_one("#queue-lead", Static).update(facts)
 
         self._paint_timeline_heading()
-        timeline = timeline_text(detail.timeline, meta)
+        timeline = timeline_text(detail.timeline, meta, calendar)
         self.query_one("#queue-timeline", Static).update(timeline)
 
     def _paint_timeline_heading(self) -> None:

@@ -28,6 +28,7 @@ from leadboard.cache.stats import PERIODS, stats_report
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.sla_settings import SlaSettings
 from leadboard.stats_report import StatsReport, count_lines, funnel_lines, sla_lines, speed_lines, title
+from leadboard.time_words import calendar_day
 
 __all__ = ["WIDE_WIDTH", "StatsScreen"]
 
@@ -168,8 +169,10 @@ class StatsScreen(Screen[None]):
         counts = [d.count for d in report.per_day]
         self.query_one(Sparkline).data = counts
         busiest = max(report.per_day, key=lambda d: d.count, default=None)
+        today = report.until.date()
         words = (
-            f"{report.per_day[0].day:%d %b} to today · most in a day: {busiest.count} ({busiest.day:%d %b})"
+            f"{calendar_day(report.per_day[0].day, today)} to today · most in a day: {busiest.count} "
+            f"({calendar_day(busiest.day, today)})"
             if busiest is not None and busiest.count
             else "no leads created in this period"
         )

@@ -18,7 +18,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
@@ -36,6 +36,7 @@ from leadboard.sync.errors import (
 )
 from leadboard.sync.push import DEFAULT_RECONCILE_GRACE, PushReport, push_ready
 from leadboard.sync.ratelimit import RateLimiter
+from leadboard.time_words import ago, within
 
 if TYPE_CHECKING:
     from leadboard.sync.hubspot import HubSpotGateway
@@ -80,7 +81,7 @@ class SyncStatus:
             return "token needs attention" + (f": {waiting} waiting" if self.pending else "")
         if self.rate_limited_until is not None and self.rate_limited_until > now:
             seconds = max(1, round((self.rate_limited_until - now).total_seconds()))
-            return f"rate limited, resuming in {_duration(seconds)}"
+            return f"rate limited, resuming {within(timedelta(seconds=seconds))}"
         if self.offline:
             return f"offline: {waiting} waiting" if self.pending else "offline"
         if self.syncing:
@@ -99,24 +100,13 @@ class SyncStatus:
             return f"{waiting} waiting"
         if self.last_sync_at is None:
             return "not synced yet"
-        ago = max(0, int((now - self.last_sync_at).total_seconds()))
-        return "synced just now" if ago < 60 else f"synced {_duration(ago)} ago"
+        return f"synced {ago(now - self.last_sync_at)}"
 
 
 def _count(n: int, one: str, many: str) -> str:
     if n <= 0:
         return ""
     return f"{n} {one if n == 1 else many}"
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86_400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86_400} d"
 
 
 def _when(epoch_ms: int | None) -> datetime | None:

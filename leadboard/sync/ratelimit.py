@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from leadboard.sync.errors import Cancelled, RateLimited
+from leadboard.time_words import within
 
 Kind = Literal["general", "search"]
 
@@ -161,7 +162,8 @@ class RateLimiter:
                     return
             if max_wait is not None and waited + wait > max_wait:
                 raise RateLimited(
-                    f"Waiting for HubSpot's rate limit ({reason}); trying again in {wait:.0f} s.",
+                    f"Waiting for HubSpot's rate limit ({reason}); "
+                    f"trying again {within(timedelta(seconds=wait))}.",
                     policy=reason,
                     retry_after=wait,
                     sent=False,

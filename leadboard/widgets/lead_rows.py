@@ -18,7 +18,7 @@ quietly on its second line.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -31,6 +31,7 @@ from leadboard.cache.read_model import BoardLead
 from leadboard.domain import PortalMeta
 from leadboard.sla import SlaState, describe, describe_short
 from leadboard.text import clean_untrusted
+from leadboard.time_words import ago, compact
 
 __all__ = [
     "LINES_PER_LEAD",
@@ -81,14 +82,20 @@ _DOT: Part = (" · ", "dim")
 
 
 def relative_age(then_ms: int | None, now: datetime) -> str | None:
-    """A short age such as "5m", "3h", "2d", "4w", "7mo", "2y" (None when unknown)."""
+    """How long ago, in the card's compact words: "5 min", "3 h", "2 d", "7 mo" (None when unknown).
+
+    Minutes at the finest: a card is not repainted every second.
+    """
     if then_ms is None:
         return None
-    seconds = max(0.0, now.timestamp() - then_ms / 1000)
-    for size, unit in ((365 * 86400, "y"), (30 * 86400, "mo"), (7 * 86400, "w"), (86400, "d"), (3600, "h")):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds // 60)}m"
+    return compact(timedelta(seconds=max(0.0, now.timestamp() - then_ms / 1000)), seconds=False)
+
+
+def _touched_ago(then_ms: int | None, now: datetime) -> str | None:
+    """ "3 h ago", "just now": the last touch in `time_words.ago` words (None when unknown)."""
+    if then_ms is None:
+        return None
+    return ago(timedelta(seconds=now.timestamp() - then_ms / 1000))
 
 
 def _one_line(text: str) -> str:
@@ -128,9 +135,9 @@ def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState |
     age = relative_age(lead.created_at, now)
     if age:
         parts.append((f"{age} old", "dim"))
-    touch = relative_age(lead.last_touch_at, now)
+    touch = _touched_ago(lead.last_touch_at, now)
     if touch:
-        parts.append((f"touched {touch} ago", "dim"))
+        parts.append((f"touched {touch}", "dim"))
     elif level == "done":
         parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
     elif level not in (*SLA_GLYPHS, "ok"):

@@ -9,6 +9,7 @@ engine has reported, it says what the cache knows. It re-reads the line every fe
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from textual.content import Content
@@ -16,6 +17,7 @@ from textual.widgets import Static
 
 from leadboard.cache.read_model import SyncStatus as CacheStatus
 from leadboard.text import clean_untrusted
+from leadboard.time_words import ago
 
 __all__ = ["SyncStatusBar", "cache_line"]
 
@@ -24,14 +26,7 @@ TICK_SECONDS = 5.0
 
 
 def _ago(epoch_ms: int, now: float) -> str:
-    seconds = max(0, int(now - epoch_ms / 1000))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+    return ago(timedelta(seconds=now - epoch_ms / 1000))
 
 
 def cache_line(status: CacheStatus, now: float | None = None) -> str:

@@ -67,7 +67,9 @@ async def test_columns_follow_the_pipeline_with_counts_and_lead_lines(
         assert [str(c.border_title) for c in board.columns] == ["New · 3", "Attempting · 3", "Connected · 3"]
         text = screen_text(app)
         assert "Lead 007 Person" in text  # New holds 1, 4, 7: newest first
-        assert "Company 7" in text and "New business" in text and "touched 1d ago" in text
+        assert "Company 7 · New business · 22 d old" in text
+        if size == SMALL:  # one wide column has room for the last touch; a third of 160 columns cuts it
+            assert "touched 1 d ago" in text
         if size == SMALL:
             assert [c.display for c in board.columns] == [True, False, False]
             assert "Attempting 3" in text  # the stage switcher

@@ -147,9 +147,9 @@ async def test_rows_are_drawn_again_for_a_new_theme_and_a_new_width(cache_path: 
         assert after != before
         assert text_backgrounds(drawn(column, second_lead)) == {after}
         wide = drawn(column, second_lead + 1).text
-        assert "…" not in wide and "touched 1d ago" in wide
+        assert "…" not in wide and "touched 1 d ago" in wide
         await pilot.resize_terminal(110, 40)
         await settle(app, pilot)
         narrow = drawn(column, second_lead + 1).text
-        assert narrow.rstrip(" │").endswith("…") and "touched 1d ago" not in narrow
+        assert narrow.rstrip(" │").endswith("…") and "touched 1 d ago" not in narrow
         assert narrow.startswith("│") and narrow.endswith("│")

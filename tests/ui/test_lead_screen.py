@@ -7,19 +7,21 @@ conflict made by "another user" in HubSpot, a revoked token) or a closed port (o
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.widgets import OptionList, TextArea
 
 from leadboard.cache.store import Store
-from leadboard.config import Settings
+from leadboard.config import Settings, SlaSettings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.confirm import ConfirmModal
-from leadboard.screens.lead import LeadScreen, activity_text, when_text
+from leadboard.screens.lead import LeadScreen, activity_text
 from leadboard.screens.ops import OpScreen
 from leadboard.state import AddNote, MoveStage
+from leadboard.time_words import RepCalendar
 from leadboard.widgets.sync_status import SyncStatusBar
 from tests.ui.board_support import (
     board_app,
@@ -90,15 +92,15 @@ def add_follow_up_task(db: Path, lead_id: str, subject: str, status: str = "NOT_
 
 async def test_a_follow_up_task_shows_on_the_timeline_as_a_task(cache_path: Path) -> None:
     add_follow_up_task(cache_path, "4", "Re-attempt \x1b[31mPat [b]now[/b]\n(disqualified: Bad Timing)")
-    app = board_app(cache_path)
+    app = board_app(cache_path, sla=SlaSettings.parse({"time_zone": "America/New_York"}))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         screen = await open_lead(app, pilot, "4")
         text = screen_text(app)
-    due = when_text(1803286800000)  # 2027-02-22 09:00 UTC, in the rep's local time
+    # Due 2027-02-22 09:00 UTC: 04:00 in the rep's New York, and not this year (the board's now is 2026).
     assert (
-        f"☐ {due} · follow-up task · NOT_STARTED — Re-attempt Pat [b]now[/b] (disqualified: Bad Timing)"
-        in text
+        "☐ 22 Feb 2027 04:00 · follow-up task · NOT_STARTED — "
+        "Re-attempt Pat [b]now[/b] (disqualified: Bad Timing)" in text
     )
     assert "Disqualified: Bad Timing. Re-attempt the contact." in text
     assert "Timeline (1)" in text and "\x1b" not in text
@@ -110,7 +112,8 @@ def test_a_completed_task_is_ticked() -> None:
     from leadboard.state import PortalMeta
 
     done = Activity("t2", "task", None, "", "Call back", None, None, None, status="COMPLETED")
-    assert activity_text(done, PortalMeta()).plain == "☑ — · follow-up task · COMPLETED — Call back"
+    calendar = RepCalendar(datetime(2026, 3, 2, 12, 0, tzinfo=UTC), UTC)
+    assert activity_text(done, PortalMeta(), calendar).plain == "☑ — · follow-up task · COMPLETED — Call back"
 
 
 async def test_failed_change_edit_and_retry_keeps_the_text(cache_path: Path) -> None:

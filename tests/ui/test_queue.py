@@ -55,7 +55,7 @@ async def test_work_the_queue_with_keys_only(sla_path: Path, size: tuple[int, in
         assert queue.order == ["b", "d", "o", "n", "t"]
         text = screen_text(app)
         assert "1 of 5 · 0 worked" in text and "Breached Bea · New" in text
-        assert "⚠ breached 3 h ago" in text
+        assert "⚠ breached 3 h ago · first touch was due today 09:00" in text  # in the rep's zone (UTC)
         for shown in (
             "Pat Contact-b",
             "Head of Buying",
@@ -64,7 +64,7 @@ async def test_work_the_queue_with_keys_only(sla_path: Path, size: tuple[int, in
             "Bea Industries",
         ):
             assert shown in text
-        assert "Hot" in text and "type? (not set)" in text and "(4h ago)" in text
+        assert "Hot" in text and "type? (not set)" in text and "today 08:00 (4 h ago)" in text
         assert "No calls or notes yet." in text
 
         # next, next, previous
