@@ -13,13 +13,14 @@ from pathlib import Path
 from textual.widgets import OptionList, TextArea
 
 from leadboard.cache.store import Store
-from leadboard.config import Settings, SlaSettings
+from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.lead import LeadScreen, activity_text
 from leadboard.screens.ops import OpScreen
+from leadboard.sla_settings import SlaSettings
 from leadboard.state import AddNote, MoveStage
 from leadboard.time_words import RepCalendar
 from leadboard.widgets.sync_status import SyncStatusBar
