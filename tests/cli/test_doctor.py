@@ -3,6 +3,7 @@ missing scopes, no email, no token, and a cache whose sync lock another process 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def test_doctor_passes_on_a_good_setup_and_never_prints_the_token(sandbox: Sandb
     assert status.exit_code == 0, status.output
     assert status.stdout.splitlines()[0] == "synced just now"
     assert "pending 0, failed 0, conflicts 0, blocked 0" in status.stdout
+    # In the board's words; "yesterday" only if midnight fell between the sync and the status.
+    assert re.search(r"^last sync: (today|yesterday) \d\d:\d\d;", status.stdout, re.MULTILINE)
 
 
 def test_a_revoked_token_is_named_by_doctor_sync_and_status(
@@ -133,6 +136,7 @@ def test_a_write_scope_missing_fails_the_push_and_status_names_it(
     assert status.exit_code == 3
     failed = next(line for line in status.stdout.splitlines() if line.startswith("failed"))
     assert f"lead {lead_id}" in failed and "add a note" in failed and "crm.objects.contacts.write" in failed
+    assert re.search(r"\[(today|yesterday) \d\d:\d\d\]", failed)  # when the change was made
 
 
 def test_doctor_names_a_missing_email_and_token(
