@@ -7,8 +7,8 @@ resolved from CSS when the line is drawn, so rows can be built before any widget
 
 `draw_line` turns one line of parts into a `Strip` of exactly the column's width, cutting with "…"
 as Textual's `text-overflow: ellipsis` would. It is what `StageColumn` draws with instead of
-OptionList's general path (Content, visualize, padding, to_strips, extend_cell_length,
-apply_meta per option), which took most of the board's first frame at 10,000 leads.
+a general path (Content, visualize, padding, to_strips per row), which took most of the board's
+first frame at 10,000 leads.
 
 Speed to lead: an untouched lead's first line starts with its SLA in words ("⚠ breached 3 h ago",
 "◷ due in 12 min") when it is breached or due soon; a lead with time to spare says "due in 5 h"
@@ -25,7 +25,6 @@ from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
 from textual.strip import Strip
-from textual.widgets.option_list import Option
 
 from leadboard.cache.read_model import BoardLead
 from leadboard.domain import PortalMeta
@@ -195,14 +194,19 @@ def draw_line(
     return Strip(segments, width)
 
 
-class LeadOption(Option):
+class LeadOption:
     """A lead's row: its two lines as parts. The `prompt` (a `Content`) is built only when asked
-    for: the column draws the parts directly."""
+    for: the column draws the parts directly. ("Option": a row the rep can choose, as in a list.)"""
+
+    __slots__ = ("lead_id", "lines")
 
     def __init__(self, lead_id: str, lines: RowLines) -> None:
-        super().__init__("", id=lead_id)
         self.lead_id = lead_id
         self.lines = lines
+
+    @property
+    def id(self) -> str:
+        return self.lead_id
 
     @property
     def prompt(self) -> Content:

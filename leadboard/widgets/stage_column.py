@@ -1,6 +1,7 @@
-"""One column of the board: a single line-based list (an `OptionList`) of the leads in one stage.
+"""One column of the board: a line-based list (a `ScrollView` drawn through `render_line`, Textual's
+Line API) of the leads in one stage.
 
-Never a widget per lead: each lead is one two-line option whose lines are plain (text, style) parts
+Never a widget per lead: each lead is one two-line row whose lines are plain (text, style) parts
 (`lead_rows.lead_lines`), so rows can be built before the column is mounted and the board's first
 frame already holds them. The board reads only the first rows of each stage (a page) and says how
 many the stage holds (`total`); the column builds rows for the leads it was given a screenful at a
@@ -10,9 +11,15 @@ when the rows are replaced, and rows that read the same as those shown are not r
 
 Drawing is the board's hot path. The column draws a row's line straight into Rich segments
 (`lead_rows.draw_line`): each (row style, part style) pair is resolved once, each drawn line is kept
-by (its parts, the row style) until the width or the styles change, every row is two lines (no
-measuring), and a click or hover finds its row from the mouse's offset. Only the rows on screen are
-ever drawn.
+by (its parts, the row style) in a bounded cache until the width or the styles change, every row is
+two lines (no measuring: the virtual height is twice the rows built), a highlight or hover change
+redraws only the rows it touches, and a click or hover finds its row from the mouse's offset. Only
+the lines in view are ever drawn.
+
+Only Textual's public API is used (no underscore member of Textual is read, written or overridden),
+so the column keeps working across Textual releases. Its rows keep OptionList's component class
+names (`option-list--option`, `-highlighted`, `-hover`) and its default look, so the app's CSS and
+the board's look are unchanged from when it was an `OptionList`.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style as RichStyle
@@ -31,9 +38,10 @@ from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
-from textual.widgets import OptionList
 
 from leadboard.cache.read_model import BoardLead
 from leadboard.domain import PortalMeta, Stage
@@ -81,11 +89,53 @@ _STRIP_CACHE_SIZE = 256
 SlaOf = Callable[[BoardLead], "SlaState | None"]
 
 
-class StageColumn(OptionList):
+#: The row styles' component classes (OptionList's names, so CSS written for the board still applies).
+_ROW = "option-list--option"
+_ROW_HIGHLIGHTED = "option-list--option-highlighted"
+_ROW_HOVER = "option-list--option-hover"
+
+
+class StageColumn(ScrollView, can_focus=True):
     """The leads of one stage. Keys j/k/enter are the board's (remappable); this list adds paging."""
 
+    ALLOW_SELECT = False  # a double-click opens the lead; it selects no text
     inherit_bindings = False
+    DEFAULT_CSS = """
+    StageColumn {
+        height: auto;
+        max-height: 100%;
+        color: $foreground;
+        overflow-x: hidden;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+        & > .option-list--option-highlighted {
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            border: tall $border;
+            background-tint: $foreground 5%;
+            & > .option-list--option-highlighted {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .option-list--option-highlighted {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+        }
+        & > .option-list--option-hover {
+            background: $block-hover-background;
+        }
+    }
+    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
+        _ROW,
+        _ROW_HIGHLIGHTED,
+        _ROW_HOVER,
         "stage-column--sla-breached",
         "stage-column--sla-due-soon",
         "stage-column--sla-ok",
@@ -96,6 +146,12 @@ class StageColumn(OptionList):
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
     ]
+
+    #: The index of the highlighted row (None: the column is empty). A change redraws the two rows
+    #: it touches, not the column.
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+    #: The index of the row under the mouse, or None.
+    hovered: reactive[int | None] = reactive(None, repaint=False)
 
     @dataclass
     class LeadHighlighted(Message):
@@ -141,6 +197,8 @@ class StageColumn(OptionList):
         self._drawn_width: int | None = None
         #: The header and footer words last set.
         self._titles: tuple[str, str] | None = None
+        #: The rows built so far, for the first of `leads` (a screenful at a time).
+        self._rows: list[LeadOption] = []
         super().__init__(id=id, classes=f"stage-column {classes}".strip())
         self.stage = stage
         self.leads: list[BoardLead] = rows or []
@@ -153,34 +211,19 @@ class StageColumn(OptionList):
         self.sla_of: SlaOf | None = sla_of
         self.sort_label = sort_label
         if self.leads:
-            self.add_options(self._options_for(0, min(PAGE_SIZE, len(self.leads))))
-            self.set_reactive(OptionList.highlighted, 0)
+            self._rows = self._rows_for(0, min(PAGE_SIZE, len(self.leads)))
+            self.set_reactive(StageColumn.highlighted, 0)
+        self._size_to_rows()
         self._title()
 
     # --- drawing --------------------------------------------------------------------------------
-
-    def _on_resize(self, event: events.Resize) -> None:  # type: ignore[override]
-        """OptionList forgets every drawn row on each Resize, even one that keeps the size (the
-        first layout sends one just after the first frame is drawn). A size change marks the lines
-        dirty by itself, and `render_lines` forgets drawn rows only when their width changed."""
-        event.prevent_default()
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        """A layout that keeps the column's size leaves its scrollbar alone. ScrollView compares the
-        viewport the compositor passes with the rows' virtual size, which always differ, so it
-        redrew the scrollbar on every layout of the screen (each filter keystroke lays out the
-        filter field). A change in the number of rows updates the scrollbar in `_update_lines`."""
-        if size == self.outer_size and container_size == self.container_size:
-            return False
-        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def notify_style_update(self) -> None:
         self._strips.clear()
         self._rich_styles.clear()
         self._row_styles = None
         super().notify_style_update()
+        self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = self.scrollable_content_region.width
@@ -194,15 +237,15 @@ class StageColumn(OptionList):
         width = self.scrollable_content_region.width
         plain, highlighted, hovered = self._row_styles or self._resolve_row_styles()
         index, line_no = divmod(self.scroll_offset.y + y, LINES_PER_LEAD)
-        if not 0 <= index < len(self._options):
+        if not 0 <= index < len(self._rows):
             return Strip.blank(width, plain.rich_style)
         if index == self.highlighted:
             style = highlighted
-        elif index == self._mouse_hovering_over:
+        elif index == self.hovered:
             style = hovered
         else:
             style = plain
-        parts = cast(LeadOption, self._options[index]).lines[line_no]
+        parts = self._rows[index].lines[line_no]
         key = (parts, style)
         strip = self._strips.get(key)
         if strip is None:
@@ -211,11 +254,10 @@ class StageColumn(OptionList):
         return strip
 
     def _resolve_row_styles(self) -> tuple[Style, Style, Style]:
-        option = "option-list--option"
         self._row_styles = (
-            self.get_visual_style(option),
-            self.get_visual_style(option, "option-list--option-highlighted"),
-            self.get_visual_style(option, "option-list--option-hover"),
+            self.get_visual_style(_ROW),
+            self.get_visual_style(_ROW, _ROW_HIGHLIGHTED),
+            self.get_visual_style(_ROW, _ROW_HOVER),
         )
         return self._row_styles
 
@@ -233,39 +275,46 @@ class StageColumn(OptionList):
             rich = self._rich_styles[key] = (row + (row + own)).rich_style
         return rich
 
-    def _update_lines(self) -> None:
-        """Every row is two lines: the line tables and the virtual size, without measuring a row."""
-        region = self.scrollable_content_region
-        if not region:
-            return
-        cache = self._line_cache
-        count = len(self._options)
-        for index in range(len(cache.heights), count):
-            cache.index_to_line[index] = LINES_PER_LEAD * index
-            cache.heights[index] = LINES_PER_LEAD
-            cache.lines.extend((index, line) for line in range(LINES_PER_LEAD))
-        virtual_size = Size(region.width, LINES_PER_LEAD * count)
+    def _refresh_row(self, index: int | None) -> None:
+        """Redraw one row's lines (a highlight or hover change touches no other row)."""
+        if index is not None and self.is_mounted:
+            self.refresh_lines(LINES_PER_LEAD * index, LINES_PER_LEAD)
+
+    def _size_to_rows(self) -> None:
+        """Every row is two lines: the virtual height follows the rows built, without measuring.
+        The width is left at 0: the column never scrolls sideways (`overflow-x: hidden`)."""
+        virtual_size = Size(0, LINES_PER_LEAD * len(self._rows))
         if virtual_size != self.virtual_size:
             self.virtual_size = virtual_size
-            self._scroll_update(virtual_size)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return LINES_PER_LEAD * self.option_count
+        return LINES_PER_LEAD * len(self._rows)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        rows = cast(list[LeadOption], self._options)
-        return max((cell_len("".join(t for t, _ in line)) for row in rows for line in row.lines), default=0)
+        return max(
+            (cell_len("".join(t for t, _ in line)) for row in self._rows for line in row.lines), default=0
+        )
 
     # --- rows -----------------------------------------------------------------------------------
 
     @property
     def loaded(self) -> int:
-        return self.option_count
+        """How many rows are built (the first of `leads`)."""
+        return len(self._rows)
+
+    @property
+    def option_count(self) -> int:
+        """The rows built, as an `OptionList` counted its options."""
+        return len(self._rows)
+
+    def get_option_at_index(self, index: int) -> LeadOption:
+        """The row at `index` (its lead's id and two lines)."""
+        return self._rows[index]
 
     @property
     def current_lead(self) -> BoardLead | None:
         index = self.highlighted
-        if index is None or not 0 <= index < len(self.leads) or index >= self.option_count:
+        if index is None or not 0 <= index < len(self.leads) or index >= self.loaded:
             return None
         return self.leads[index]
 
@@ -303,14 +352,14 @@ class StageColumn(OptionList):
         if index is None and old_index is not None and leads:
             index = min(old_index, len(leads) - 1)
         wanted = max(PAGE_SIZE, (index or 0) + PAGE_AHEAD + 1)
-        replaced = self._replace_rows(self._options_for(0, min(wanted, len(leads))))
+        replaced = self._replace_rows(self._rows_for(0, min(wanted, len(leads))))
         highlight = index if index is not None else (0 if leads else None)
         if highlight == self.highlighted:  # no watcher runs: keep it in view and the page loading
             self.scroll_to_highlight()
             if highlight is not None:
                 self._load_more(highlight)
         else:
-            with self.prevent(OptionList.OptionHighlighted):
+            with self.prevent(self.LeadHighlighted):
                 self.highlighted = highlight
         self._title()
         current = self.current_lead
@@ -319,27 +368,20 @@ class StageColumn(OptionList):
         return replaced or shown != (self.scroll_y, self.highlighted, self._titles)
 
     def _replace_rows(self, rows: list[LeadOption]) -> bool:
-        """Swap in `rows` unless they read the same as those shown (then False). Unlike
-        `set_options` this keeps the scroll position (clamped to the new length) and leaves the
-        highlight to the caller."""
-        shown = cast(list[LeadOption], self._options)
+        """Swap in `rows` unless they read the same as those shown (then False). The scroll
+        position is kept (clamped to the new length); the highlight is left to the caller."""
+        shown = self._rows
         if len(rows) == len(shown) and all(
             new.lead_id == old.lead_id and new.lines == old.lines
             for new, old in zip(rows, shown, strict=True)
         ):
             return False
-        self._options[:] = rows
-        self._id_to_option.clear()
-        self._id_to_option.update((row.lead_id, row) for row in rows)
-        self._option_to_index.clear()
-        self._option_to_index.update((row, i) for i, row in enumerate(rows))
-        self._line_cache.clear()
+        self._rows = rows
+        self._size_to_rows()
         self.refresh()
-        if self.is_mounted:
-            self._update_lines()
         return True
 
-    def _options_for(self, start: int, end: int) -> list[LeadOption]:
+    def _rows_for(self, start: int, end: int) -> list[LeadOption]:
         sla_of, meta, now = self.sla_of, self.meta, self.now
         return [
             LeadOption(lead.id, lead_lines(lead, meta, now, sla_of(lead) if sla_of else None))
@@ -347,11 +389,14 @@ class StageColumn(OptionList):
         ]
 
     def _load_more(self, upto: int) -> None:
-        """Make sure rows up to `upto` are listed: build their options from the rows read, and ask
-        the board for more rows when `upto` nears the last one read and the stage holds more."""
+        """Make sure rows up to `upto` are listed: build their rows from the leads read, and ask
+        the board for more leads when `upto` nears the last one read and the stage holds more."""
         if self.loaded < len(self.leads) and upto >= self.loaded - PAGE_AHEAD:
             end = min(len(self.leads), max(self.loaded + PAGE_SIZE, upto + PAGE_AHEAD + 1))
-            self.add_options(self._options_for(self.loaded, end))
+            start = self.loaded
+            self._rows.extend(self._rows_for(start, end))
+            self._size_to_rows()
+            self.refresh_lines(LINES_PER_LEAD * start, LINES_PER_LEAD * (end - start))
             self._title()
         if self.total > len(self.leads) and upto >= len(self.leads) - READ_AHEAD:
             self.post_message(self.MoreWanted(self, upto))
@@ -378,6 +423,40 @@ class StageColumn(OptionList):
 
     # --- moving ---------------------------------------------------------------------------------
 
+    def validate_highlighted(self, highlighted: int | None) -> int | None:
+        if highlighted is None or not self._rows:
+            return None
+        return max(0, min(highlighted, len(self._rows) - 1))
+
+    def watch_highlighted(self, old: int | None, highlighted: int | None) -> None:
+        self._refresh_row(old)
+        self._refresh_row(highlighted)
+        if highlighted is None:
+            return
+        self.scroll_to_highlight()
+        self.post_message(self.LeadHighlighted(self, self.current_lead))
+        self._load_more(highlighted)
+
+    def watch_hovered(self, old: int | None, hovered: int | None) -> None:
+        self._refresh_row(old)
+        self._refresh_row(hovered)
+
+    def on_show(self) -> None:
+        self.scroll_to_highlight()
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Scroll so the highlighted row is in view (at the top when `top`)."""
+        highlighted = self.highlighted
+        if highlighted is None or not self.is_mounted:
+            return
+        self.scroll_to_region(
+            Region(0, LINES_PER_LEAD * highlighted, self.scrollable_content_region.width, LINES_PER_LEAD),
+            force=True,
+            animate=False,
+            top=top,
+            immediate=True,
+        )
+
     def move(self, delta: int) -> None:
         if not self.leads:
             return
@@ -385,42 +464,48 @@ class StageColumn(OptionList):
         target = max(0, min(self.total - 1, (current if current is not None else -1) + delta))
         self._pending = target if target >= len(self.leads) else None
         self._load_more(target)
-        self.highlighted = min(target, self.option_count - 1)
+        self.highlighted = min(target, self.loaded - 1)
 
     def action_first(self) -> None:
         self._pending = None
-        super().action_first()
+        self.highlighted = 0
 
     def action_last(self) -> None:
         if self.total > len(self.leads):
             self._pending = self.total - 1  # highlighted once the board has read that far
         self._load_more(self.total - 1)
-        super().action_last()
+        self.highlighted = self.loaded - 1
+
+    def _move_page(self, direction: int) -> None:
+        """Move the highlight by the column's height in lines (a screenful of rows)."""
+        if not self._rows:
+            return
+        line = LINES_PER_LEAD * (self.highlighted or 0) + direction * self.scrollable_content_region.height
+        self.highlighted = max(0, min(line, LINES_PER_LEAD * len(self._rows) - 1)) // LINES_PER_LEAD
+
+    def action_page_up(self) -> None:
+        if self.highlighted is None:
+            self.action_first()
+        else:
+            self._move_page(-1)
 
     def action_page_down(self) -> None:
         self._load_more((self.highlighted or 0) + max(self.size.height, 1))
-        super().action_page_down()  # type: ignore[no-untyped-call]
+        if self.highlighted is None:
+            self.action_last()
+        else:
+            self._move_page(1)
+
+    def action_select(self) -> None:
+        lead = self.current_lead
+        if lead is not None:
+            self.post_message(self.LeadChosen(self, lead))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scrolling (wheel, scrollbar) near the end of what is loaded loads the next page."""
         super().watch_scroll_y(old_value, new_value)
         if self.loaded < self.total and new_value >= self.max_scroll_y - self.size.height:
             self._load_more(self.loaded)
-
-    def watch_highlighted(self, highlighted: int | None) -> None:
-        super().watch_highlighted(highlighted)
-        if highlighted is not None:
-            self._load_more(highlighted)
-
-    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        self.post_message(self.LeadHighlighted(self, self.current_lead))
-
-    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        lead = self.current_lead
-        if lead is not None:
-            self.post_message(self.LeadChosen(self, lead))
 
     # --- mouse ----------------------------------------------------------------------------------
 
@@ -430,15 +515,16 @@ class StageColumn(OptionList):
         if offset is None:
             return None
         index = (offset.y + self.scroll_offset.y) // LINES_PER_LEAD
-        return index if 0 <= index < self.option_count else None
+        return index if 0 <= index < len(self._rows) else None
 
-    def _on_mouse_move(self, event: events.MouseMove) -> None:
-        event.prevent_default()
-        self._mouse_hovering_over = self._row_at(event)
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hovered = self._row_at(event)
 
-    async def _on_click(self, event: events.Click) -> None:
-        """A click selects the lead; a double-click opens it."""
-        event.prevent_default()
+    def on_leave(self, event: events.Leave) -> None:
+        self.hovered = None
+
+    def on_click(self, event: events.Click) -> None:
+        """A click highlights the lead; a double-click opens it."""
         clicked = self._row_at(event)
         if clicked is None:
             return
