@@ -476,7 +476,7 @@ class StageColumn(ScrollView, can_focus=True):
         self._load_more(self.total - 1)
         self.highlighted = self.loaded - 1
 
-    def _move_page(self, direction: int) -> None:
+    def _page_by(self, direction: int) -> None:
         """Move the highlight by the column's height in lines (a screenful of rows)."""
         if not self._rows:
             return
@@ -487,14 +487,14 @@ class StageColumn(ScrollView, can_focus=True):
         if self.highlighted is None:
             self.action_first()
         else:
-            self._move_page(-1)
+            self._page_by(-1)
 
     def action_page_down(self) -> None:
         self._load_more((self.highlighted or 0) + max(self.size.height, 1))
         if self.highlighted is None:
             self.action_last()
         else:
-            self._move_page(1)
+            self._page_by(1)
 
     def action_select(self) -> None:
         lead = self.current_lead

@@ -153,3 +153,46 @@ async def test_rows_are_drawn_again_for_a_new_theme_and_a_new_width(cache_path: 
         narrow = drawn(column, second_lead + 1).text
         assert narrow.rstrip(" │").endswith("…") and "touched 1 d ago" not in narrow
         assert narrow.startswith("│") and narrow.endswith("│")
+
+
+async def test_page_keys_move_a_screenful_and_the_row_left_is_drawn_plain(tmp_path: Path) -> None:
+    path = tmp_path / "long.sqlite"
+    fill_cache(path, 3 * (PAGE_ROWS + 20)).close()
+    app = board_app(path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        board = board_of(app)
+        column = board.columns[0]
+        first = board.current_lead
+        assert first is not None and first.name
+        rows_in_view = column.scrollable_content_region.height // 2
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        paged = board.current_lead
+        assert paged is not None and paged.name and paged.id == column.leads[rows_in_view].id
+        assert paged.name in highlighted_text(column) and first.name not in highlighted_text(column)
+        await pilot.press("pageup")
+        await settle(app, pilot)
+        assert board.current_lead is not None and board.current_lead.id == first.id
+        assert column.scroll_offset.y == 0 and paged.name not in highlighted_text(column)
+
+
+async def test_scrolling_to_the_bottom_draws_the_rest_of_the_stage(tmp_path: Path) -> None:
+    """Rows are built a screenful at a time and leads read a page at a time; the wheel or the scrollbar
+    nearing the end builds the next rows and has the board read the rest of the stage."""
+    path = tmp_path / "long.sqlite"
+    fill_cache(path, 3 * (PAGE_ROWS + 20)).close()
+    app = board_app(path)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(app, pilot)
+        column = board_of(app).columns[0]
+        assert column.loaded < len(column.leads) < column.total
+        for _ in range(10):  # each scroll to the end may build or read more, which lengthens the column
+            column.scroll_end(animate=False, immediate=True)
+            await settle(app, pilot)
+        assert column.loaded == len(column.leads) == column.total
+        last = column.leads[-1].name
+        assert last and column.scroll_offset.y == column.max_scroll_y
+        bottom = column.outer_size.height - 3  # the last row's first line, above the bottom border
+        assert last in drawn(column, bottom).text
+        assert board_of(app).current_lead == column.leads[0]  # scrolling moves no highlight
