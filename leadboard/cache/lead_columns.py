@@ -27,10 +27,10 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from leadboard.sla_settings import SlaSettings
+from leadboard.sla import SOURCE_PROPERTY, SlaFacts, sla_window, zone_for
+from leadboard.sla_settings import SlaSettings
 
 __all__ = [
     "KEY_SLA_HASH",
@@ -99,7 +99,6 @@ def touch_at(kind: str, created_ms: int, call_at: datetime | None) -> int | None
 
 def fingerprint(settings: SlaSettings) -> str:
     """Changes when the rules or the zone business hours are counted in change."""
-    from leadboard.sla import zone_for
 
     text = f"{settings.to_json()}|{zone_for(settings)}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -110,8 +109,6 @@ _parsed: dict[str, SlaSettings] = {}
 
 def stored_settings(conn: sqlite3.Connection) -> SlaSettings:
     """The settings the stored deadlines follow: the last applied, else the built-in defaults."""
-    from leadboard.sla_settings import SlaSettings
-
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", [KEY_SLA_SETTINGS]).fetchone()
     if row is None:
         return SlaSettings()
@@ -126,7 +123,6 @@ def deadline_columns(
     leads: Iterable[tuple[int | None, str | None, str | None]], settings: SlaSettings
 ) -> list[tuple[int | None, int | None]]:
     """(sla_deadline ms, sla_allowance ms) for each (created ms, label, source)."""
-    from leadboard.sla import SlaFacts, sla_window, zone_for
 
     zone = zone_for(settings)
     out: list[tuple[int | None, int | None]] = []
@@ -143,7 +139,6 @@ def deadline_columns(
 
 def recompute_deadlines(conn: sqlite3.Connection, settings: SlaSettings) -> int:
     """Every lead's deadline under `settings` (inside the caller's transaction); returns the count."""
-    from leadboard.sla import SOURCE_PROPERTY
 
     rows = conn.execute(
         "SELECT id, created_at, label, json_extract(props_json, ?) FROM leads", [f"$.{SOURCE_PROPERTY}"]

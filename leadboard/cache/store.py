@@ -30,7 +30,15 @@ from leadboard.cache.database import (
     PushLock,
     SyncLockHeld,
 )
+from leadboard.cache.lead_columns import (
+    KEY_SLA_HASH,
+    KEY_SLA_SETTINGS,
+    fingerprint,
+    recompute_deadlines,
+    stored_settings,
+)
 from leadboard.cache.outbox import Outbox
+from leadboard.cache.read_model import board, board_counts, board_page, cache_status, lead_detail, lead_state
 from leadboard.cache.remote_tables import ms, now_ms
 
 if TYPE_CHECKING:
@@ -69,8 +77,6 @@ class Store(CacheDatabase):
         limit_per_stage: int | None = None,
     ) -> list[BoardLead]:
         """The rep's leads with open ops applied; see `leadboard.cache.read_model.board`."""
-        from leadboard.cache.read_model import board
-
         return board(
             self.db.conn,
             view=view,
@@ -90,8 +96,6 @@ class Store(CacheDatabase):
         limit_per_stage: int | None = None,
     ) -> BoardPage:
         """The first `limit_per_stage` rows of each stage and every stage's total, in one query."""
-        from leadboard.cache.read_model import board_page
-
         return board_page(
             self.db.conn,
             view=view,
@@ -105,22 +109,12 @@ class Store(CacheDatabase):
         self, view: View = "open", needle: str = "", owner_id: str | None = None
     ) -> dict[str, int]:
         """How many of the rep's leads each stage holds (open ops applied), by stage id."""
-        from leadboard.cache.read_model import board_counts
-
         return board_counts(self.db.conn, view=view, needle=needle, owner_id=owner_id)
 
     def apply_sla_settings(self, sla: SlaSettings) -> bool:
         """Make the stored SLA deadlines follow `sla`; call at start-up. Recomputes every lead's
         deadline only when the settings (or the zone they resolve to) changed since the last call;
         returns whether it did."""
-        from leadboard.cache.lead_columns import (
-            KEY_SLA_HASH,
-            KEY_SLA_SETTINGS,
-            fingerprint,
-            recompute_deadlines,
-            stored_settings,
-        )
-
         wanted = fingerprint(sla)
         with self.transaction() as conn:
             current = self.get_state(KEY_SLA_HASH) or fingerprint(stored_settings(conn))
@@ -134,18 +128,12 @@ class Store(CacheDatabase):
 
     def lead_state(self, lead_id: str) -> BoardLead | None:
         """One lead as the rep sees it, for `state.check_command`; see `read_model.lead_state`."""
-        from leadboard.cache.read_model import lead_state
-
         return lead_state(self.db.conn, lead_id)
 
     def lead_detail(self, lead_id: str) -> LeadDetail | None:
         """Everything the lead screen shows; see `leadboard.cache.read_model.lead_detail`."""
-        from leadboard.cache.read_model import lead_detail
-
         return lead_detail(self.db.conn, lead_id, self.outbox.ops(lead_id=lead_id))
 
     def sync_status(self) -> SyncStatus:
         """Counts and times for the status line; see `leadboard.cache.read_model.sync_status`."""
-        from leadboard.cache.read_model import cache_status
-
         return cache_status(self.db.conn)
