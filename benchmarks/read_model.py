@@ -24,7 +24,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.cache_fixtures
 
 from leadboard.cache.store import Store  # noqa: E402
-from leadboard.state import AddNote, MoveStage  # noqa: E402
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.move_stage import MoveStage
 from tests.cache_fixtures import ME, OTHER_OWNER, default_meta, hubspot_lead  # noqa: E402
 
 STAGES = ["new-stage-id", "attempting-stage-id", "connected-stage-id"]

@@ -29,6 +29,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from leadboard.cache.thread import CacheThread, OwnThread
+from leadboard.commands.registry import CommandKind, spec_for
 from leadboard.config import DEFAULT_PORTAL, ConfigError, Settings, save_setting
 from leadboard.domain import CommandRefused, PortalMeta
 from leadboard.logs import redact
@@ -38,10 +39,12 @@ from leadboard.screens.palette import LeadPaletteProvider
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
+    from leadboard.commands.base import Command
     from leadboard.screens.board import BoardScreen
+    from leadboard.screens.command_modal import CommandModal
     from leadboard.screens.log_call import LoggedCall
     from leadboard.secret import Secret
-    from leadboard.state import Command, LeadFacts
+    from leadboard.state import LeadFacts
     from leadboard.sync.engine import SyncEngine
 
 __all__ = ["ERROR_TIMEOUT", "LeadboardApp", "SyncThread", "hubspot_lead_url"]
@@ -491,35 +494,12 @@ class LeadboardApp(App[int]):
         """The key the rep has for "set lead type" (their keymap may have changed it)."""
         return self.settings.keymap.get("set-lead-type", "t").split(",")[0]
 
-    def command_modal(self, kind: str, lead: LeadFacts) -> Screen[Any]:
-        meta = self.meta
-        if kind == "log_call":
-            from leadboard.screens.log_call import LogCallModal
+    def command_modal(self, kind: CommandKind, lead: LeadFacts) -> CommandModal[Any]:
+        """The modal of a command (the registry's `modal`), for `lead`."""
+        modal: type[CommandModal[Any]] = spec_for(kind).modal_class()
+        return modal.for_lead(self.meta, lead, now=self.now().astimezone(), set_type_key=self.set_type_key())
 
-            return LogCallModal(meta, lead, now=self.now().astimezone())
-        if kind == "add_note":
-            from leadboard.screens.add_note import AddNoteModal
-
-            return AddNoteModal(meta, lead)
-        if kind == "move_stage":
-            from leadboard.screens.move_stage import MoveStageModal
-
-            return MoveStageModal(meta, lead)
-        if kind == "set_type":
-            from leadboard.screens.set_type import SetLeadTypeModal
-
-            return SetLeadTypeModal(meta, lead)
-        if kind == "qualify":
-            from leadboard.screens.qualify import QualifyModal
-
-            return QualifyModal(meta, lead, now=self.now().astimezone(), set_type_key=self.set_type_key())
-        if kind == "disqualify":
-            from leadboard.screens.disqualify import DisqualifyModal
-
-            return DisqualifyModal(meta, lead)
-        raise ValueError(f"unknown command {kind}")
-
-    def lead_command(self, kind: str, lead: LeadFacts, *, on_done: CommandDone | None = None) -> None:
+    def lead_command(self, kind: CommandKind, lead: LeadFacts, *, on_done: CommandDone | None = None) -> None:
         """Open the command's modal for `lead`; on Save, queue it and push.
 
         `on_done(command)` runs once the command is queued (and, after a call, once the suggested
@@ -626,16 +606,8 @@ class LeadboardApp(App[int]):
 
 
 def _typed_text(command: Command) -> str:
-    text = getattr(command, "note", None) or getattr(command, "text", None) or ""
-    return clean_untrusted(str(text)) or "(no text)"
+    return clean_untrusted(command.typed) or "(no text)"
 
 
 def _done_words(command: Command) -> str:
-    return {
-        "log_call": "Call logged",
-        "add_note": "Note added",
-        "move_stage": "Moved",
-        "set_lead_type": "Lead type set",
-        "qualify": "Qualified",
-        "disqualify": "Disqualified",
-    }[command.kind]
+    return command.spec.done

@@ -9,29 +9,26 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.base import COMMAND_ADAPTER, Command, check_command, property_changes
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.state import (
-    COMMAND_ADAPTER,
     CONNECTED_DISPOSITION_ID,
     LEAD_PROPERTIES,
     NOTE_HTML_LIMIT,
-    AddNote,
     CommandRefused,
-    Deal,
-    Disqualify,
     Lead,
-    LogCall,
-    MoveStage,
     Option,
     PortalMeta,
-    Qualify,
-    SetLeadType,
     Stage,
-    check_command,
     follow_up_due,
     is_timing_reason,
     move_targets,
     parse_hubspot_time,
-    property_changes,
     resolve_option,
     resolve_outcome,
     resolve_stage,
@@ -47,9 +44,9 @@ def lead(stage: str = "new-stage-id", lead_type: str = "", name: str = "Jane Doe
     return Lead.from_hubspot(hubspot_lead("42", name, stage=stage, lead_type=lead_type))
 
 
-def refusal(command: object, on: Lead | None = None, meta: PortalMeta = META) -> str:
+def refusal(command: Command, on: Lead | None = None, meta: PortalMeta = META) -> str:
     with pytest.raises(CommandRefused) as caught:
-        check_command(command, on or lead(), meta)  # type: ignore[arg-type]
+        check_command(command, on or lead(), meta)
     return str(caught.value)
 
 
@@ -218,13 +215,13 @@ def test_call_defaults_are_outbound_zero_seconds_now() -> None:
 def test_a_call_more_than_five_minutes_ahead_is_refused_by_the_process_itself() -> None:
     now = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
     soon = LogCall(lead_id="42", outcome_id="Busy", note="x", at=now + timedelta(minutes=5))
-    assert check_command(soon, lead(), META, now=now).at == now + timedelta(minutes=5)  # type: ignore[union-attr]
+    assert check_command(soon, lead(), META, now=now).at == now + timedelta(minutes=5)
     later = soon.model_copy(update={"at": now + timedelta(minutes=6)})
     assert refusal_at(later, now) == (
         "The call time 2026-11-22 14:06 is in the future: log a call once it has happened."
     )
     naive_past = soon.model_copy(update={"at": datetime(2026, 11, 22, 9, 0)})  # naive: read as UTC
-    assert check_command(naive_past, lead(), META, now=now).at.tzinfo is UTC  # type: ignore[union-attr]
+    assert check_command(naive_past, lead(), META, now=now).at.tzinfo is UTC
 
 
 # --- notes ------------------------------------------------------------------------------------------
@@ -281,7 +278,7 @@ def test_qualify_needs_a_lead_type_a_note_and_a_deal_or_no_deal() -> None:
     )
     assert isinstance(ok, Qualify) and ok.note == "go" and ok.deal is not None and ok.deal.name == "Acme deal"
     assert property_changes(ok, META) == {"hs_pipeline_stage": "qualified-stage-id"}
-    assert check_command(Qualify(lead_id="42", note="no deal yet"), typed, META).deal is None  # type: ignore[union-attr]
+    assert check_command(Qualify(lead_id="42", note="no deal yet"), typed, META).deal is None
 
 
 def test_a_form_gets_the_refusal_without_the_list_its_dropdown_already_shows() -> None:
@@ -354,9 +351,9 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TODAY = NOW.astimezone().date()
 
 
-def refusal_at(command: object, now: datetime, on: Lead | None = None) -> str:
+def refusal_at(command: Command, now: datetime, on: Lead | None = None) -> str:
     with pytest.raises(CommandRefused) as caught:
-        check_command(command, on or lead(), META, now=now)  # type: ignore[arg-type]
+        check_command(command, on or lead(), META, now=now)
     return str(caught.value)
 
 
@@ -473,11 +470,13 @@ def test_importing_the_rules_builds_no_validator_until_one_is_used() -> None:
     """Models and adapters build on first use, not when a command (or the sync) imports the rules."""
     probe = (
         "import leadboard.state as s\n"
-        "built = [m.__name__ for m in (s.Lead, s.Disqualify, s.LogCall) "
-        "if m.__pydantic_complete__]\n"
-        "assert built == [] and s.command_adapter.cache_info().currsize == 0, built\n"
-        's.COMMAND_ADAPTER.validate_json(\'{"kind":"add_note","lead_id":"1","text":"t"}\')\n'
-        "assert s.command_adapter.cache_info().currsize == 1\n"
+        "import leadboard.commands.base as b\n"
+        "from leadboard.commands.disqualify import Disqualify\n"
+        "from leadboard.commands.log_call import LogCall\n"
+        "built = [m.__name__ for m in (s.Lead, Disqualify, LogCall) if m.__pydantic_complete__]\n"
+        "assert built == [] and b.command_adapter.cache_info().currsize == 0, built\n"
+        'b.COMMAND_ADAPTER.validate_json(\'{"kind":"add_note","lead_id":"1","text":"t"}\')\n'
+        "assert b.command_adapter.cache_info().currsize == 1\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

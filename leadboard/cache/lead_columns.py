@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from leadboard.commands.registry import FIRST_TOUCH_KINDS, LAST_TOUCH_KINDS
 from leadboard.sla import SOURCE_PROPERTY, SlaFacts, sla_window, zone_for
 from leadboard.sla_settings import SlaSettings
 
@@ -47,8 +48,10 @@ __all__ = [
 #: sync_state keys: the SLA settings the stored deadlines follow (JSON) and their fingerprint.
 KEY_SLA_SETTINGS = "sla_settings_json"
 KEY_SLA_HASH = "sla_settings_hash"
-#: Outbox kinds that put a call or a note on the lead, so they count as a first touch.
-TOUCH_KINDS = frozenset({"log_call", "add_note", "move_stage", "qualify", "disqualify"})
+#: Outbox kinds that put a call or a note on the lead, so they count as a first touch (the registry's).
+TOUCH_KINDS = frozenset(str(kind) for kind in FIRST_TOUCH_KINDS)
+#: Outbox kinds that count as the lead's last touch while they wait, as SQL: `kind IN (…)`.
+LAST_TOUCH_SQL = ", ".join(f"'{kind}'" for kind in sorted(LAST_TOUCH_KINDS))
 
 _OPEN = "'pending', 'in_flight', 'unknown', 'failed', 'conflict', 'blocked'"  # outbox.OPEN_STATES
 
@@ -77,7 +80,7 @@ UPDATE leads SET
                 ELSE leads.last_activity_at END
     FROM (SELECT max(o.created_at) AS local FROM outbox o
           WHERE o.lead_id = leads.id AND o.state IN ({_OPEN})
-            AND o.kind IN ('log_call', 'add_note', 'move_stage')))
+            AND o.kind IN ({LAST_TOUCH_SQL})))
 WHERE {{where}}
 """
 
@@ -88,10 +91,11 @@ def refresh_lead_columns(conn: sqlite3.Connection, where: str = "1", args: Any =
 
 
 def touch_at(kind: str, created_ms: int, call_at: datetime | None) -> int | None:
-    """When an op touches its lead (epoch ms): a logged call at its time, other touches when made."""
+    """When an op touches its lead (epoch ms): at `call_at` when the command says when it happened
+    (a logged call: `LeadCommand.touched_at`), other touches when made."""
     if kind not in TOUCH_KINDS:
         return None
-    if kind == "log_call" and call_at is not None:
+    if call_at is not None:
         moment = call_at if call_at.tzinfo is not None else call_at.replace(tzinfo=UTC)
         return int(moment.timestamp() * 1000)
     return created_ms

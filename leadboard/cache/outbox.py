@@ -31,19 +31,11 @@ from leadboard.cache.outbox_rows import Attempt as Attempt  # re-exported: the o
 from leadboard.cache.outbox_rows import Op as Op
 from leadboard.cache.read_model import lead_state
 from leadboard.cache.remote_tables import now_ms
+from leadboard.commands.base import COMMAND_ADAPTER, Command, check_command, property_changes
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
 from leadboard.domain import OpState as OpState
 from leadboard.logs import redact
-from leadboard.state import (
-    COMMAND_ADAPTER,
-    PROP_STAGE,
-    PROP_TYPE,
-    Command,
-    CommandRefused,
-    LogCall,
-    check_command,
-    property_changes,
-)
+from leadboard.state import PROP_STAGE, PROP_TYPE, CommandRefused
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
@@ -433,7 +425,7 @@ class Outbox:
 
 def _touch_at(command: Command, created_ms: int) -> int | None:
     """When this op touches its lead (None if it does not): see `sla_columns.touch_at`."""
-    return touch_at(command.kind, created_ms, command.at if isinstance(command, LogCall) else None)
+    return touch_at(command.kind, created_ms, command.touched_at())
 
 
 _COLUMNS = (

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leadboard.commands.base import Command
 from leadboard.domain import OpState
-from leadboard.state import Command
 
 
 @dataclass(frozen=True, slots=True)

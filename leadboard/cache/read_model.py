@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from leadboard.commands.registry import LAST_TOUCH_KINDS
 from leadboard.domain import OPEN_STATES, Disposition, Option, PortalMeta, Stage
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ ACCOUNT_KEYS = (
 SCHEMA_NEEDED = "m003_board_columns"
 
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
+#: Outbox kinds that count as the lead's last touch while they wait (the registry's), as SQL.
+LAST_TOUCH_SQL = ", ".join(f"'{kind}'" for kind in sorted(LAST_TOUCH_KINDS))
 # Orders over the leads table's stored columns. "urgent" is `leadboard.sla.urgency_key` in SQL: untouched
 # leads by deadline (longest breached first), then untouched without an SLA (oldest first), then
 # touched ones (oldest first); unknown creation times last, the id breaks ties.
@@ -150,7 +153,7 @@ WITH ops AS (
     sum(state IN ('pending', 'in_flight', 'unknown')) AS n_pending,
     sum(state = 'failed') AS n_failed, sum(state = 'conflict') AS n_conflict,
     sum(state = 'blocked') AS n_blocked,
-    max(CASE WHEN kind IN ('log_call', 'add_note', 'move_stage') THEN created_at END) AS local_touch,
+    max(CASE WHEN kind IN ({LAST_TOUCH_SQL}) THEN created_at END) AS local_touch,
     (SELECT s.new_stage_id FROM outbox s
      WHERE s.lead_id = o.lead_id AND s.state IN ({_OPEN}) {{excluding}} AND s.new_stage_id IS NOT NULL
      ORDER BY s.seq DESC LIMIT 1) AS ov_stage,

@@ -39,14 +39,14 @@ from leadboard.cache.lead_columns import TOUCH_KINDS as LEAD_TOUCH_KINDS
 from leadboard.cache.outbox import OpState
 from leadboard.cache.read_model import BoardLead
 from leadboard.cache.store import Store
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
 from leadboard.sla import SOURCE_PROPERTY, SlaFacts, SlaState, sla_state, zone_for
 from leadboard.sla_settings import SlaSettings
 from leadboard.state import (
     ATTEMPTING_STAGE_ID,
     CONNECTED_DISPOSITION_ID,
     CONNECTED_STAGE_ID,
-    Disqualify,
-    LogCall,
     Option,
     PortalMeta,
 )

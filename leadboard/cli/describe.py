@@ -8,18 +8,7 @@ from __future__ import annotations
 
 from leadboard.cache.outbox import Op
 from leadboard.cli.common import one_line
-from leadboard.state import (
-    PROP_REASON,
-    PROP_STAGE,
-    PROP_TYPE,
-    AddNote,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.state import PROP_REASON, PROP_STAGE, PROP_TYPE, PortalMeta
 
 
 def lead_title(lead_id: str, name: str | None) -> str:
@@ -30,28 +19,9 @@ def lead_title(lead_id: str, name: str | None) -> str:
 
 def describe_op(op: Op, meta: PortalMeta) -> str:
     """What the change does, in the rep's words: "move to Attempting", "disqualify (Bad Timing),
-    follow-up task on 2027-02-22"… (a recycling disqualify names its task's day, so `leadboard
-    status` tells it apart from a plain one)."""
-    command = op.command
-    if isinstance(command, MoveStage):
-        return f"move to {one_line(meta.stage_label(command.stage_id))}"
-    if isinstance(command, LogCall):
-        outcome = meta.disposition_label(command.outcome_id) or command.outcome_id
-        return f"log a call ({one_line(outcome)})"
-    if isinstance(command, AddNote):
-        return "add a note"
-    if isinstance(command, SetLeadType):
-        return f"set the lead type to {one_line(meta.option_label(meta.lead_types, command.lead_type) or '')}"
-    if isinstance(command, Qualify):
-        if command.deal is None:
-            return "qualify (no deal)"
-        return f"qualify (deal: {one_line(command.deal.name, limit=40)})"
-    assert isinstance(command, Disqualify)
-    reason = meta.option_label(meta.disqualification_reasons, command.reason) or command.reason
-    described = f"disqualify ({one_line(reason)})"
-    if command.follow_up is not None:
-        described += f", follow-up task on {command.follow_up.isoformat()}"
-    return described
+    follow-up task on 2027-02-22"… (each command's `describe`; a recycling disqualify names its
+    task's day, so `leadboard status` tells it apart from a plain one)."""
+    return one_line(op.command.describe(meta))
 
 
 def value_label(meta: PortalMeta, prop: str, value: str | None) -> str:

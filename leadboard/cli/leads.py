@@ -26,20 +26,15 @@ from leadboard.cli.common import (
     stdout_is_terminal,
 )
 from leadboard.cli.describe import describe_op, lead_title
-from leadboard.state import (
-    AddNote,
-    Command,
-    CommandRefused,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-    resolve_stage,
-    suggest_stage_after_call,
-)
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.base import Command
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.registry import CommandKind, spec_for
+from leadboard.commands.set_lead_type import SetLeadType
+from leadboard.state import CommandRefused, PortalMeta, resolve_stage, suggest_stage_after_call
 
 #: A qualify's deal closes this far out unless `--close-date` says otherwise (as on the board).
 DEFAULT_CLOSE_IN = timedelta(days=30)
@@ -190,10 +185,11 @@ def submit(
 
 def suggest_next_stage(meta: PortalMeta, lead: BoardLead, call: LogCall) -> None:
     target = suggest_stage_after_call(meta, lead.stage_id, call.outcome_id)
+    move = spec_for(CommandKind.MOVE_STAGE).cli_verb
     if target is not None:
         click.echo(
             f"Next step: the lead process moves it to {one_line(target.label)}: "
-            f"leadboard move {shlex.quote(lead.id)} {shlex.quote(one_line(target.label))} --note '…'"
+            f"leadboard {move} {shlex.quote(lead.id)} {shlex.quote(one_line(target.label))} --note '…'"
         )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from leadboard.cli.common import EXIT_CODES_HELP, Session, session_options
+from leadboard.commands.registry import CommandKind, spec_for
 
 if TYPE_CHECKING:
     from leadboard.config import Settings
@@ -195,6 +196,13 @@ def _token_shape_problem(token: str) -> str | None:
 # --- the scriptable commands (bodies in leadboard/cli/) ----------------------------------------
 
 _NO_PUSH = click.option("--no-push", is_flag=True, help="Only queue the change; `leadboard sync` sends it.")
+
+
+def _verb(kind: CommandKind) -> str:
+    """A lead command's verb on the command line, as the registry declares it."""
+    return spec_for(kind).cli_verb
+
+
 _LEAD = click.argument("lead", metavar="LEAD")
 #: Lead commands work on the cache: metadata and lead ids come from a sync, never fetched silently.
 _LEAD_EPILOG = (
@@ -246,7 +254,7 @@ def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> N
     run_leads(session, stage=stage, closed=closed, as_json=as_json)
 
 
-@main.command(epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.MOVE_STAGE), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.argument("stage", metavar="STAGE")
 @click.option("--note", required=True, help="What happened.")
@@ -259,7 +267,7 @@ def move(session: Session, lead: str, stage: str, note: str, no_push: bool) -> N
     run(session, lead, stage, note, no_push=no_push)
 
 
-@main.command("log-call", epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.LOG_CALL), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--outcome", required=True, metavar="OUTCOME", help="The call outcome (label or id).")
 @click.option("--note", required=True, help="What was said.")
@@ -293,7 +301,7 @@ def log_call(
     )
 
 
-@main.command(epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.ADD_NOTE), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--text", required=True, help="The note.")
 @_NO_PUSH
@@ -305,7 +313,7 @@ def note(session: Session, lead: str, text: str, no_push: bool) -> None:
     run(session, lead, text, no_push=no_push)
 
 
-@main.command("set-type", epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.SET_LEAD_TYPE), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.argument("lead_type", metavar="TYPE")
 @_NO_PUSH
@@ -317,7 +325,7 @@ def set_type(session: Session, lead: str, lead_type: str, no_push: bool) -> None
     run(session, lead, lead_type, no_push=no_push)
 
 
-@main.command(epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.QUALIFY), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--note", required=True, help="Why the lead is qualified.")
 @click.option("--deal-name", default=None, help="The deal's name (default: the lead's name).")
@@ -356,7 +364,7 @@ def qualify(
     )
 
 
-@main.command(epilog=_LEAD_EPILOG)
+@main.command(_verb(CommandKind.DISQUALIFY), epilog=_LEAD_EPILOG)
 @_LEAD
 @click.option("--reason", required=True, metavar="REASON", help="A disqualification reason (label or value).")
 @click.option("--note", required=True, help="Why.")

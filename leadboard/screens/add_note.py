@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import TextArea
 
+from leadboard.commands.add_note import AddNote
 from leadboard.screens.command_modal import CommandModal, field_label, fits_from
-from leadboard.state import AddNote
 
 __all__ = ["AddNoteModal"]
 

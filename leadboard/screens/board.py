@@ -39,7 +39,7 @@ from leadboard.cache.read_model import SyncStatus as CacheStatus
 from leadboard.domain import PortalMeta, Stage
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import BOARD_BINDINGS
-from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, OPEN_ONLY, LeadActions
 from leadboard.screens.messages import CacheChanged
 from leadboard.sla import SlaState, state_from
 from leadboard.widgets.stage_column import StageColumn
@@ -77,9 +77,8 @@ SORT_WORDS: dict[Sort, str] = {
     "last_touch": "last touched first",
     "name": "by name",
 }
-#: Commands that only apply to an open lead.
-OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
-LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link", "open_lead"})
+#: Actions on the highlighted lead: greyed out without one (and `OPEN_ONLY` ones on a closed lead).
+LEAD_ACTIONS = frozenset({*COMMAND_ACTIONS, *LINK_ACTIONS, "open_lead"})
 
 #: The longest the board holds its frames after a filter keystroke while it reads the matching rows.
 FILTER_HOLD = 0.04

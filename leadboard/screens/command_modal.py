@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -21,18 +21,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static, Switch, TextArea
 
-from leadboard.state import (
-    AddNote,
-    CommandRefused,
-    Disqualify,
-    LeadFacts,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-    check_command,
-)
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.base import LeadCommand, check_command
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Qualify
+from leadboard.commands.set_lead_type import SetLeadType
+from leadboard.state import CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 
 __all__ = [
@@ -171,6 +167,18 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         self.lead = lead
         self.result: ResultT | None = None
         self.refusal: str | None = "Not checked yet."
+
+    @classmethod
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
+        """How the app opens a command's modal (`CommandSpec.modal`): every modal is offered the same
+        arguments and takes what it needs (a call's time, the key that sets the lead type)."""
+        return cls(meta, lead)
+
+    def prefill(self, command: LeadCommand) -> None:
+        """Fill the mounted fields with what the rep typed before ("edit and retry"); subclasses fill
+        their own fields after this one's note."""
+        if self.query("#note"):
+            self.query_one("#note", TextArea).load_text(command.typed)
 
     # --- what subclasses provide ------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, TextArea
 
+from leadboard.commands.base import LeadCommand
+from leadboard.commands.disqualify import Disqualify
 from leadboard.screens.command_modal import (
     CHOOSE_PROMPT,
     PROBE_TEXT,
@@ -28,7 +30,7 @@ from leadboard.screens.command_modal import (
     select_text,
 )
 from leadboard.screens.parsing import FOLLOW_UP_MONTHS, add_months, parse_follow_up
-from leadboard.state import CommandRefused, Disqualify, LeadFacts, PortalMeta, is_timing_reason
+from leadboard.state import CommandRefused, LeadFacts, PortalMeta, is_timing_reason
 
 __all__ = ["DisqualifyModal"]
 
@@ -69,6 +71,11 @@ class DisqualifyModal(CommandModal[Disqualify]):
 
     def clock(self) -> datetime:
         return self.now
+
+    def prefill(self, command: LeadCommand) -> None:
+        super().prefill(command)
+        assert isinstance(command, Disqualify)
+        self.query_one("#reason", Select).value = command.reason
 
     def compose_fields(self) -> ComposeResult:
         self.reasons = [o for o in self.meta.disqualification_reasons if not o.hidden]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from leadboard.commands.registry import COMMANDS
+
 __all__ = [
     "APP_BINDINGS",
     "BOARD_BINDINGS",
@@ -17,14 +19,10 @@ __all__ = [
     "QUEUE_BINDINGS",
 ]
 
-#: The commands that act on one lead, on the board and on the lead screen alike.
+#: The commands that act on one lead, on the board and on the lead screen alike: the rep's lead
+#: commands as the registry declares them, then the links.
 LEAD_COMMAND_BINDINGS: list[Binding] = [
-    Binding("c", "log_call", "Call", id="log-call", tooltip="Log a call made outside HubSpot"),
-    Binding("n", "add_note", "Note", id="add-note", tooltip="Add a note to the lead and its contact"),
-    Binding("m", "move_stage", "Move", id="move-stage", tooltip="Move to another stage, with a note"),
-    Binding("t", "set_type", "Type", id="set-lead-type", tooltip="Set the lead type"),
-    Binding("Q", "qualify", "Qualify", id="qualify", tooltip="Qualify: a note and a deal"),
-    Binding("X", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify: a reason and a note"),
+    *(Binding(c.key, c.action, c.label, id=c.key_id, tooltip=c.tooltip) for c in COMMANDS),
     Binding("o", "open_in_hubspot", "Open", id="open-in-hubspot", show=False, tooltip="Open in HubSpot"),
     Binding("y", "copy_link", "Copy link", id="copy-lead-url", show=False, tooltip="Copy the HubSpot link"),
 ]

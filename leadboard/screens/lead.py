@@ -26,7 +26,7 @@ from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.cache.read_model import Activity, BoardLead, LeadDetail, to_datetime
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
-from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, OPEN_ONLY, LeadActions
 from leadboard.screens.messages import CacheChanged, LeadDetailLoaded
 from leadboard.sla import zone_for
 from leadboard.state import PortalMeta
@@ -42,14 +42,6 @@ __all__ = ["HEADING_CSS", "LeadScreen", "op_summary", "rep_calendar"]
 #: The timeline shows this many entries (newest first); bodies are cut to `BODY_CHARS`.
 TIMELINE_LIMIT = 50
 BODY_CHARS = 600
-KIND_WORDS = {
-    "move_stage": "Move stage",
-    "log_call": "Log call",
-    "add_note": "Note",
-    "set_lead_type": "Set lead type",
-    "qualify": "Qualify",
-    "disqualify": "Disqualify",
-}
 STATE_WORDS = {
     "pending": "waiting to send",
     "in_flight": "sending",
@@ -60,8 +52,7 @@ STATE_WORDS = {
     "done": "in HubSpot",
     "cancelled": "discarded",
 }
-OPEN_ONLY = frozenset({"log_call", "move_stage", "qualify", "disqualify"})
-LEAD_ACTIONS = frozenset({*OPEN_ONLY, "add_note", "set_type", "open_in_hubspot", "copy_link"})
+LEAD_ACTIONS = frozenset({*COMMAND_ACTIONS, *LINK_ACTIONS})
 
 
 def _plain(value: object) -> str:
@@ -91,14 +82,14 @@ def op_summary(op: Op, meta: PortalMeta, calendar: RepCalendar) -> Text:
     command: Any = op.command
     text = Text(no_wrap=False, end="")
     style = "bold red" if op.state in ATTENTION_STATES else "italic"
-    text.append(f"{KIND_WORDS.get(op.kind, op.kind)} · ", style="bold")
+    text.append(f"{op.command.spec.title} · ", style="bold")
     text.append(STATE_WORDS.get(op.state, op.state), style=style)
     text.append(f" · {when_text(op.created_at, calendar)}", style="dim")
     if op.kind == "move_stage":
         text.append(f" → {_plain(meta.stage_label(command.stage_id))}")
     if op.kind == "disqualify":
         text.append(f" · {_plain(meta.option_label(meta.disqualification_reasons, command.reason))}")
-    typed = getattr(command, "note", None) or getattr(command, "text", None)
+    typed = op.command.typed
     if typed:
         text.append("\n  " + clean_untrusted(str(typed))[:BODY_CHARS].replace("\n", "\n  "))
     if op.last_error:

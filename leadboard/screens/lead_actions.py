@@ -1,13 +1,24 @@
 """The lead commands every screen that shows a lead offers: the board, the lead screen, the queue.
 
 The keys (c, n, m, t, Q, X, o, y) and their binding ids live in `leadboard.screens.keys`; the actions they
-run are written once here. A screen names the lead it shows (`current_lead`) and may say what
-happens around a command (the queue advances after one) by overriding `_lead_command`.
+run are written once here, one per command of the registry (leadboard/commands/registry.py). A
+screen names the lead it shows (`current_lead`), may say what happens around a command (the queue
+advances after one) by overriding `_lead_command`; its `check_action` greys out
+`OPEN_ONLY` on a closed lead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from leadboard.commands.registry import COMMANDS, OPEN_ONLY_ACTIONS, CommandKind
+
+#: The screen actions of the rep's lead commands (the registry's), and those that need an open lead.
+COMMAND_ACTIONS = frozenset(spec.action for spec in COMMANDS)
+OPEN_ONLY = OPEN_ONLY_ACTIONS
+#: The actions on the lead shown that are links, not commands: they need a lead too.
+LINK_ACTIONS = frozenset({"open_in_hubspot", "copy_link"})
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
@@ -25,7 +36,7 @@ class LeadActions:
         @property
         def lb_app(self) -> LeadboardApp: ...
 
-    def _lead_command(self, kind: str) -> None:
+    def _lead_command(self, kind: CommandKind) -> None:
         if (lead := self.current_lead) is not None:
             self.lb_app.lead_command(kind, lead)
 
@@ -34,24 +45,6 @@ class LeadActions:
         lead = self.current_lead
         return lead.id if lead is not None else None
 
-    def action_log_call(self) -> None:
-        self._lead_command("log_call")
-
-    def action_add_note(self) -> None:
-        self._lead_command("add_note")
-
-    def action_move_stage(self) -> None:
-        self._lead_command("move_stage")
-
-    def action_set_type(self) -> None:
-        self._lead_command("set_type")
-
-    def action_qualify(self) -> None:
-        self._lead_command("qualify")
-
-    def action_disqualify(self) -> None:
-        self._lead_command("disqualify")
-
     def action_open_in_hubspot(self) -> None:
         if (lead_id := self._shown_lead_id()) is not None:
             self.lb_app.open_in_hubspot(lead_id)
@@ -59,3 +52,17 @@ class LeadActions:
     def action_copy_link(self) -> None:
         if (lead_id := self._shown_lead_id()) is not None:
             self.lb_app.copy_link(lead_id)
+
+
+def _command_action(kind: CommandKind) -> Callable[[LeadActions], None]:
+    def action(self: LeadActions) -> None:
+        self._lead_command(kind)
+
+    action.__doc__ = f"Open the {kind} modal for the lead shown (the registry's action)."
+    return action
+
+
+# One `action_<action>` per registered command (`action_log_call`, `action_set_type`, …): Textual runs
+# a binding's action by that name, so a new command in the registry gets its action here.
+for _spec in COMMANDS:
+    setattr(LeadActions, f"action_{_spec.action}", _command_action(_spec.kind))

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Self
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
+from leadboard.commands.base import LeadCommand
+from leadboard.commands.log_call import CallDirection, LogCall
 from leadboard.screens.command_modal import (
     CHOOSE_PROMPT,
     PROBE_TEXT,
@@ -22,15 +25,7 @@ from leadboard.screens.command_modal import (
     select_text,
 )
 from leadboard.screens.parsing import format_call_time, parse_call_time, parse_minutes
-from leadboard.state import (
-    CallDirection,
-    CommandRefused,
-    LeadFacts,
-    LogCall,
-    PortalMeta,
-    Stage,
-    suggest_stage_after_call,
-)
+from leadboard.state import CommandRefused, LeadFacts, PortalMeta, Stage, suggest_stage_after_call
 
 __all__ = ["LogCallModal", "LoggedCall"]
 
@@ -55,6 +50,19 @@ class LogCallModal(CommandModal[LoggedCall]):
     def __init__(self, meta: PortalMeta, lead: LeadFacts, *, now: datetime | None = None) -> None:
         super().__init__(meta, lead)
         self.now = now or datetime.now().astimezone()
+
+    @classmethod
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
+        return cls(meta, lead, now=now)
+
+    def prefill(self, command: LeadCommand) -> None:
+        super().prefill(command)
+        assert isinstance(command, LogCall)
+        self.query_one("#outcome", Select).value = command.outcome_id
+        self.query_one("#direction", Select).value = command.direction
+        minutes = command.duration_seconds // 60
+        self.query_one("#duration", Input).value = str(minutes) if minutes else ""
+        self.query_one("#time", Input).value = format_call_time(command.at.astimezone())
 
     def clock(self) -> datetime:
         return self.now

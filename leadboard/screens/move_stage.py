@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Select, TextArea
 
+from leadboard.commands.base import LeadCommand
+from leadboard.commands.move_stage import MoveStage
 from leadboard.screens.command_modal import (
     CHOOSE_PROMPT,
     PROBE_TEXT,
@@ -15,7 +17,7 @@ from leadboard.screens.command_modal import (
     select_text,
 )
 from leadboard.screens.log_call import LoggedCall
-from leadboard.state import LeadFacts, MoveStage, PortalMeta, move_targets
+from leadboard.state import LeadFacts, PortalMeta, move_targets
 
 __all__ = ["MoveStageModal"]
 
@@ -46,6 +48,12 @@ class MoveStageModal(CommandModal[MoveStage]):
             stage_id=target.id if target else None,
             note=f"Call logged: {outcome}.",
         )
+
+    def prefill(self, command: LeadCommand) -> None:
+        super().prefill(command)
+        assert isinstance(command, MoveStage)
+        if any(s.id == command.stage_id for s in self.targets):
+            self.query_one("#stage", Select).value = command.stage_id
 
     def compose_fields(self) -> ComposeResult:
         current = self.meta.stage_label(self.lead.stage_id)

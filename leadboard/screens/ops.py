@@ -17,26 +17,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
 
 from leadboard.cache.outbox import Op
+from leadboard.commands.base import Command
 from leadboard.screens.lead import op_summary, rep_calendar
-from leadboard.state import (
-    PROP_DQ_NOTE,
-    PROP_REASON,
-    PROP_STAGE,
-    PROP_TYPE,
-    Command,
-    CommandRefused,
-    PortalMeta,
-)
+from leadboard.state import PROP_DQ_NOTE, PROP_REASON, PROP_STAGE, PROP_TYPE, CommandRefused, PortalMeta
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
     from leadboard.app import LeadboardApp
 
-__all__ = ["OpScreen", "conflict_lines", "prefill"]
+__all__ = ["OpScreen", "conflict_lines"]
 
 
 def _value_label(meta: PortalMeta, prop: str, value: str | None) -> str:
@@ -64,39 +57,6 @@ def conflict_lines(op: Op, meta: PortalMeta) -> Text:
             text.append(f"  {words:<12}", style="dim")
             text.append(clean_untrusted(_value_label(meta, prop, sides.get(side))).replace("\n", " ") + "\n")
     return text
-
-
-def prefill(modal: Screen[Any], command: Command) -> None:
-    """Fill a mounted command modal with what the rep typed before (for "edit and retry")."""
-    from leadboard.screens.parsing import format_call_time
-
-    data: Any = command
-    query = modal.query
-    if query("#note") and hasattr(data, "note"):
-        query("#note").first(TextArea).load_text(data.note)
-    if command.kind == "add_note":
-        query("#note").first(TextArea).load_text(data.text)
-    elif command.kind == "log_call":
-        query("#outcome").first(Select).value = data.outcome_id
-        query("#direction").first(Select).value = data.direction
-        minutes = data.duration_seconds // 60
-        query("#duration").first(Input).value = str(minutes) if minutes else ""
-        query("#time").first(Input).value = format_call_time(data.at.astimezone())
-    elif command.kind == "disqualify":
-        query("#reason").first(Select).value = data.reason
-    elif command.kind == "qualify":
-        deal = data.deal
-        query("#with-deal").first(Switch).value = deal is not None
-        if deal is not None:
-            query("#deal-name").first(Input).value = deal.name
-            query("#amount").first(Input).value = "" if deal.amount is None else f"{deal.amount:g}"
-            query("#close-date").first(Input).value = deal.close_date.isoformat()
-    elif command.kind == "set_lead_type":
-        choices = [o.value for o in getattr(modal, "choices", [])]
-        if data.lead_type in choices:
-            radio = query("#lead-type").first(RadioSet)
-            buttons = list(radio.query("RadioButton"))
-            buttons[choices.index(data.lead_type)].value = True  # type: ignore[attr-defined]
 
 
 class OpScreen(ModalScreen[None]):
@@ -195,7 +155,7 @@ class OpScreen(ModalScreen[None]):
         """Ask first; "Keep it" has the focus. A callback, not a waiting worker: nothing hangs on it."""
         from leadboard.screens.confirm import ConfirmModal
 
-        typed = getattr(self.op.command, "note", None) or getattr(self.op.command, "text", None) or ""
+        typed = self.op.command.typed
         message = "This change will not be sent to HubSpot."
         if typed:
             message += f" What you typed will no longer be sent:\n\n{typed[:300]}"
@@ -219,15 +179,9 @@ class OpScreen(ModalScreen[None]):
         if lead is None:
             self.notify("This lead is no longer in the cache.", severity="error", markup=False)
             return
-        kind = "set_type" if op.kind == "set_lead_type" else op.kind
-        modal = self.lb_app.command_modal(kind, lead)
-        if op.kind == "move_stage":
-            from leadboard.screens.move_stage import MoveStageModal
-
-            command: Any = op.command
-            modal = MoveStageModal(self.meta, lead, stage_id=command.stage_id, note=command.note)
+        modal = self.lb_app.command_modal(op.command.spec.kind, lead)
         await self.app.push_screen(modal, callback=self._edited)
-        prefill(modal, op.command)
+        modal.prefill(op.command)
         revalidate = getattr(modal, "revalidate", None)
         if revalidate is not None:
             revalidate()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from leadboard.commands.registry import COMMANDS
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
@@ -24,14 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SCREEN_COMMANDS", "LeadPaletteProvider"]
 
-#: (name, help, action on the screen the palette was opened from).
+#: (name, help, action on the screen the palette was opened from): the lead commands as the
+#: registry declares them, then the links and the board's own.
 SCREEN_COMMANDS: list[tuple[str, str, str]] = [
-    ("Log a call", "Log a call made outside HubSpot (c)", "log_call"),
-    ("Add a note", "Add a note to the lead and its contact (n)", "add_note"),
-    ("Move stage", "Move the lead to another stage, with a note (m)", "move_stage"),
-    ("Set lead type", "Choose the lead type (t)", "set_type"),
-    ("Qualify", "Qualify the lead: a note and a deal (Q)", "qualify"),
-    ("Disqualify", "Disqualify the lead: a reason and a note (X)", "disqualify"),
+    *((c.palette_name, f"{c.tooltip} ({c.key})", c.action) for c in COMMANDS),
     ("Open in HubSpot", "Open the lead in HubSpot's web app (o)", "open_in_hubspot"),
     ("Copy link", "Copy the lead's HubSpot link (y)", "copy_link"),
     ("Filter", "Filter the board by name, company or email (/)", "filter"),

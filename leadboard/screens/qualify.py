@@ -6,12 +6,15 @@ Refused while the lead has no type; the inline line says so and points at the se
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Self
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Switch, TextArea
 
+from leadboard.commands.base import LeadCommand, check_command
+from leadboard.commands.qualify import Deal, Qualify
 from leadboard.screens.command_modal import (
     PROBE_TEXT,
     CommandModal,
@@ -19,7 +22,7 @@ from leadboard.screens.command_modal import (
     fits_from,
 )
 from leadboard.screens.parsing import CLOSE_DATE_FORMAT, parse_amount, parse_close_date
-from leadboard.state import CommandRefused, Deal, LeadFacts, PortalMeta, Qualify, check_command
+from leadboard.state import CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 
 __all__ = ["QualifyModal"]
@@ -62,6 +65,20 @@ class QualifyModal(CommandModal[Qualify]):
         today = (now or datetime.now().astimezone()).date()
         self.default_close: date = today + DEFAULT_CLOSE_IN
         self.set_type_key = set_type_key
+
+    @classmethod
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
+        return cls(meta, lead, now=now, set_type_key=set_type_key)
+
+    def prefill(self, command: LeadCommand) -> None:
+        super().prefill(command)
+        assert isinstance(command, Qualify)
+        deal = command.deal
+        self.query_one("#with-deal", Switch).value = deal is not None
+        if deal is not None:
+            self.query_one("#deal-name", Input).value = deal.name
+            self.query_one("#amount", Input).value = "" if deal.amount is None else f"{deal.amount:g}"
+            self.query_one("#close-date", Input).value = deal.close_date.isoformat()
 
     def compose_fields(self) -> ComposeResult:
         yield field_label("Note: why this lead is qualified (required)", first=True, for_id="note")

@@ -31,6 +31,8 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from leadboard.cache.read_model import LeadDetail, to_datetime
+from leadboard.commands.base import Command
+from leadboard.commands.registry import CommandKind
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import QUEUE_BINDINGS
@@ -42,10 +44,9 @@ from leadboard.screens.lead import (
     timeline_text,
     when_text,
 )
-from leadboard.screens.lead_actions import LeadActions
+from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, LeadActions
 from leadboard.screens.messages import CacheChanged
 from leadboard.sla import SlaState, describe
-from leadboard.state import Command
 from leadboard.text import clean_untrusted
 from leadboard.time_words import ago
 from leadboard.widgets.stage_column import SLA_GLYPHS
@@ -57,12 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WorkQueueScreen", "read_queue_lead"]
 
-#: Commands that close the lead: it leaves the queue once they are queued.
-CLOSING = frozenset({"qualify", "disqualify"})
-LEAD_ACTIONS = frozenset(
-    {"log_call", "add_note", "move_stage", "set_type", "qualify", "disqualify", "open_lead", "skip"}
-    | {"open_in_hubspot", "copy_link"}
-)
+LEAD_ACTIONS = frozenset({*COMMAND_ACTIONS, *LINK_ACTIONS, "open_lead", "skip"})
 #: How long the rep stays on a lead before its timeline is fetched from HubSpot.
 TIMELINE_DELAY = 0.6
 WIDE_WIDTH = 110
@@ -415,7 +411,7 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         """A command was queued for `lead_id`: count it, and move on (closing ones leave the queue)."""
         self.worked.add(lead_id)
         self.skipped.discard(lead_id)
-        if command.kind in CLOSING:
+        if command.spec.closes:
             self._drop(lead_id)
         elif self.current_id == lead_id:
             self.action_next()
@@ -438,7 +434,7 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         if (lead := self.current_lead) is not None:
             self.lb_app.open_lead(lead.id)
 
-    def _lead_command(self, kind: str) -> None:
+    def _lead_command(self, kind: CommandKind) -> None:
         lead = self.current_lead
         if lead is not None:
             self.lb_app.lead_command(kind, lead, on_done=lambda command: self._acted(lead.id, command))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import RadioButton, RadioSet
 
+from leadboard.commands.base import LeadCommand
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.screens.command_modal import CommandModal, field_label, fits_from, literal
-from leadboard.state import CommandRefused, SetLeadType
+from leadboard.state import CommandRefused
 
 __all__ = ["SetLeadTypeModal"]
 
@@ -17,6 +19,13 @@ class SetLeadTypeModal(CommandModal[SetLeadType]):
     HEADING = "Set the lead type"
     AUTO_FOCUS = "#lead-type"
     VERTICAL_BREAKPOINTS = fits_from(24)
+
+    def prefill(self, command: LeadCommand) -> None:
+        assert isinstance(command, SetLeadType)
+        choices = [o.value for o in self.choices]
+        if command.lead_type in choices:
+            buttons = list(self.query_one("#lead-type", RadioSet).query(RadioButton))
+            buttons[choices.index(command.lead_type)].value = True
 
     def compose_fields(self) -> ComposeResult:
         self.choices = [o for o in self.meta.lead_types if not o.hidden]

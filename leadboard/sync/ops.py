@@ -1,12 +1,14 @@
 """What each outbox op writes to HubSpot, step by step (DESIGN.md, "The lead process").
 
-    move_stage     props (3-way check, PATCH hs_pipeline_stage) → note on contact + lead
-    set_lead_type  props (PATCH hs_lead_type)
-    log_call       call on contact (194) + lead (597)
-    add_note       note on contact (202) + lead (855)
-    qualify        props (stage → qualified) → note → deal (unless the rep chose no deal)
-    disqualify     props (stage → unqualified + reason + hs_lead_disqualification_note) → note
-                   → task on contact (204) + lead (647) when the rep set a follow-up date (recycling)
+Which steps an op makes, in order, is its command's (`push_steps` in leadboard/commands/registry.py,
+e.g. move_stage: props → note; qualify: props → note → deal unless the rep chose no deal); this
+module knows how to make each step:
+
+    props   the 3-way check, then one PATCH of the lead's properties the command changes
+    note    a note on the contact + lead, opening with the command's headline ("Moved to …")
+    call    a call on the contact (194) + lead (597)
+    deal    the qualify's deal on the contact + lead
+    task    the recycling follow-up task on the contact (204) + lead (647)
 
 A compound op records each finished step (`outbox.record_step`) so a restart resumes at the step
 it reached; a conflict or a block at the props step ends the op, so later steps never run.
@@ -32,19 +34,12 @@ from typing import Any, Literal
 
 from leadboard.cache.outbox import Op
 from leadboard.cache.store import Store, now_ms
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.qualify import Qualify
+from leadboard.commands.registry import PushStep
 from leadboard.note_html import note_to_html
-from leadboard.state import (
-    LEAD_PROPERTIES,
-    NOTE_HTML_LIMIT,
-    PROP_OWNER,
-    AddNote,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    follow_up_due,
-)
+from leadboard.state import LEAD_PROPERTIES, NOTE_HTML_LIMIT, PROP_OWNER, PortalMeta, follow_up_due
 from leadboard.sync.crashpoints import crash_point, request_in_flight
 from leadboard.sync.errors import NotFound, Rejected
 from leadboard.sync.hubspot import HubSpotGateway
@@ -54,7 +49,7 @@ from leadboard.text import clean_untrusted
 logger = logging.getLogger("leadboard.sync.push")
 
 Outcome = Literal["done", "conflict", "blocked"]
-Step = Literal["props", "note", "call", "deal", "task"]
+Step = PushStep
 PRIMARY_CONTACT_TYPE = 578  # lead → primary contact
 _CREATED_BY_STEP: dict[str, CreatedKind] = {"note": "note", "call": "call", "deal": "deal", "task": "task"}
 #: Longest contact name put in a follow-up task's subject (the rest is cut with "…").
@@ -70,19 +65,8 @@ class WaitBeforeResend(Exception):
 
 
 def steps_for(op: Op) -> tuple[Step, ...]:
-    """The HubSpot writes an op makes, in order."""
-    command = op.command
-    if isinstance(command, MoveStage):
-        return ("props", "note")
-    if isinstance(command, LogCall):
-        return ("call",)
-    if isinstance(command, AddNote):
-        return ("note",)
-    if isinstance(command, Qualify):
-        return ("props", "note", "deal") if command.deal is not None else ("props", "note")
-    if isinstance(command, Disqualify):
-        return ("props", "note", "task") if command.follow_up is not None else ("props", "note")
-    return ("props",)  # set_lead_type
+    """The HubSpot writes an op makes, in order (its command's registered steps)."""
+    return op.command.push_steps()
 
 
 def gone_message(gone: str) -> str:
@@ -314,17 +298,10 @@ class OpRunner:
     def _note_html(self, op: Op) -> str:
         """The note's HTML: a short line saying what the op did (when it fits), then the rep's text."""
         command = op.command
-        if isinstance(command, AddNote):
-            return note_to_html(command.text)
-        if isinstance(command, MoveStage):
-            headline, text = f"Moved to {self.meta.stage_label(command.stage_id)}.", command.note
-        elif isinstance(command, Qualify):
-            headline, text = "Qualified.", command.note
-        elif isinstance(command, Disqualify):
-            reason = self.meta.option_label(self.meta.disqualification_reasons, command.reason)
-            headline, text = f"Disqualified: {reason}.", command.note
-        else:
-            raise ValueError(f"{op.kind} ops write no note")
+        text = command.typed
+        headline = command.note_headline(self.meta)
+        if headline is None:
+            return note_to_html(text)
         with_headline = note_to_html(f"{headline}\n\n{text}")
         return with_headline if len(with_headline) <= NOTE_HTML_LIMIT else note_to_html(text)
 

@@ -13,16 +13,13 @@ import pytest
 
 from leadboard.cache.outbox import OpNotFound
 from leadboard.cache.store import Store
-from leadboard.state import (
-    AddNote,
-    CommandRefused,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
+from leadboard.state import CommandRefused
 from tests.cache_fixtures import hubspot_lead, seeded_store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,7 +222,7 @@ def test_keep_mine_queues_it_again_based_on_theirs(store: Store) -> None:
 def test_take_theirs_cancels_but_keeps_the_rows_text(store: Store) -> None:
     op_id = _conflicted(store)
     op = store.outbox.take_theirs(op_id)
-    assert op.state == "cancelled" and op.command.note == "left voicemail"  # type: ignore[union-attr]
+    assert op.state == "cancelled" and op.command.note == "left voicemail"  # type: ignore[attr-defined]
     row = store.lead_state("1")
     assert row is not None and row.marker is None and row.stage_id == "new-stage-id"
     with pytest.raises(CommandRefused, match="This change is cancelled"):

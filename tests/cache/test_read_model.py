@@ -14,9 +14,12 @@ import pytest
 
 from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.sla import SlaFacts, sla_deadline, sla_state, state_from, urgency_key
 from leadboard.sla_settings import SlaSettings
-from leadboard.state import AddNote, LogCall, MoveStage, SetLeadType
 from tests.cache_fixtures import ME, NO_ANSWER, OTHER_OWNER, default_meta, hubspot_lead
 
 #: Clock-time targets in UTC, so the machine's zone and business hours play no part.
@@ -144,7 +147,7 @@ def test_a_pending_move_puts_the_lead_in_its_new_stage_on_every_page_until_disca
 
 
 def test_the_closed_view_and_other_owners(store: Store) -> None:
-    from leadboard.state import Qualify
+    from leadboard.commands.qualify import Qualify
 
     store.outbox.enqueue(Qualify(lead_id="11", note="ready"))
     closed = store.board_page(view="closed", limit_per_stage=5)

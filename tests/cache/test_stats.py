@@ -11,10 +11,13 @@ import pytest
 
 from leadboard.cache.stats import board_sla, first_touches, stats_report
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
 from leadboard.sandbox.portal import Portal
 from leadboard.sla import describe
 from leadboard.sla_settings import SlaSettings
-from leadboard.state import CONNECTED_DISPOSITION_ID, LEAD_PROPERTIES, AddNote, Disqualify, LogCall
+from leadboard.state import CONNECTED_DISPOSITION_ID, LEAD_PROPERTIES
 from leadboard.stats_report import StatsReport, format_stats
 from leadboard.sync.pull import pull_leads, pull_timeline
 from tests.stats_support import CLOCK_SLA, NOW, expected_numbers, fill_cache, portal_settings, seeded_portal

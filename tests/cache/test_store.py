@@ -15,7 +15,10 @@ import pytest
 
 from leadboard.cache.read_model import KEY_LAST_SYNC
 from leadboard.cache.store import CacheError, Store, SyncLockHeld
-from leadboard.state import AddNote, Disqualify, MoveStage, SetLeadType
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.set_lead_type import SetLeadType
 from tests.cache_fixtures import ME, OTHER_OWNER, default_meta, hubspot_lead, seeded_store
 
 REPO = Path(__file__).resolve().parents[2]

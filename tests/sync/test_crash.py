@@ -24,19 +24,16 @@ import pytest
 
 from leadboard.cache.outbox import Op
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.base import Command
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import (
-    AddNote,
-    Command,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.state import PortalMeta
 from leadboard.sync.crashpoints import DELAY_ENV, ENV, EXIT_CODE
 from leadboard.sync.engine import SyncEngine
 from leadboard.sync.ops import steps_for

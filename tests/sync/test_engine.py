@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from leadboard.cache.store import Store, SyncLockHeld
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.move_stage import MoveStage
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import AddNote, MoveStage
 from leadboard.sync.engine import KEY_LAST_RECONCILE, SyncEngine, SyncStatus
 from tests.sync.push_support import TINY_PORTAL, created_with_marker, next_stage, open_lead_ids, remote_lead
 

@@ -14,18 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import (
-    CONNECTED_DISPOSITION_ID,
-    AddNote,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.state import CONNECTED_DISPOSITION_ID, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from tests.sync.push_support import (
@@ -308,7 +304,7 @@ def test_a_stage_changed_in_hubspot_since_the_edit_is_a_conflict_with_both_value
     assert created_with_marker(sandbox, "note", op.op_id) == []  # the later step did not run
     assert not [r for r in sandbox.request_log() if r.method == "PATCH"]
     # The rep's text is kept, and keeping theirs/mine works from here.
-    assert conflicted.command.note == "Reached her"  # type: ignore[union-attr]
+    assert conflicted.command.note == "Reached her"  # type: ignore[attr-defined]
     store.outbox.keep_mine(op.op_id)
     assert push_ready(store, gateway, meta).done == 1
     assert props(sandbox, lead_id)["hs_pipeline_stage"] == mine

@@ -16,8 +16,12 @@ import pytest
 
 from leadboard.cache.read_model import KEY_AUTH_STATE
 from leadboard.cache.store import Store, now_ms
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import AddNote, LogCall, MoveStage, Option, PortalMeta, SetLeadType
+from leadboard.state import Option, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from leadboard.sync.ratelimit import RateLimiter
@@ -339,7 +343,7 @@ def test_a_403_fails_the_op_naming_the_missing_scopes(
     assert report.failed == 1 and failed.state == "failed"
     assert "crm.objects.contacts.write" in (failed.last_error or "")
     assert "crm.objects.contacts.write" in report.missing_scopes
-    assert failed.command.text == "Kept for later"  # type: ignore[union-attr]
+    assert failed.command.text == "Kept for later"  # type: ignore[attr-defined]
     assert created_with_marker(sandbox, "note", op.op_id) == []
 
 
@@ -359,7 +363,7 @@ def test_a_400_fails_with_hubspots_message_and_keeps_the_change(
     failed = store.outbox.get(op.op_id)
     assert report.failed == 1 and failed.state == "failed"
     assert "GHOST_TYPE was not one of the allowed options" in (failed.last_error or "")
-    assert failed.command.lead_type == "GHOST_TYPE"  # type: ignore[union-attr]
+    assert failed.command.lead_type == "GHOST_TYPE"  # type: ignore[attr-defined]
     assert [a.http_status for a in store.outbox.attempts(op.op_id)] == [400]
     assert store.outbox.get(later.op_id).state == "pending"  # waits for the rep, in order
     assert push_ready(store, gateway, meta).done == 0  # never retried by itself

@@ -32,20 +32,15 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.base import COMMAND_ADAPTER, Command
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import (
-    COMMAND_ADAPTER,
-    AddNote,
-    Command,
-    CommandRefused,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.state import CommandRefused, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.ops import steps_for
 from leadboard.sync.pull import pull_leads, pull_metadata, reconcile_membership

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, RadioSet, Select, Tab, TextArea
 
 from leadboard.cache.outbox import Op
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
 from leadboard.config import read_config_file
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.board import PAGE_ROWS, BoardScreen
@@ -23,7 +24,6 @@ from leadboard.screens.log_call import LogCallModal
 from leadboard.screens.move_stage import MoveStageModal
 from leadboard.screens.qualify import QualifyModal
 from leadboard.screens.set_type import SetLeadTypeModal
-from leadboard.state import AddNote
 from leadboard.widgets.stage_column import StageColumn
 from tests.ui.board_support import board_app, cache_path, fill_cache, screen_text, settle
 
@@ -273,7 +273,7 @@ async def test_qualify_without_a_type_says_which_key_sets_it(cache_path: Path) -
 
 async def test_closed_leads_grey_out_the_open_only_commands(cache_path: Path) -> None:
     with Store.open(cache_path) as store:
-        from leadboard.state import Disqualify
+        from leadboard.commands.disqualify import Disqualify
 
         store.outbox.enqueue(Disqualify(lead_id="7", reason="BAD_TIMING", note="gone"))
     app = board_app(cache_path)

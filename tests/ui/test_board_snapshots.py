@@ -16,9 +16,9 @@ import pytest
 from textual.pilot import Pilot
 
 from leadboard.app import LeadboardApp
+from leadboard.commands.add_note import AddNote
 from leadboard.screens.board import BoardScreen
 from leadboard.sla_settings import SlaSettings
-from leadboard.state import AddNote
 from tests.ui.board_support import FIXED_NOW, board_app, fill_cache, settle
 
 UTC_SLA = SlaSettings.parse({"time_zone": "UTC"})

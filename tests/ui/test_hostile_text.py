@@ -19,10 +19,10 @@ from rich.style import Style as RichStyle
 
 from leadboard.cache.read_model import BoardLead
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
 from leadboard.domain import PortalMeta
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.lead import LeadScreen
-from leadboard.state import AddNote
 from leadboard.widgets.lead_rows import draw_line, lead_lines
 from tests.ui.board_support import (
     FIXED_NOW,
@@ -139,7 +139,7 @@ async def test_a_rep_note_with_markup_is_queued_as_typed(tmp_path: Path) -> None
         assert app.is_running
     with Store.open(path) as store:
         (op,) = store.outbox.ops()
-    assert op.command.text == "[b]x[/b] [@click=app.quit]"  # type: ignore[union-attr]
+    assert op.command.text == "[b]x[/b] [@click=app.quit]"  # type: ignore[attr-defined]
 
 
 def a_lead(name: str, company: str, label: str) -> BoardLead:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from leadboard.cache.store import Store
+from leadboard.commands.disqualify import Disqualify
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.lead import LeadScreen
-from leadboard.state import Disqualify
 from tests.ui.board_support import board_app, cache_path, screen_text, settle
 
 __all__ = ["cache_path"]

@@ -13,6 +13,8 @@ from pathlib import Path
 from textual.widgets import OptionList, TextArea
 
 from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.move_stage import MoveStage
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.add_note import AddNoteModal
@@ -21,7 +23,6 @@ from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.lead import LeadScreen, activity_text
 from leadboard.screens.ops import OpScreen
 from leadboard.sla_settings import SlaSettings
-from leadboard.state import AddNote, MoveStage
 from leadboard.time_words import RepCalendar
 from leadboard.widgets.sync_status import SyncStatusBar
 from tests.ui.board_support import (
@@ -138,7 +139,7 @@ async def test_failed_change_edit_and_retry_keeps_the_text(cache_path: Path) -> 
         assert isinstance(app.screen, LeadScreen)
     with Store.open(cache_path) as store:
         op = store.outbox.get(op_id)
-    assert op.state == "pending" and op.command.text == "better words"  # type: ignore[union-attr]
+    assert op.state == "pending" and op.command.text == "better words"  # type: ignore[attr-defined]
 
 
 async def test_discard_asks_first_and_defaults_to_keeping(cache_path: Path) -> None:

@@ -17,6 +17,12 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
 
+from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.log_call import LogCall
+from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
+from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.screens.add_note import AddNoteModal
 from leadboard.screens.command_modal import CommandModal
 from leadboard.screens.confirm import ConfirmModal
@@ -33,18 +39,7 @@ from leadboard.screens.parsing import (
 )
 from leadboard.screens.qualify import QualifyModal
 from leadboard.screens.set_type import SetLeadTypeModal
-from leadboard.state import (
-    CONNECTED_DISPOSITION_ID,
-    AddNote,
-    CommandRefused,
-    Deal,
-    Disqualify,
-    LogCall,
-    MoveStage,
-    PortalMeta,
-    Qualify,
-    SetLeadType,
-)
+from leadboard.state import CONNECTED_DISPOSITION_ID, CommandRefused, PortalMeta
 from tests.ui.conftest import (
     FIXED_NOW,
     HOSTILE_NAME,

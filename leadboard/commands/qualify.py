@@ -1,0 +1,75 @@
+"""Close the lead as qualified, with a note and a deal (or the rep's "no deal"); needs a lead type."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from leadboard.commands.base import LeadCommand, clean_note
+from leadboard.commands.registry import PushStep
+from leadboard.domain import PROP_STAGE, CommandRefused, PortalMeta
+from leadboard.state import LeadFacts, choices_text
+from leadboard.text import clean_untrusted
+
+__all__ = ["Deal", "Qualify"]
+
+#: The longest deal name `describe` shows.
+DEAL_NAME_CHARS = 40
+
+
+class Deal(BaseModel):
+    """The deal a qualify creates (HubSpot's UI creates one too)."""
+
+    model_config = ConfigDict(defer_build=True)
+    name: str
+    amount: float | None = None
+    close_date: date
+
+
+class Qualify(LeadCommand):
+    """Close the lead as qualified, with a note and a deal (`deal=None` means the rep chose "no deal")."""
+
+    kind: Literal["qualify"] = "qualify"
+    note: str
+    deal: Deal | None = None
+
+    @property
+    def typed(self) -> str:
+        return self.note
+
+    def check(self, lead: LeadFacts, meta: PortalMeta, now: datetime) -> Self:
+        if not lead.lead_type:
+            raise CommandRefused(
+                "Qualify needs a lead type: set it first (one of "
+                f"{choices_text(o.label for o in meta.lead_types if not o.hidden)})."
+            )
+        note = clean_note(self.note, self.spec.doing)
+        deal = self.deal
+        if deal is not None:
+            deal_name = clean_untrusted(deal.name).strip()
+            if not deal_name:
+                raise CommandRefused("Qualify needs a deal name, or choose 'no deal'.")
+            if deal.amount is not None and not deal.amount >= 0:
+                raise CommandRefused("The deal amount cannot be negative.")
+            deal = deal.model_copy(update={"name": deal_name})
+        return self.model_copy(update={"note": note, "deal": deal})
+
+    def property_changes(self, meta: PortalMeta) -> dict[str, str]:
+        return {PROP_STAGE: meta.qualified_stage_id}
+
+    def push_steps(self) -> tuple[PushStep, ...]:
+        steps = super().push_steps()
+        return steps if self.deal is not None else tuple(s for s in steps if s != "deal")
+
+    def note_headline(self, meta: PortalMeta) -> str | None:
+        return "Qualified."
+
+    def describe(self, meta: PortalMeta) -> str:
+        if self.deal is None:
+            return "qualify (no deal)"
+        name = " ".join(clean_untrusted(self.deal.name).split())
+        if len(name) > DEAL_NAME_CHARS:
+            name = name[: DEAL_NAME_CHARS - 1].rstrip() + "…"
+        return f"qualify (deal: {name})"
