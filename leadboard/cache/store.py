@@ -34,7 +34,7 @@ from leadboard.cache.outbox import Outbox
 from leadboard.cache.remote_tables import ms, now_ms
 
 if TYPE_CHECKING:
-    from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
+    from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncCounts, View
     from leadboard.sla_settings import SlaSettings
 
 __all__ = [
@@ -144,7 +144,7 @@ class Store(CacheDatabase):
 
         return lead_detail(self.db.conn, lead_id, self.outbox.ops(lead_id=lead_id))
 
-    def sync_status(self) -> SyncStatus:
+    def sync_status(self) -> SyncCounts:
         """Counts and times for the status line; see `leadboard.cache.read_model.sync_status`."""
         from leadboard.cache.read_model import cache_status
 

@@ -35,7 +35,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
-from leadboard.cache.read_model import SyncStatus as CacheStatus
+from leadboard.cache.read_model import SyncCounts as CacheStatus
 from leadboard.domain import PortalMeta, Stage
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import BOARD_BINDINGS

@@ -15,7 +15,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from leadboard.cache.read_model import SyncStatus as CacheStatus
+from leadboard.cache.read_model import SyncCounts as CacheStatus
 from leadboard.text import clean_untrusted
 from leadboard.time_words import ago
 
