@@ -31,12 +31,13 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
-from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
-from leadboard.cache.read_model import SyncCounts as CacheStatus
+from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, SyncCounts, View, read_first_board
 from leadboard.domain import PortalMeta, Stage
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import BOARD_BINDINGS
 from leadboard.screens.lead_actions import LeadActions
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widgets import Input, Tabs
 
-    from leadboard.app import LeadboardApp
     from leadboard.cache.store import Store
 
 __all__ = [
@@ -90,7 +90,7 @@ PAGE_ROWS = 60
 
 #: One read of the board: the page (first rows of each stage, and each stage's total), the portal's
 #: metadata and the cache's sync status.
-BoardRead = tuple[BoardPage, PortalMeta, CacheStatus]
+BoardRead = tuple[BoardPage, PortalMeta, SyncCounts]
 
 
 def read_board(view: View, needle: str, sort: Sort, limit: int, store: Store) -> BoardRead:
@@ -130,6 +130,16 @@ class BoardScreen(LeadActions, Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     AUTO_FOCUS = "StageColumn.-active"  # focused as it is composed, so the first frame shows it focused
 
+    # What the rep chose to see. Their watchers do the redraw (each only what it changes: the
+    # title, the status line's note, the columns' -active class, a new read); the screen itself
+    # is neither repainted nor laid out for them, and setting the same value again does nothing.
+    #: The order of each column's rows (`s` cycles it).
+    sort: reactive[Sort] = reactive[Sort](DEFAULT_SORT, init=False, repaint=False, layout=False)
+    #: Open or closed leads (`v`).
+    view: reactive[View] = reactive[View]("open", init=False, repaint=False, layout=False)
+    #: The column the rep is in (h/l, a tab, a click); the footer's keys are for its lead.
+    active_index: reactive[int] = reactive(0, init=False, repaint=False, layout=False)
+
     def __init__(self, first: BoardRead | None = None, *, width: int | None = None) -> None:
         """`first`: the board's first read, when the app has it already, so the first frame shows
         the leads (no empty frame, no second layout). `width`: the terminal's, so the layout class
@@ -139,11 +149,8 @@ class BoardScreen(LeadActions, Screen[None]):
             classes = "-narrow" if width < NARROW_WIDTH else "-wide"
         super().__init__(id="board", classes=classes)
         self.meta = PortalMeta()
-        self.view: View = "open"
         self.needle = ""
-        self.sort: Sort = DEFAULT_SORT
         self.stages: list[Stage] = []
-        self.active_index = 0
         #: Rows read per stage; grows when the rep scrolls deep into a stage, back to a page on a new
         #: filter, sort or view.
         self.limit = PAGE_ROWS
@@ -161,8 +168,8 @@ class BoardScreen(LeadActions, Screen[None]):
         self._hold_until = 0
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -214,7 +221,7 @@ class BoardScreen(LeadActions, Screen[None]):
         if first is None:
             self.reload()
             return
-        self.query_one(SyncStatusBar).show_cache_status(first[2])
+        self.lb_app.cache_counts_read(first[2])
         self._focus_active()
         self.loaded_once = True
         self.lb_app.board_painted()
@@ -243,7 +250,7 @@ class BoardScreen(LeadActions, Screen[None]):
 
         page: BoardPage
         meta: PortalMeta
-        cache_status: CacheStatus
+        cache_status: SyncCounts
         request: int
 
     def reload(self, *, new_page: bool = False) -> None:
@@ -278,7 +285,7 @@ class BoardScreen(LeadActions, Screen[None]):
             return  # an older read finished after a newer one
         self._applied = event.request
         self.meta = event.meta
-        self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
+        self.lb_app.cache_counts_read(event.cache_status)
         changed = await self._show(event.page)
         if self._frame_hold is not None and event.request >= self._hold_until:
             if changed:  # a column tells the screen it changed only once it is idle, after the frame
@@ -337,7 +344,6 @@ class BoardScreen(LeadActions, Screen[None]):
                 by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
             )
             column.set_sort_label(SORT_WORDS[self.sort])
-        self._show_title()
         self._update_tabs_labels(totals)
         self._focus_active()
         return changed
@@ -373,8 +379,8 @@ class BoardScreen(LeadActions, Screen[None]):
             await tabs.clear()
             for i, stage in enumerate(stages):
                 await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
-        self.active_index = min(self.active_index, max(len(stages) - 1, 0))
-        self._mark_active()
+        self.set_reactive(BoardScreen.active_index, min(self.active_index, max(len(stages) - 1, 0)))
+        self._mark_active()  # the new columns, whether or not the index changed
 
     def _update_tabs_labels(self, totals: dict[str, int]) -> None:
         """Relabel the tabs whose counts changed (a relabel lays the tabs out again)."""
@@ -440,9 +446,8 @@ class BoardScreen(LeadActions, Screen[None]):
         focused = self.focused
         if isinstance(focused, StageColumn):
             columns = self.columns
-            if focused in columns and columns.index(focused) != self.active_index:
+            if focused in columns:
                 self.active_index = columns.index(focused)
-                self._mark_active()
             self._refresh_lead_bindings(force=True)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -452,7 +457,6 @@ class BoardScreen(LeadActions, Screen[None]):
         tab_id = event.tab.id or ""
         if tab_id.startswith("tab-"):
             self.active_index = int(tab_id.removeprefix("tab-"))
-            self._mark_active()
             self._focus_active()
 
     # --- filter -----------------------------------------------------------------------------------
@@ -515,7 +519,7 @@ class BoardScreen(LeadActions, Screen[None]):
             bits.append("closed leads (v: open)")
         if self.needle.strip():
             bits.append("filtered (escape clears)")
-        self.query_one(SyncStatusBar).set_extra(" · ".join(bits))
+        self.query_one(SyncStatusBar).extra = " · ".join(bits)
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -540,7 +544,6 @@ class BoardScreen(LeadActions, Screen[None]):
         if not self.stages:
             return
         self.active_index = (self.active_index + delta) % len(self.stages)
-        self._mark_active()
         self._focus_active_column_now()
 
     def action_column_prev(self) -> None:
@@ -579,6 +582,8 @@ class BoardScreen(LeadActions, Screen[None]):
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
+
+    def watch_sort(self) -> None:
         self._show_title()
         self.reload(new_page=True)
 
@@ -590,16 +595,22 @@ class BoardScreen(LeadActions, Screen[None]):
 
     def action_toggle_closed(self) -> None:
         self.view = "closed" if self.view == "open" else "open"
-        self.active_index = 0
+
+    def watch_view(self) -> None:
+        # The other view's first column, marked when its columns are built: marking one of this
+        # view's columns now would only draw a frame of them with the wrong one active.
+        self.set_reactive(BoardScreen.active_index, 0)
         self._show_filter_state()
         self.reload(new_page=True)
+
+    def watch_active_index(self) -> None:
+        self._mark_active()
 
     def select_lead(self, lead_id: str) -> bool:
         """Highlight a lead if it is on the board (the palette's "jump to lead…"); True if found."""
         for i, column in enumerate(self.columns):
             if any(lead.id == lead_id for lead in column.leads):
                 self.active_index = i
-                self._mark_active()
                 column.show_leads(column.leads, column.meta, column.now, total=column.total, keep=lead_id)
                 column.focus()
                 return True

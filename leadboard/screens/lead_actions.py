@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
     from leadboard.cache.read_model import BoardLead
+    from leadboard.screens.app_api import AppApi
 
 
 class LeadActions:
@@ -23,7 +23,7 @@ class LeadActions:
         def current_lead(self) -> BoardLead | None: ...
 
         @property
-        def lb_app(self) -> LeadboardApp: ...
+        def lb_app(self) -> AppApi: ...
 
     def _lead_command(self, kind: str) -> None:
         if (lead := self.current_lead) is not None:

@@ -9,7 +9,7 @@ Nothing is deleted: a discarded change stays in the outbox as cancelled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, RadioSet, Select, Static, Switch, TextArea
 
 from leadboard.cache.outbox import Op
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.lead import op_summary, rep_calendar
 from leadboard.state import (
     PROP_DQ_NOTE,
@@ -32,9 +33,6 @@ from leadboard.state import (
     PortalMeta,
 )
 from leadboard.text import clean_untrusted
-
-if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
 
 __all__ = ["OpScreen", "conflict_lines", "prefill"]
 
@@ -122,8 +120,8 @@ class OpScreen(ModalScreen[None]):
         self.meta = meta
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     def compose(self) -> ComposeResult:
         op = self.op
