@@ -139,6 +139,8 @@ class BoardScreen(LeadActions, Screen[None]):
     view: reactive[View] = reactive[View]("open", init=False, repaint=False, layout=False)
     #: The column the rep is in (h/l, a tab, a click); the footer's keys are for its lead.
     active_index: reactive[int] = reactive(0, init=False, repaint=False, layout=False)
+    #: What the status line adds after the sync status: the closed view, a filter (bound to its `extra`).
+    filter_note: reactive[str] = reactive("", init=False, repaint=False, layout=False)
 
     def __init__(self, first: BoardRead | None = None, *, width: int | None = None) -> None:
         """`first`: the board's first read, when the app has it already, so the first frame shows
@@ -208,7 +210,7 @@ class BoardScreen(LeadActions, Screen[None]):
         yield empty
         yield Horizontal(*columns, id="columns")
         with Horizontal(id="statusbar"):
-            yield SyncStatusBar(id="sync-status")
+            yield SyncStatusBar(id="sync-status").data_bind(extra=BoardScreen.filter_note)
         yield KeyFooter()  # rebuilds its keys only when they change (focus moves between columns)
 
     def _empty_words(self) -> str:
@@ -519,7 +521,7 @@ class BoardScreen(LeadActions, Screen[None]):
             bits.append("closed leads (v: open)")
         if self.needle.strip():
             bits.append("filtered (escape clears)")
-        self.query_one(SyncStatusBar).extra = " · ".join(bits)
+        self.filter_note = " · ".join(bits)
 
     # --- actions ----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.queue import WorkQueueScreen
 from leadboard.widgets.sync_status import SyncStatusBar
-from tests.ui.board_support import board_app, settle
+from tests.ui.board_support import board_app, screen_text, settle
 from tests.ui.test_board_sla import UTC_SLA, sla_path
 
 __all__ = ["sla_path"]
@@ -38,3 +38,20 @@ async def test_the_queue_line_counts_a_change_queued_from_the_queue(sla_path: Pa
         await settle(app, pilot)
         assert isinstance(app.screen, BoardScreen)
         assert status_line(app) == "not synced yet, 1 change waiting"
+
+
+async def test_the_board_line_says_when_it_shows_closed_or_filtered_leads(sla_path: Path) -> None:
+    app = board_app(sla_path, sla=UTC_SLA)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        assert "closed leads" not in screen_text(app) and "filtered" not in screen_text(app)
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert "not synced yet   closed leads (v: open)" in screen_text(app)
+        await pilot.press("v", "slash", *"bea")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "closed leads" not in text and "not synced yet   filtered (escape clears)" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "filtered" not in screen_text(app)
