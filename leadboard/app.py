@@ -15,6 +15,7 @@ import gc
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -37,9 +39,13 @@ from leadboard.screens.keys import APP_BINDINGS
 from leadboard.screens.messages import CacheChanged, SyncStatusChanged
 from leadboard.screens.palette import LeadPaletteProvider
 from leadboard.text import clean_untrusted
+from leadboard.widgets.sync_status import SyncInfo
 
 if TYPE_CHECKING:
+    from leadboard.cache.outbox import Op
+    from leadboard.cache.read_model import SyncCounts
     from leadboard.commands.base import Command
+    from leadboard.screens.app_api import AppApi
     from leadboard.screens.board import BoardScreen
     from leadboard.screens.command_modal import CommandModal
     from leadboard.screens.log_call import LoggedCall
@@ -125,6 +131,11 @@ class LeadboardApp(App[int]):
     COMMANDS = App.COMMANDS | {LeadPaletteProvider}
     NOTIFICATION_TIMEOUT = 4.0
 
+    #: What every screen's status line shows (each `SyncStatusBar` watches it): the engine's last
+    #: status, whether a run is under way, the cache's counts. Set only here; an equal value wakes
+    #: no watcher, and the app itself draws nothing for it.
+    sync_status: reactive[SyncInfo] = reactive(SyncInfo(), init=False, repaint=False, layout=False)
+
     def __init__(
         self,
         settings: Settings,
@@ -144,8 +155,6 @@ class LeadboardApp(App[int]):
         factory = engine_factory or _default_engine
         self.cache = cache
         self.sync_thread = SyncThread(lambda: factory(settings, token, self._engine_status))
-        self.engine_status: Any = None
-        self.syncing = False
         self._push_waiting = False
         self._sync_timer: Timer | None = None
         self._saved_theme = settings.theme
@@ -289,24 +298,29 @@ class LeadboardApp(App[int]):
 
     # --- sync ---------------------------------------------------------------------------------------
 
+    @property
+    def syncing(self) -> bool:
+        """A sync or push run is under way (the next one waits for it)."""
+        return self.sync_status.busy
+
     def _engine_status(self, status: Any) -> None:
         """Called on the sync thread by the engine; `post_message` is thread-safe."""
         self.post_message(SyncStatusChanged(status))
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
-        self.engine_status = message.status
-        self._show_status()
+        self.sync_status = replace(self.sync_status, engine=message.status)
 
-    def _show_status(self) -> None:
-        from leadboard.widgets.sync_status import SyncStatusBar
+    def cache_counts_read(self, counts: SyncCounts) -> None:
+        """The board read the cache's counts: the status line says them until the engine reports."""
+        self.sync_status = replace(self.sync_status, cached=counts)
 
-        for screen in self.screen_stack:
-            for bar in screen.query(SyncStatusBar):
-                bar.busy = self.syncing
-                if self.engine_status is not None:
-                    bar.show_engine_status(self.engine_status)
-                else:
-                    bar.refresh_line()
+    def _set_busy(self, busy: bool) -> None:
+        self.sync_status = replace(self.sync_status, busy=busy)
+
+    async def pull_timeline(self, lead_id: str) -> None:
+        """Refresh a lead's timeline from HubSpot, on the sync thread (between sync runs)."""
+        sync = self.sync_thread
+        await sync.run(lambda: sync.get_engine().pull_timeline(lead_id))
 
     def start_sync(self, kind: str, *, by_rep: bool = False) -> None:
         """Run a sync ("sync": pull then push) or a push, unless one is running."""
@@ -321,8 +335,7 @@ class LeadboardApp(App[int]):
         if self._sync_timer is not None:
             self._sync_timer.stop()
             self._sync_timer = None
-        self.syncing = True
-        self._show_status()
+        self._set_busy(True)
         self._run_sync(kind, by_rep)
 
     @work(group="sync", exit_on_error=False, description="sync")
@@ -337,7 +350,7 @@ class LeadboardApp(App[int]):
         return kind, by_rep, await self.sync_thread.run(run)
 
     def _sync_finished(self, worker: Worker[Any]) -> None:
-        self.syncing = False
+        self._set_busy(False)
         if self._freeze_gc and not self._engine_frozen and self.sync_thread.engine is not None:
             # The first sync imported the HubSpot client and built the engine, objects that live
             # as long as the process: freeze them too, so no later keystroke waits on a full
@@ -349,7 +362,6 @@ class LeadboardApp(App[int]):
             self._last_sync_error = None
             kind, by_rep, report = worker.result
             self._report_sync(kind, by_rep, report)
-        self._show_status()
         self.refresh_views()
         if self._push_waiting:
             self._push_waiting = False
@@ -456,6 +468,12 @@ class LeadboardApp(App[int]):
 
         self.push_screen(LeadScreen(lead_id))
 
+    def open_change(self, op: Op) -> None:
+        """A change not yet in HubSpot, opened from the lead screen to resolve it."""
+        from leadboard.screens.ops import OpScreen
+
+        self.push_screen(OpScreen(op, self.meta))
+
     def open_stats(self) -> None:
         """The rep's numbers (`S`); escape comes back. Computed from the cache, with the app's clock."""
         from leadboard.screens.stats import StatsScreen
@@ -480,6 +498,14 @@ class LeadboardApp(App[int]):
         """Close the screens above the board (the lead screen, a resolution dialog)."""
         while len(self.screen_stack) > 1 and self.screen is not self._board:
             self.pop_screen()
+
+    def filter_board(self) -> None:
+        """The palette's "jump to lead…": back to the board, its filter box focused."""
+        board = self._board
+        if board is not None:
+            if self.screen is not board:
+                self.switch_to_board()
+            board.action_filter()
 
     def jump_to_lead(self, lead_id: str) -> None:
         """From the palette: highlight the lead on the board if it is there, else open it."""
@@ -603,6 +629,12 @@ class LeadboardApp(App[int]):
                 timeout=ERROR_TIMEOUT,
                 markup=False,
             )
+
+
+if TYPE_CHECKING:
+    #: The screens reach the app through `AppApi` (they do not import this module): mypy holds the
+    #: app to it here.
+    _SERVES_THE_SCREENS: type[AppApi] = LeadboardApp
 
 
 def _typed_text(command: Command) -> str:

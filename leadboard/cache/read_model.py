@@ -436,7 +436,7 @@ def lead_detail(conn: sqlite3.Connection, lead_id: str, ops: list[Op]) -> LeadDe
 
 
 @dataclass(frozen=True, slots=True)
-class SyncStatus:
+class SyncCounts:
     """Counts for the status line; timestamps are epoch ms or None."""
 
     pending: int
@@ -461,7 +461,7 @@ def get_state(conn: sqlite3.Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def cache_status(conn: sqlite3.Connection) -> SyncStatus:
+def cache_status(conn: sqlite3.Connection) -> SyncCounts:
     """Counts and times for the status line, from any connection to the cache."""
     counts = dict(conn.execute(f"SELECT state, count(*) FROM outbox WHERE state IN ({_OPEN}) GROUP BY state"))
 
@@ -469,7 +469,7 @@ def cache_status(conn: sqlite3.Connection) -> SyncStatus:
         value = get_state(conn, key)
         return int(value) if value and value.lstrip("-").isdigit() else None
 
-    return SyncStatus(
+    return SyncCounts(
         pending=counts.get("pending", 0),
         in_flight=counts.get("in_flight", 0),
         unknown=counts.get("unknown", 0),
@@ -534,7 +534,7 @@ class FirstBoard:
 
     page: BoardPage
     meta: PortalMeta
-    status: SyncStatus
+    status: SyncCounts
 
 
 def read_first_board(

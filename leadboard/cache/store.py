@@ -42,7 +42,7 @@ from leadboard.cache.read_model import board, board_counts, board_page, cache_st
 from leadboard.cache.remote_tables import ms, now_ms
 
 if TYPE_CHECKING:
-    from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncStatus, View
+    from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncCounts, View
     from leadboard.sla_settings import SlaSettings
 
 __all__ = [
@@ -134,6 +134,6 @@ class Store(CacheDatabase):
         """Everything the lead screen shows; see `leadboard.cache.read_model.lead_detail`."""
         return lead_detail(self.db.conn, lead_id, self.outbox.ops(lead_id=lead_id))
 
-    def sync_status(self) -> SyncStatus:
+    def sync_status(self) -> SyncCounts:
         """Counts and times for the status line; see `leadboard.cache.read_model.sync_status`."""
         return cache_status(self.db.conn)

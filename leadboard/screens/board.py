@@ -31,12 +31,13 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 
-from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, View, read_first_board
-from leadboard.cache.read_model import SyncStatus as CacheStatus
+from leadboard.cache.read_model import SORTS, BoardLead, BoardPage, Sort, SyncCounts, View, read_first_board
 from leadboard.domain import PortalMeta, Stage
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import BOARD_BINDINGS
 from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, OPEN_ONLY, LeadActions
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widgets import Input, Tabs
 
-    from leadboard.app import LeadboardApp
     from leadboard.cache.store import Store
 
 __all__ = [
@@ -89,7 +89,7 @@ PAGE_ROWS = 60
 
 #: One read of the board: the page (first rows of each stage, and each stage's total), the portal's
 #: metadata and the cache's sync status.
-BoardRead = tuple[BoardPage, PortalMeta, CacheStatus]
+BoardRead = tuple[BoardPage, PortalMeta, SyncCounts]
 
 
 def read_board(view: View, needle: str, sort: Sort, limit: int, store: Store) -> BoardRead:
@@ -129,6 +129,18 @@ class BoardScreen(LeadActions, Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
     AUTO_FOCUS = "StageColumn.-active"  # focused as it is composed, so the first frame shows it focused
 
+    # What the rep chose to see. Their watchers do the redraw (each only what it changes: the
+    # title, the status line's note, the columns' -active class, a new read); the screen itself
+    # is neither repainted nor laid out for them, and setting the same value again does nothing.
+    #: The order of each column's rows (`s` cycles it).
+    sort: reactive[Sort] = reactive[Sort](DEFAULT_SORT, init=False, repaint=False, layout=False)
+    #: Open or closed leads (`v`).
+    view: reactive[View] = reactive[View]("open", init=False, repaint=False, layout=False)
+    #: The column the rep is in (h/l, a tab, a click); the footer's keys are for its lead.
+    active_index: reactive[int] = reactive(0, init=False, repaint=False, layout=False)
+    #: What the status line adds after the sync status: the closed view, a filter (bound to its `extra`).
+    filter_note: reactive[str] = reactive("", init=False, repaint=False, layout=False)
+
     def __init__(self, first: BoardRead | None = None, *, width: int | None = None) -> None:
         """`first`: the board's first read, when the app has it already, so the first frame shows
         the leads (no empty frame, no second layout). `width`: the terminal's, so the layout class
@@ -138,11 +150,8 @@ class BoardScreen(LeadActions, Screen[None]):
             classes = "-narrow" if width < NARROW_WIDTH else "-wide"
         super().__init__(id="board", classes=classes)
         self.meta = PortalMeta()
-        self.view: View = "open"
         self.needle = ""
-        self.sort: Sort = DEFAULT_SORT
         self.stages: list[Stage] = []
-        self.active_index = 0
         #: Rows read per stage; grows when the rep scrolls deep into a stage, back to a page on a new
         #: filter, sort or view.
         self.limit = PAGE_ROWS
@@ -160,8 +169,8 @@ class BoardScreen(LeadActions, Screen[None]):
         self._hold_until = 0
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -200,7 +209,7 @@ class BoardScreen(LeadActions, Screen[None]):
         yield empty
         yield Horizontal(*columns, id="columns")
         with Horizontal(id="statusbar"):
-            yield SyncStatusBar(id="sync-status")
+            yield SyncStatusBar(id="sync-status").data_bind(extra=BoardScreen.filter_note)
         yield KeyFooter()  # rebuilds its keys only when they change (focus moves between columns)
 
     def _empty_words(self) -> str:
@@ -213,7 +222,7 @@ class BoardScreen(LeadActions, Screen[None]):
         if first is None:
             self.reload()
             return
-        self.query_one(SyncStatusBar).show_cache_status(first[2])
+        self.lb_app.cache_counts_read(first[2])
         self._focus_active()
         self.loaded_once = True
         self.lb_app.board_painted()
@@ -242,7 +251,7 @@ class BoardScreen(LeadActions, Screen[None]):
 
         page: BoardPage
         meta: PortalMeta
-        cache_status: CacheStatus
+        cache_status: SyncCounts
         request: int
 
     def reload(self, *, new_page: bool = False) -> None:
@@ -277,7 +286,7 @@ class BoardScreen(LeadActions, Screen[None]):
             return  # an older read finished after a newer one
         self._applied = event.request
         self.meta = event.meta
-        self.query_one(SyncStatusBar).show_cache_status(event.cache_status)
+        self.lb_app.cache_counts_read(event.cache_status)
         changed = await self._show(event.page)
         if self._frame_hold is not None and event.request >= self._hold_until:
             if changed:  # a column tells the screen it changed only once it is idle, after the frame
@@ -336,7 +345,6 @@ class BoardScreen(LeadActions, Screen[None]):
                 by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
             )
             column.set_sort_label(SORT_WORDS[self.sort])
-        self._show_title()
         self._update_tabs_labels(totals)
         self._focus_active()
         return changed
@@ -372,8 +380,8 @@ class BoardScreen(LeadActions, Screen[None]):
             await tabs.clear()
             for i, stage in enumerate(stages):
                 await tabs.add_tab(Tab(Content(stage.label), id=f"tab-{i}"))
-        self.active_index = min(self.active_index, max(len(stages) - 1, 0))
-        self._mark_active()
+        self.set_reactive(BoardScreen.active_index, min(self.active_index, max(len(stages) - 1, 0)))
+        self._mark_active()  # the new columns, whether or not the index changed
 
     def _update_tabs_labels(self, totals: dict[str, int]) -> None:
         """Relabel the tabs whose counts changed (a relabel lays the tabs out again)."""
@@ -439,9 +447,8 @@ class BoardScreen(LeadActions, Screen[None]):
         focused = self.focused
         if isinstance(focused, StageColumn):
             columns = self.columns
-            if focused in columns and columns.index(focused) != self.active_index:
+            if focused in columns:
                 self.active_index = columns.index(focused)
-                self._mark_active()
             self._refresh_lead_bindings(force=True)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -451,7 +458,6 @@ class BoardScreen(LeadActions, Screen[None]):
         tab_id = event.tab.id or ""
         if tab_id.startswith("tab-"):
             self.active_index = int(tab_id.removeprefix("tab-"))
-            self._mark_active()
             self._focus_active()
 
     # --- filter -----------------------------------------------------------------------------------
@@ -514,7 +520,7 @@ class BoardScreen(LeadActions, Screen[None]):
             bits.append("closed leads (v: open)")
         if self.needle.strip():
             bits.append("filtered (escape clears)")
-        self.query_one(SyncStatusBar).set_extra(" · ".join(bits))
+        self.filter_note = " · ".join(bits)
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -539,7 +545,6 @@ class BoardScreen(LeadActions, Screen[None]):
         if not self.stages:
             return
         self.active_index = (self.active_index + delta) % len(self.stages)
-        self._mark_active()
         self._focus_active_column_now()
 
     def action_column_prev(self) -> None:
@@ -578,6 +583,8 @@ class BoardScreen(LeadActions, Screen[None]):
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.notify(f"Sorted {SORT_WORDS[self.sort]}", timeout=2)
+
+    def watch_sort(self) -> None:
         self._show_title()
         self.reload(new_page=True)
 
@@ -589,16 +596,22 @@ class BoardScreen(LeadActions, Screen[None]):
 
     def action_toggle_closed(self) -> None:
         self.view = "closed" if self.view == "open" else "open"
-        self.active_index = 0
+
+    def watch_view(self) -> None:
+        # The other view's first column, marked when its columns are built: marking one of this
+        # view's columns now would only draw a frame of them with the wrong one active.
+        self.set_reactive(BoardScreen.active_index, 0)
         self._show_filter_state()
         self.reload(new_page=True)
+
+    def watch_active_index(self) -> None:
+        self._mark_active()
 
     def select_lead(self, lead_id: str) -> bool:
         """Highlight a lead if it is on the board (the palette's "jump to lead…"); True if found."""
         for i, column in enumerate(self.columns):
             if any(lead.id == lead_id for lead in column.leads):
                 self.active_index = i
-                self._mark_active()
                 column.show_leads(column.leads, column.meta, column.now, total=column.total, keep=lead_id)
                 column.focus()
                 return True

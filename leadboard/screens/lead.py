@@ -10,7 +10,7 @@ retry, discard); the lead command keys work here as on the board.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.cache.read_model import Activity, BoardLead, LeadDetail, to_datetime
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
 from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, OPEN_ONLY, LeadActions
@@ -33,9 +34,6 @@ from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
 from leadboard.time_words import RepCalendar, duration
 from leadboard.widgets.sync_status import SyncStatusBar
-
-if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
 
 __all__ = ["HEADING_CSS", "LeadScreen", "op_summary", "rep_calendar"]
 
@@ -59,7 +57,7 @@ def _plain(value: object) -> str:
     return clean_untrusted(str(value)) if value not in (None, "") else "—"
 
 
-def rep_calendar(app: LeadboardApp) -> RepCalendar:
+def rep_calendar(app: AppApi) -> RepCalendar:
     """The app's clock and the rep's zone (the `[sla]` one, else the machine's), for dates on screen."""
     return RepCalendar(app.now(), zone_for(app.settings.sla))
 
@@ -215,8 +213,8 @@ class LeadScreen(LeadActions, Screen[None]):
         self.open_ops: list[Op] = []
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     @property
     def current_lead(self) -> BoardLead | None:
@@ -232,15 +230,11 @@ class LeadScreen(LeadActions, Screen[None]):
             yield Static(id="lead-earlier", classes="lead-section")
             yield Static(Content("Timeline"), classes="lead-heading", id="timeline-heading")
             yield Static(id="lead-timeline", classes="lead-section")
-        yield SyncStatusBar(id="sync-status")
+        yield SyncStatusBar(id="sync-status", cache_words=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
-        bar = self.query_one(SyncStatusBar)
-        bar.busy = self.lb_app.syncing
-        if self.lb_app.engine_status is not None:
-            bar.show_engine_status(self.lb_app.engine_status)
         if self.lb_app.sync_enabled:
             self.refresh_timeline()
         else:
@@ -264,9 +258,7 @@ class LeadScreen(LeadActions, Screen[None]):
     async def refresh_timeline(self) -> None:
         lead_id = self.lead_id
         try:
-            await self.lb_app.sync_thread.run(
-                lambda: self.lb_app.sync_thread.get_engine().pull_timeline(lead_id)
-            )
+            await self.lb_app.pull_timeline(lead_id)
             self.timeline_note = ""
         except Exception as exc:  # offline, 401, rate limited: the cached timeline stays
             self.timeline_note = f"from the cache; not refreshed: {clean_untrusted(str(exc))[:200]}"
@@ -363,11 +355,9 @@ class LeadScreen(LeadActions, Screen[None]):
 
     @on(OptionList.OptionSelected, "#lead-ops")
     def _op_chosen(self, event: OptionList.OptionSelected) -> None:
-        from leadboard.screens.ops import OpScreen
-
         op = next((o for o in self.open_ops if o.op_id == event.option.id), None)
         if op is not None:
-            self.app.push_screen(OpScreen(op, self.lb_app.meta))
+            self.lb_app.open_change(op)  # the app opens it: the change's screen uses this module
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LEAD_ACTIONS:

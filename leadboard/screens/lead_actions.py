@@ -21,8 +21,8 @@ OPEN_ONLY = OPEN_ONLY_ACTIONS
 LINK_ACTIONS = frozenset({"open_in_hubspot", "copy_link"})
 
 if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
     from leadboard.cache.read_model import BoardLead
+    from leadboard.screens.app_api import AppApi
 
 
 class LeadActions:
@@ -34,7 +34,7 @@ class LeadActions:
         def current_lead(self) -> BoardLead | None: ...
 
         @property
-        def lb_app(self) -> LeadboardApp: ...
+        def lb_app(self) -> AppApi: ...
 
     def _lead_command(self, kind: CommandKind) -> None:
         if (lead := self.current_lead) is not None:

@@ -48,7 +48,8 @@ class SyncStarted(Message):
 
 @dataclass
 class SyncStatusChanged(Message):
-    """The engine's status (its `line()` is what the status bar shows); posted from the sync thread."""
+    """The engine's status, posted from the sync thread to the app, which keeps it in its reactive
+    `sync_status` (every status line follows that; screens never handle this message)."""
 
     status: Any
 

@@ -9,7 +9,7 @@ Nothing is deleted: a discarded change stays in the outbox as cancelled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -22,12 +22,10 @@ from textual.widgets import Button, Static
 
 from leadboard.cache.outbox import Op
 from leadboard.commands.base import Command
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.lead import op_summary, rep_calendar
 from leadboard.state import PROP_DQ_NOTE, PROP_REASON, PROP_STAGE, PROP_TYPE, CommandRefused, PortalMeta
 from leadboard.text import clean_untrusted
-
-if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
 
 __all__ = ["OpScreen", "conflict_lines"]
 
@@ -82,8 +80,8 @@ class OpScreen(ModalScreen[None]):
         self.meta = meta
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     def compose(self) -> ComposeResult:
         op = self.op

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from leadboard.commands.registry import COMMANDS
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
     from leadboard.cache.read_model import BoardLead
 
 __all__ = ["SCREEN_COMMANDS", "LeadPaletteProvider"]
@@ -60,8 +60,8 @@ class LeadPaletteProvider(Provider):
     """Leads by name, company or email, and the commands of the screen the palette came from."""
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         screen = self.screen
@@ -91,11 +91,7 @@ class LeadPaletteProvider(Provider):
             yield DiscoveryHit(Content(name), run, help=help_text)
 
     def _start_jump(self) -> None:
-        board = self.lb_app.board
-        if board is not None:
-            if self.lb_app.screen is not board:
-                self.lb_app.switch_to_board()
-            board.action_filter()
+        self.lb_app.filter_board()
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -33,6 +33,7 @@ from textual.widgets import Static
 from leadboard.cache.read_model import LeadDetail, to_datetime
 from leadboard.commands.base import Command
 from leadboard.commands.registry import CommandKind
+from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.board import lead_sla, urgent_ids
 from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import QUEUE_BINDINGS
@@ -53,7 +54,6 @@ from leadboard.widgets.stage_column import SLA_GLYPHS
 from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
-    from leadboard.app import LeadboardApp
     from leadboard.cache.store import Store
 
 __all__ = ["WorkQueueScreen", "read_queue_lead"]
@@ -154,8 +154,8 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         self._refreshed: set[str] = set()
 
     @property
-    def lb_app(self) -> LeadboardApp:
-        return cast("LeadboardApp", self.app)
+    def lb_app(self) -> AppApi:
+        return app_api(self.app)
 
     @property
     def current_id(self) -> str | None:
@@ -197,15 +197,6 @@ class WorkQueueScreen(LeadActions, Screen[None]):
         yield KeyFooter(compact=True, show_command_palette=False)  # every queue key fits in 80 columns
 
     def on_mount(self) -> None:
-        bar = self.query_one(SyncStatusBar)
-        bar.busy = self.lb_app.syncing
-        board = self.lb_app.board
-        if board is not None and board.is_mounted:  # what the cache said last, until the engine reports
-            cache_status = board.query_one(SyncStatusBar).cache_status
-            if cache_status is not None:
-                bar.show_cache_status(cache_status)
-        if self.lb_app.engine_status is not None:
-            bar.show_engine_status(self.lb_app.engine_status)
         self.query_one("#queue-body", VerticalScroll).focus()
         self._read_order()
 
@@ -282,9 +273,8 @@ class WorkQueueScreen(LeadActions, Screen[None]):
     async def _refresh_timeline(self, lead_id: str) -> None:
         if lead_id != self.current_id:
             return
-        sync = self.lb_app.sync_thread
         try:
-            await sync.run(lambda: sync.get_engine().pull_timeline(lead_id))
+            await self.lb_app.pull_timeline(lead_id)
             self._refreshed.add(lead_id)
             note = ""
         except Exception as exc:  # offline, 401, rate limited: the cached timeline stays
