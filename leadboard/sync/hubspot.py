@@ -55,8 +55,8 @@ from leadboard.sync.remote import (
     AccountDetails,
     Association,
     BatchRead,
+    CallDisposition,
     CreatedKind,
-    Disposition,
     ListPage,
     Owner,
     Pipeline,
@@ -291,11 +291,11 @@ class HubSpotGateway(CreatesActivities):
         found = (PropertyDefinition.from_json(p) for p in data.get("results") or [])
         return {p.name: p for p in found if p.name in wanted}
 
-    def call_dispositions(self) -> tuple[Disposition, ...]:
+    def call_dispositions(self) -> tuple[CallDisposition, ...]:
         """The portal's call outcomes (GET /calling/v1/dispositions, a bare JSON array)."""
         data = self._get_raw_path("reading call outcomes", "/calling/v1/dispositions")
         items = data if isinstance(data, list) else []
-        return tuple(Disposition.from_json(d) for d in items if isinstance(d, dict) and "id" in d)
+        return tuple(CallDisposition.from_json(d) for d in items if isinstance(d, dict) and "id" in d)
 
     def account_details(self) -> AccountDetails:
         data = self._get_raw_path("reading account details", "/account-info/v3/details")

@@ -64,7 +64,7 @@ class Owner:
 
 
 @dataclass(frozen=True)
-class Stage:
+class PipelineStage:
     id: str
     label: str
     display_order: int
@@ -72,7 +72,7 @@ class Stage:
     archived: bool = False
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Stage:
+    def from_json(cls, data: Mapping[str, Any]) -> PipelineStage:
         return cls(
             id=str(data["id"]),
             label=str(data.get("label", "")),
@@ -87,12 +87,14 @@ class Pipeline:
     id: str
     label: str
     display_order: int
-    stages: tuple[Stage, ...]
+    stages: tuple[PipelineStage, ...]
     archived: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Pipeline:
-        stages = sorted((Stage.from_json(s) for s in data.get("stages") or []), key=lambda s: s.display_order)
+        stages = sorted(
+            (PipelineStage.from_json(s) for s in data.get("stages") or []), key=lambda s: s.display_order
+        )
         return cls(
             id=str(data["id"]),
             label=str(data.get("label", "")),
@@ -146,7 +148,7 @@ class PropertyDefinition:
 
 
 @dataclass(frozen=True)
-class Disposition:
+class CallDisposition:
     """A call outcome: `id` (a GUID) is what `hs_call_disposition` takes."""
 
     id: str
@@ -154,7 +156,7 @@ class Disposition:
     deleted: bool = False
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Disposition:
+    def from_json(cls, data: Mapping[str, Any]) -> CallDisposition:
         return cls(
             id=str(data["id"]), label=str(data.get("label", "")), deleted=bool(data.get("deleted", False))
         )
