@@ -11,7 +11,6 @@ overlap; `r` syncs now or says one is running.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -38,6 +37,7 @@ from leadboard.logs import redact
 from leadboard.screens.keys import APP_BINDINGS
 from leadboard.screens.messages import CacheChanged, SyncStatusChanged
 from leadboard.screens.palette import LeadPaletteProvider
+from leadboard.startup import AFTER_FIRST_PAINT, freeze_imports, freeze_long_lived
 from leadboard.text import clean_untrusted
 from leadboard.widgets.sync_status import SyncInfo
 
@@ -65,7 +65,6 @@ OK_TIMEOUT = 3.0
 FIRST_READ_WAIT = 0.5
 #: How long after the first frame the first sync (and the SLA refresh) starts: their imports
 #: would otherwise compete with the terminal writer for the GIL while it sends that frame.
-AFTER_FIRST_PAINT = 0.1
 #: While a modal is open the periodic pull waits this long and tries again.
 MODAL_RETRY_SECONDS = 15.0
 
@@ -183,12 +182,9 @@ class LeadboardApp(App[int]):
     # --- start and stop ---------------------------------------------------------------------------
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:
-        """Run the app, first moving everything the imports built out of the collector's sight
-        (`gc.freeze`): those objects live as long as the process, and otherwise a full collection
-        scans them all just before the first frame (12-17 ms of the board's first paint). The
-        board's widgets and the sync engine are frozen the same way once built."""
+        """Run the app, with what start-up builds kept out of full collections (`startup`)."""
         self._freeze_gc = True
-        gc.freeze()
+        freeze_imports()
         return super().run(*args, **kwargs)
 
     def now(self) -> datetime:
@@ -254,10 +250,7 @@ class LeadboardApp(App[int]):
 
     def _after_first_paint(self) -> None:
         if self._freeze_gc:
-            # The board's widgets live as long as it does: keep full collections off them. The
-            # young generations are collected first (cheap), so fresh garbage is not frozen in.
-            gc.collect(1)
-            gc.freeze()
+            freeze_long_lived()  # the board's widgets
         self._apply_sla_settings()
         if self.sync_enabled:
             self.start_sync("sync")
@@ -352,12 +345,8 @@ class LeadboardApp(App[int]):
     def _sync_finished(self, worker: Worker[Any]) -> None:
         self._set_busy(False)
         if self._freeze_gc and not self._engine_frozen and self.sync_thread.engine is not None:
-            # The first sync imported the HubSpot client and built the engine, objects that live
-            # as long as the process: freeze them too, so no later keystroke waits on a full
-            # collection that scans them (tens of ms).
             self._engine_frozen = True
-            gc.collect(1)
-            gc.freeze()
+            freeze_long_lived()  # the HubSpot client and the engine the first sync built
         if worker.state == WorkerState.SUCCESS and worker.result is not None:
             self._last_sync_error = None
             kind, by_rep, report = worker.result
