@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from leadboard.sandbox.errors import not_found, validation_error
 from leadboard.sandbox.properties import DEFAULT_PROPERTIES, PROPERTIES
@@ -23,9 +23,7 @@ from leadboard.sandbox.schema import (
     resolve_type,
 )
 from leadboard.sandbox.search import SearchIndex
-
-if TYPE_CHECKING:
-    from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.settings import PortalSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -27,7 +27,9 @@ from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import FaultInjector, RequestLog, RequestRecord
 from leadboard.sandbox.gateway import TRANSPORT_KEY
 from leadboard.sandbox.limits import RateLimiter, RateLimits
-from leadboard.sandbox.portal import Portal, PortalSettings
+from leadboard.sandbox.portal import Portal
+from leadboard.sandbox.server import create_app
+from leadboard.sandbox.settings import PortalSettings
 
 DEFAULT_TOKEN = "pat-sandbox-0000-demo"
 
@@ -201,8 +203,6 @@ def running_sandbox(
 
     `rate_limits` is a switch, or a `RateLimits` with shorter windows for tests.
     """
-    from leadboard.sandbox.server import create_app  # server.py re-exports serve_forever from here
-
     settings = settings if settings is not None else PortalSettings()
     path = Path(data_file) if data_file is not None else None
     configured = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits()

@@ -1,7 +1,7 @@
 """The sandbox's HTTP server: HubSpot's routes and the admin path as one ASGI app for uvicorn.
 
 `create_app` wires the Starlette apps behind the `Gateway` (auth, limits, faults, request log).
-`serve_forever` (what `leadboard sandbox` runs) lives in runner.py and is re-exported here.
+runner.py serves this app (`running_sandbox`, and `serve_forever` for `leadboard sandbox`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.errors import HubSpotError, error_body
 from leadboard.sandbox.gateway import Gateway
 from leadboard.sandbox.routes import hubspot_routes, json_response
-from leadboard.sandbox.runner import serve_forever
 
 logger = logging.getLogger("leadboard.sandbox")
 
@@ -86,4 +85,4 @@ def create_app(context: SandboxContext) -> Gateway:
     return Gateway(context, api, _LoopbackOnly(admin))
 
 
-__all__ = ["create_app", "serve_forever"]
+__all__ = ["create_app"]
