@@ -2,7 +2,7 @@
 
 `Portal` is what the sandbox server (server.py) calls for every HubSpot endpoint; each public method
 returns a JSON-ready dict in HubSpot's wire shape or raises `HubSpotError` with HubSpot's body.
-Records live in `records.py`, search in `search.py`, metadata in `schema.py`/`properties.py`, the
+Records live in `records.py`, search in `search.py`, metadata in `catalog.py`/`properties.py`, the
 v4 association endpoints in `associations.py`, the seed in `seed.py`, live events in `live.py` and
 `PortalSettings` (re-exported here) in `settings.py`.
 """
@@ -19,12 +19,12 @@ from typing import Any
 
 from leadboard.sandbox import live, seed
 from leadboard.sandbox.associations import AssociationEndpoints
+from leadboard.sandbox.catalog import DISPOSITIONS, TYPE_IDS, pipelines, resolve_type
 from leadboard.sandbox.core import locked
-from leadboard.sandbox.errors import PORTAL_ID, HubSpotError, not_found, validation_error
+from leadboard.sandbox.hubspot_errors import PORTAL_ID, HubSpotError, not_found, validation_error
 from leadboard.sandbox.objects import ObjectEndpoints
 from leadboard.sandbox.properties import PROPERTIES
 from leadboard.sandbox.records import AssociationStore, Record
-from leadboard.sandbox.schema import DISPOSITIONS, TYPE_IDS, pipelines, resolve_type
 from leadboard.sandbox.search import SearchIndex
 from leadboard.sandbox.settings import PortalSettings
 

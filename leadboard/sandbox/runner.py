@@ -25,8 +25,8 @@ import uvicorn
 
 from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import FaultInjector, RequestLog, RequestRecord
-from leadboard.sandbox.gateway import TRANSPORT_KEY
-from leadboard.sandbox.limits import RateLimiter, RateLimits
+from leadboard.sandbox.front_door import TRANSPORT_KEY
+from leadboard.sandbox.limits import RateLimits, RequestBudgets
 from leadboard.sandbox.portal import Portal
 from leadboard.sandbox.server import create_app
 from leadboard.sandbox.settings import PortalSettings
@@ -85,7 +85,7 @@ class SandboxHandle:
             limits = RateLimits(**{**self.configured_limits.__dict__, "enabled": True})
         else:
             limits = RateLimits.off()
-        self.context.limiter.configure(limits)
+        self.context.budgets.configure(limits)
 
 
 class _Saver:
@@ -209,7 +209,7 @@ def running_sandbox(
     active = configured if rate_limits is not False else RateLimits.off()
     portal = _load_portal(settings, path)
     context = SandboxContext(
-        portal=portal, limiter=RateLimiter(active, clock=settings.clock), log=RequestLog(request_log_size)
+        portal=portal, budgets=RequestBudgets(active, clock=settings.clock), log=RequestLog(request_log_size)
     )
     context.tokens.add(token)
 
