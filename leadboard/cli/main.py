@@ -104,7 +104,7 @@ def sandbox(
     live: bool,
 ) -> None:
     """Serve a HubSpot-compatible sandbox portal on loopback."""
-    from leadboard.sandbox.server import serve_forever
+    from leadboard.sandbox.runner import serve_forever
 
     serve_forever(
         host=host,

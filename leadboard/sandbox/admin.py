@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from leadboard.sandbox.catalog import TYPE_IDS
 from leadboard.sandbox.context import SandboxContext
-from leadboard.sandbox.schema import TYPE_IDS
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json
 
 _FAULT_KEYS = frozenset({"kind", "method", "path", "times", "seconds", "status", "body", "headers"})
@@ -112,7 +112,7 @@ def admin_routes(context: SandboxContext) -> list[BaseRoute]:
                 "repEmail": portal.settings.rep_email,
                 "repOwnerId": portal.rep_owner_id,
                 "counts": counts,
-                "rateLimits": context.limiter.limits.enabled,
+                "rateLimits": context.budgets.limits.enabled,
             },
         )
 

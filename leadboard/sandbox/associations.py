@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadboard.sandbox.core import PortalCore, locked, parse_object_id
-from leadboard.sandbox.errors import HubSpotError, not_found, standard_error, validation_error
-from leadboard.sandbox.records import Record, iso
-from leadboard.sandbox.schema import (
+from leadboard.sandbox.catalog import (
     ASSOCIATION_BY_ID,
     TYPE_IDS,
     association_types,
     default_association,
     resolve_type,
 )
+from leadboard.sandbox.core import PortalCore, locked, parse_object_id
+from leadboard.sandbox.hubspot_errors import HubSpotError, not_found, standard_error, validation_error
+from leadboard.sandbox.records import Record, iso
 from leadboard.sandbox.validation import batch_inputs, require_dict, require_id, require_list
 
 READ_LIMIT = 1_000

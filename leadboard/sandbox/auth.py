@@ -11,8 +11,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from leadboard.sandbox.errors import HubSpotError, error_body
-from leadboard.sandbox.schema import required_scopes
+from leadboard.sandbox.catalog import required_scopes
+from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 
 ScopeGroup = tuple[str, ...]
 

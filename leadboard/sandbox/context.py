@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from leadboard.sandbox.auth import TokenRegistry
 from leadboard.sandbox.faults import FaultInjector, RequestLog
-from leadboard.sandbox.limits import RateLimiter, RateLimits
+from leadboard.sandbox.limits import RateLimits, RequestBudgets
 from leadboard.sandbox.portal import Portal
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -23,7 +23,7 @@ class SandboxContext:
 
     portal: Portal
     tokens: TokenRegistry = field(default_factory=TokenRegistry)
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RateLimits()))
+    budgets: RequestBudgets = field(default_factory=lambda: RequestBudgets(RateLimits()))
     faults: FaultInjector = field(default_factory=FaultInjector)
     log: RequestLog = field(default_factory=RequestLog)
     max_body_bytes: int = MAX_BODY_BYTES

@@ -10,22 +10,20 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from leadboard.sandbox.errors import not_found, validation_error
-from leadboard.sandbox.properties import DEFAULT_PROPERTIES, PROPERTIES
-from leadboard.sandbox.records import AssociationStore, HistoryEntry, Record, iso, parse_instant
-from leadboard.sandbox.schema import (
+from leadboard.sandbox.catalog import (
     ASSOCIATION_BY_ID,
     CONNECTED_DISPOSITION,
     association_type_name,
     default_association,
     resolve_type,
 )
+from leadboard.sandbox.hubspot_errors import not_found, validation_error
+from leadboard.sandbox.properties import DEFAULT_PROPERTIES, PROPERTIES
+from leadboard.sandbox.records import AssociationStore, HistoryEntry, Record, iso, parse_instant
 from leadboard.sandbox.search import SearchIndex
-
-if TYPE_CHECKING:
-    from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.settings import PortalSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

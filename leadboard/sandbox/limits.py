@@ -36,7 +36,7 @@ class RateLimits:
 
 @dataclass
 class LimitDecision:
-    """What the limiter says about one request: headers to add, or the 429 to answer instead."""
+    """What the request budgets say about one request: headers to add, or the 429 to answer instead."""
 
     headers: dict[str, str] = field(default_factory=dict)
     rejected_body: dict[str, Any] | None = None
@@ -75,8 +75,12 @@ def rate_limit_body(policy: str) -> dict[str, Any]:
     }
 
 
-class RateLimiter:
-    """Thread-safe per-token counters; `check` both decides and, when it allows, spends budget."""
+class RequestBudgets:
+    """HubSpot's per-token request budgets, as the server enforces them (429s included).
+
+    Thread-safe; `check` both decides and, when it allows, spends budget. Not to be confused with
+    the product's client-side `leadboard.sync.ratelimit.RateLimiter`, which keeps leadboard under them.
+    """
 
     def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.time) -> None:
         """`clock` is wall time in seconds (the portal's clock, so tests can move both at once)."""

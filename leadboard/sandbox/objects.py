@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadboard.sandbox.core import PortalCore, locked
-from leadboard.sandbox.errors import HubSpotError, standard_error, validation_error
-from leadboard.sandbox.records import Record, iso
-from leadboard.sandbox.schema import (
+from leadboard.sandbox.catalog import (
     ACTIVITY_TYPES,
     ASSOCIATION_BY_ID,
     DEAL_PIPELINE_ID,
@@ -15,6 +12,9 @@ from leadboard.sandbox.schema import (
     LEAD_PIPELINE_ID,
     resolve_type,
 )
+from leadboard.sandbox.core import PortalCore, locked
+from leadboard.sandbox.hubspot_errors import HubSpotError, standard_error, validation_error
+from leadboard.sandbox.records import Record, iso
 from leadboard.sandbox.validation import (
     batch_inputs,
     check_properties,

@@ -2,8 +2,9 @@
 
 `Portal` is what the sandbox server (server.py) calls for every HubSpot endpoint; each public method
 returns a JSON-ready dict in HubSpot's wire shape or raises `HubSpotError` with HubSpot's body.
-Records live in `records.py`, search in `search.py`, metadata in `schema.py`/`properties.py`, the
-v4 association endpoints in `associations.py`, the seed in `seed.py` and live events in `live.py`.
+Records live in `records.py`, search in `search.py`, metadata in `catalog.py`/`properties.py`, the
+v4 association endpoints in `associations.py`, the seed in `seed.py`, live events in `live.py` and
+`PortalSettings` (re-exported here) in `settings.py`.
 """
 
 from __future__ import annotations
@@ -13,40 +14,24 @@ import os
 import random
 import tempfile
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from leadboard.sandbox import live, seed
 from leadboard.sandbox.associations import AssociationEndpoints
+from leadboard.sandbox.catalog import DISPOSITIONS, TYPE_IDS, pipelines, resolve_type
 from leadboard.sandbox.core import locked
-from leadboard.sandbox.errors import PORTAL_ID, HubSpotError, not_found, validation_error
+from leadboard.sandbox.hubspot_errors import PORTAL_ID, HubSpotError, not_found, validation_error
 from leadboard.sandbox.objects import ObjectEndpoints
 from leadboard.sandbox.properties import PROPERTIES
 from leadboard.sandbox.records import AssociationStore, Record
-from leadboard.sandbox.schema import DISPOSITIONS, TYPE_IDS, pipelines, resolve_type
 from leadboard.sandbox.search import SearchIndex
+from leadboard.sandbox.settings import PortalSettings
 
 __all__ = ["HubSpotError", "Portal", "PortalSettings"]
 
 FORMAT = "leadboard-sandbox-portal"
 FORMAT_VERSION = 1
-
-
-@dataclass
-class PortalSettings:
-    """What the portal is seeded with and how it behaves."""
-
-    seed: int = 7
-    rep_email: str = "demo.rep@leadboard.example"  # the demo rep; an owner in the portal
-    rep_leads: int = 150  # OPEN leads owned by the demo rep (plus some closed ones)
-    owners: int = 6  # owners in the portal (>= 2; one of them is the demo rep)
-    other_leads: int | None = None  # leads owned by others; None = enough for "a few thousand" in all
-    search_lag: float = 1.0  # seconds before a write shows in search
-    automation: bool = False  # HubSpot's call → stage automation (research §4)
-    clock: Callable[[], float] = time.time  # injectable for tests
 
 
 class Portal(ObjectEndpoints, AssociationEndpoints):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadboard.sandbox.schema import DEAL_PIPELINE_ID, DEAL_STAGES, LEAD_PIPELINE_ID, LEAD_STAGES
+from leadboard.sandbox.catalog import DEAL_PIPELINE_ID, DEAL_STAGES, LEAD_PIPELINE_ID, LEAD_STAGES
 
 _CREATED_ISO = "2024-01-01T00:00:00.000Z"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from leadboard.sandbox.schema import ASSOCIATION_BY_ID
+from leadboard.sandbox.catalog import ASSOCIATION_BY_ID
 
 
 def iso(ms: int) -> str:

@@ -22,7 +22,7 @@ from leadboard.sandbox.auth import (
     require_scopes,
     schema_scopes,
 )
-from leadboard.sandbox.gateway import SCOPES_KEY
+from leadboard.sandbox.front_door import SCOPES_KEY
 from leadboard.sandbox.portal import Portal
 from leadboard.sandbox.wire import (
     JSON_CONTENT_TYPE,

@@ -25,9 +25,11 @@ import uvicorn
 
 from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import FaultInjector, RequestLog, RequestRecord
-from leadboard.sandbox.gateway import TRANSPORT_KEY
-from leadboard.sandbox.limits import RateLimiter, RateLimits
-from leadboard.sandbox.portal import Portal, PortalSettings
+from leadboard.sandbox.front_door import TRANSPORT_KEY
+from leadboard.sandbox.limits import RateLimits, RequestBudgets
+from leadboard.sandbox.portal import Portal
+from leadboard.sandbox.server import create_app
+from leadboard.sandbox.settings import PortalSettings
 
 DEFAULT_TOKEN = "pat-sandbox-0000-demo"
 
@@ -83,7 +85,7 @@ class SandboxHandle:
             limits = RateLimits(**{**self.configured_limits.__dict__, "enabled": True})
         else:
             limits = RateLimits.off()
-        self.context.limiter.configure(limits)
+        self.context.budgets.configure(limits)
 
 
 class _Saver:
@@ -201,15 +203,13 @@ def running_sandbox(
 
     `rate_limits` is a switch, or a `RateLimits` with shorter windows for tests.
     """
-    from leadboard.sandbox.server import create_app  # server.py re-exports serve_forever from here
-
     settings = settings if settings is not None else PortalSettings()
     path = Path(data_file) if data_file is not None else None
     configured = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits()
     active = configured if rate_limits is not False else RateLimits.off()
     portal = _load_portal(settings, path)
     context = SandboxContext(
-        portal=portal, limiter=RateLimiter(active, clock=settings.clock), log=RequestLog(request_log_size)
+        portal=portal, budgets=RequestBudgets(active, clock=settings.clock), log=RequestLog(request_log_size)
     )
     context.tokens.add(token)
 

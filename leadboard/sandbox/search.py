@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadboard.sandbox.errors import validation_error
+from leadboard.sandbox.catalog import resolve_type
+from leadboard.sandbox.hubspot_errors import validation_error
 from leadboard.sandbox.properties import PROPERTIES, QUERY_PROPERTIES, PropertyDef
 from leadboard.sandbox.records import Record, iso, parse_instant
-from leadboard.sandbox.schema import resolve_type
 from leadboard.sandbox.validation import optional_str_list, require_dict, require_list
 
 MAX_GROUPS = 5

@@ -21,9 +21,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadboard.sandbox.catalog import DEAL_PIPELINE_ID, DISPOSITIONS, LEAD_PIPELINE_ID
 from leadboard.sandbox.properties import DISQUALIFICATION_REASONS, INDUSTRIES, LEAD_SOURCES
 from leadboard.sandbox.records import iso
-from leadboard.sandbox.schema import DEAL_PIPELINE_ID, DISPOSITIONS, LEAD_PIPELINE_ID
 
 if TYPE_CHECKING:
     from leadboard.sandbox.core import PortalCore

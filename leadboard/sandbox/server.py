@@ -1,7 +1,7 @@
 """The sandbox's HTTP server: HubSpot's routes and the admin path as one ASGI app for uvicorn.
 
-`create_app` wires the Starlette apps behind the `Gateway` (auth, limits, faults, request log).
-`serve_forever` (what `leadboard sandbox` runs) lives in runner.py and is re-exported here.
+`create_app` puts the Starlette apps behind the `FrontDoor` (auth, limits, faults, request log).
+runner.py serves this app (`running_sandbox`, and `serve_forever` for `leadboard sandbox`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from starlette.types import Receive, Scope, Send
 
 from leadboard.sandbox.admin import AdminError, admin_error, admin_routes, is_loopback
 from leadboard.sandbox.context import SandboxContext
-from leadboard.sandbox.errors import HubSpotError, error_body
-from leadboard.sandbox.gateway import Gateway
+from leadboard.sandbox.front_door import FrontDoor
+from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 from leadboard.sandbox.routes import hubspot_routes, json_response
-from leadboard.sandbox.runner import serve_forever
 
 logger = logging.getLogger("leadboard.sandbox")
 
@@ -71,7 +70,7 @@ class _LoopbackOnly:
         await self.app(scope, receive, send)
 
 
-def create_app(context: SandboxContext) -> Gateway:
+def create_app(context: SandboxContext) -> FrontDoor:
     """The ASGI app for one sandbox: HubSpot's API plus `/_sandbox/`, sharing `context`."""
     api = Starlette(
         routes=hubspot_routes(context.portal),
@@ -83,7 +82,7 @@ def create_app(context: SandboxContext) -> Gateway:
         exception_handlers={AdminError: _admin_route_error, HTTPException: _admin_route_error},
     )
     admin.router.redirect_slashes = False
-    return Gateway(context, api, _LoopbackOnly(admin))
+    return FrontDoor(context, api, _LoopbackOnly(admin))
 
 
-__all__ = ["create_app", "serve_forever"]
+__all__ = ["create_app"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from leadboard.sandbox.errors import HubSpotError, bad_json, property_issue, property_values_error
+from leadboard.sandbox.catalog import DISPOSITION_IDS, stage_ids
+from leadboard.sandbox.hubspot_errors import HubSpotError, bad_json, property_issue, property_values_error
 from leadboard.sandbox.properties import PROPERTIES, PropertyDef
 from leadboard.sandbox.records import iso, parse_instant
-from leadboard.sandbox.schema import DISPOSITION_IDS, stage_ids
 
 MAX_STRING_LENGTH = 65_536
 BATCH_LIMIT = 100

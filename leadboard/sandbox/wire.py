@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from leadboard.sandbox.errors import validation_error
+from leadboard.sandbox.hubspot_errors import validation_error
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 

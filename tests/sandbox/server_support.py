@@ -21,7 +21,7 @@ SMALL = {"seed": 11, "rep_leads": 12, "owners": 3, "other_leads": 12, "search_la
 
 @dataclass
 class FakeClock:
-    """Wall time that only moves when a test says so; drives the portal and the rate limiter."""
+    """Wall time that only moves when a test says so; drives the portal and the request budgets."""
 
     now: float = field(default_factory=time.time)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadboard.sandbox.errors import HubSpotError
+from leadboard.sandbox.hubspot_errors import HubSpotError
 from leadboard.sandbox.portal import Portal
 from tests.sandbox.portal_support import FakeClock, first_contact_id, new_lead, small_portal
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leadboard.sandbox.errors import HubSpotError
+from leadboard.sandbox.hubspot_errors import HubSpotError
 from leadboard.sandbox.portal import Portal
 from leadboard.sandbox.records import parse_instant
 from tests.sandbox.portal_support import FakeClock, first_contact_id, new_lead, rep_filter, small_portal

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.sandbox.errors import HubSpotError
+from leadboard.sandbox.catalog import required_scopes
+from leadboard.sandbox.hubspot_errors import HubSpotError
 from leadboard.sandbox.portal import Portal, PortalSettings
-from leadboard.sandbox.schema import required_scopes
 from tests.sandbox.portal_support import FakeClock, first_contact_id, new_lead, small_portal
 
 

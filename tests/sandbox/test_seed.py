@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from leadboard.sandbox.catalog import CONNECTED_DISPOSITION
 from leadboard.sandbox.portal import Portal, PortalSettings
 from leadboard.sandbox.records import iso, parse_instant
-from leadboard.sandbox.schema import CONNECTED_DISPOSITION
 from leadboard.sla import SlaFacts, sla_state
 from leadboard.sla_settings import SlaSettings
 from tests.sandbox.portal_support import FakeClock, small_portal

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from leadboard.sandbox.limits import RateLimiter, RateLimits
+from leadboard.sandbox.limits import RateLimits, RequestBudgets
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from tests.sandbox.server_support import FakeClock, call, make_client, small_settings
 
@@ -129,25 +129,25 @@ def test_limits_off_from_the_start_never_refuse() -> None:
 
 def test_refused_requests_do_not_spend_budget() -> None:
     clock = FakeClock(now=1_000.0)
-    limiter = RateLimiter(RateLimits(burst_max=2, burst_window=10.0), clock=clock)
-    assert limiter.check("t", search=False).allowed
+    budgets = RequestBudgets(RateLimits(burst_max=2, burst_window=10.0), clock=clock)
+    assert budgets.check("t", search=False).allowed
     clock.advance(5.0)
-    assert limiter.check("t", search=False).allowed
+    assert budgets.check("t", search=False).allowed
     for _ in range(20):
         clock.advance(0.2)
-        assert not limiter.check("t", search=False).allowed
+        assert not budgets.check("t", search=False).allowed
     # The first request leaves the window at t=1010: exactly one slot frees, however often we were refused.
     clock.advance(1.0)
-    assert limiter.check("t", search=False).allowed
-    assert not limiter.check("t", search=False).allowed
+    assert budgets.check("t", search=False).allowed
+    assert not budgets.check("t", search=False).allowed
 
 
 def test_the_daily_budget_runs_out_with_hubspots_daily_policy() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(RateLimits(burst_max=100, daily_max=3), clock=clock)
+    budgets = RequestBudgets(RateLimits(burst_max=100, daily_max=3), clock=clock)
     for _ in range(3):
-        assert limiter.check("t", search=False).allowed
-    decision = limiter.check("t", search=False)
+        assert budgets.check("t", search=False).allowed
+    decision = budgets.check("t", search=False)
     assert not decision.allowed and decision.rejected_body is not None
     assert decision.rejected_body["policyName"] == "DAILY"
     assert decision.rejected_body["message"] == "You have reached your daily limit."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from leadboard.sandbox.errors import HubSpotError, error_body
+from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 
 # Canonical (plural) names and HubSpot's object type ids.
 TYPE_IDS: dict[str, str] = {

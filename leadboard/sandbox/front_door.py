@@ -1,5 +1,8 @@
 """The sandbox's front door: body limits, faults, auth, rate limits and the request log.
 
+Every HTTP request to the sandbox passes `FrontDoor` before it reaches the portal's routes. (The
+product's gateway to HubSpot, the client side of this conversation, is `leadboard.sync.hubspot`.)
+
 It wraps the HubSpot routes (a Starlette app) as plain ASGI so that it can do what an ordinary
 middleware can't: answer with exactly the bytes it logs, and drop a connection without a response
 (before handling, or after the portal committed the write) the way a flaky network does.
@@ -14,8 +17,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadboard.sandbox.context import SandboxContext
-from leadboard.sandbox.errors import HubSpotError, error_body
 from leadboard.sandbox.faults import Fault, RequestRecord
+from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 from leadboard.sandbox.limits import rate_limit_body
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json
 
@@ -55,7 +58,7 @@ def is_write(method: str, path: str) -> bool:
     return not (trimmed.endswith("/search") or trimmed.endswith("/batch/read"))
 
 
-class Gateway:
+class FrontDoor:
     """The ASGI app uvicorn serves: admin requests go to `admin`, the rest through the checks to `api`."""
 
     def __init__(self, context: SandboxContext, api: ASGIApp, admin: ASGIApp) -> None:
@@ -137,7 +140,7 @@ class Gateway:
                     ),
                 )
             token, granted = self.context.tokens.authenticate(_header(scope, b"authorization"))
-            decision = self.context.limiter.check(token, search=is_search(method, path))
+            decision = self.context.budgets.check(token, search=is_search(method, path))
             if not decision.allowed:
                 assert decision.rejected_body is not None
                 return _json_response(429, decision.rejected_body, decision.rejection_headers())
@@ -262,4 +265,4 @@ async def _drop_connection(scope: Scope, receive: Receive, send: Send) -> None:
         )
 
 
-__all__ = ["ADMIN_PREFIX", "Gateway", "SCOPES_KEY", "TRANSPORT_KEY", "is_search", "is_write"]
+__all__ = ["ADMIN_PREFIX", "FrontDoor", "SCOPES_KEY", "TRANSPORT_KEY", "is_search", "is_write"]

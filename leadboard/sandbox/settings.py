@@ -1,0 +1,21 @@
+"""How one sandbox portal is seeded and behaves; its own module so the portal's layers all read it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class PortalSettings:
+    """What the portal is seeded with and how it behaves."""
+
+    seed: int = 7
+    rep_email: str = "demo.rep@leadboard.example"  # the demo rep; an owner in the portal
+    rep_leads: int = 150  # OPEN leads owned by the demo rep (plus some closed ones)
+    owners: int = 6  # owners in the portal (>= 2; one of them is the demo rep)
+    other_leads: int | None = None  # leads owned by others; None = enough for "a few thousand" in all
+    search_lag: float = 1.0  # seconds before a write shows in search
+    automation: bool = False  # HubSpot's call → stage automation (research §4)
+    clock: Callable[[], float] = time.time  # injectable for tests
