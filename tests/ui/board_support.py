@@ -8,6 +8,7 @@ off (tests that need HubSpot use the `sandbox` fixture instead). Time is fixed s
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +20,15 @@ from textual.app import App
 from textual.widgets import Input, TextArea
 
 from leadboard.app import LeadboardApp
+from leadboard.cache.read_model import KEY_LAST_SYNC
 from leadboard.cache.store import Store
 from leadboard.config import Settings
 from leadboard.sandbox.limits import RateLimits
-from leadboard.sandbox.portal import PortalSettings
+from leadboard.sandbox.portal import Portal, PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from leadboard.state import Disqualify, MoveStage
 from tests.cache_fixtures import default_meta, hubspot_lead
+from tests.stats_support import fill_cache as fill_stats_from
 
 #: "Now" for every board test: ages and "touched … ago" are computed against it.
 FIXED_NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -139,3 +143,67 @@ async def until_idle(app: LeadboardApp, pilot: Any, rounds: int = 200) -> None:
         if not app.syncing and not app.workers and not app._push_waiting:
             break
     await settle(app, pilot)
+
+
+def conflicted_move(db: Path, lead_id: str, *, note: str) -> str:
+    """Move `lead_id` New → Attempting, then answer the push the way it answers when HubSpot has moved
+    it to Connected meanwhile: the change is in conflict. Returns its op id."""
+    at = int(FIXED_NOW.timestamp() * 1000)
+    with Store.open(db) as store:
+        op = store.outbox.enqueue(
+            MoveStage(lead_id=lead_id, stage_id="attempting-stage-id", note=note), now=at
+        )
+        assert store.outbox.claim_next(now=at) is not None
+        store.outbox.finish_conflict(op.op_id, {"hs_pipeline_stage": "connected-stage-id"})
+        return op.op_id
+
+
+def empty_cache(path: Path) -> Path:
+    """A rep with no leads: the portal's stages are known and the last sync (just now) found none."""
+    with Store.open(path) as store:
+        store.save_portal_meta(default_meta())
+        store.set_state(KEY_LAST_SYNC, str(int(time.time() * 1000)))  # the status line reads the wall clock
+    return path
+
+
+def with_closed_leads(path: Path) -> Path:
+    """`fill_cache`'s open leads plus qualified and disqualified ones (ids "q1".., "d1"..), one of them
+    with a disqualification still waiting to reach HubSpot."""
+    store = fill_cache(path, 6)
+    closed = [
+        hubspot_lead(
+            f"q{i}",
+            f"Won Person {i}",
+            stage="qualified-stage-id",
+            lead_type="NEW_BUSINESS",
+            created=f"2026-02-0{i}T10:00:00.000Z",
+            hs_lastmodifieddate=f"2026-02-2{i}T10:00:00.000Z",
+        )
+        for i in range(1, 4)
+    ] + [
+        hubspot_lead(
+            f"d{i}",
+            f"Lost Person {i}",
+            stage="unqualified-stage-id",
+            lead_type="UPSELL",
+            created=f"2026-01-1{i}T10:00:00.000Z",
+            hs_lastmodifieddate=f"2026-02-1{i}T10:00:00.000Z",
+            hs_lead_disqualification_reason=reason,
+            hs_lead_disqualification_note="Revisit in the spring.",
+        )
+        for i, reason in enumerate(("BAD_TIMING", "NOT_A_GOOD_FIT"), start=1)
+    ]
+    store.upsert_leads(closed)
+    at = int(FIXED_NOW.timestamp() * 1000)
+    store.outbox.enqueue(
+        Disqualify(lead_id="5", reason="BUDGET_CONSTRAINTS", note="No budget this year."), now=at
+    )
+    store.close()
+    return path
+
+
+def fill_stats_cache(path: Path, portal: Portal) -> Path:
+    """The stats tests' cache, filled from their seeded portal (see `tests.stats_support`)."""
+    with Store.open(path) as store:
+        fill_stats_from(store, portal)
+    return path
