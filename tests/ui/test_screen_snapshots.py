@@ -10,6 +10,7 @@ uses; the work queue also at 80x24, where its footer is tightest. Regenerate wit
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,15 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from leadboard.app import LeadboardApp
-from leadboard.config import Settings, SlaSettings
+from leadboard.config import Settings
 from leadboard.sandbox.portal import Portal
 from leadboard.screens.board import BoardScreen
 from leadboard.screens.messages import SyncStatusChanged
 from leadboard.screens.ops import OpScreen
 from leadboard.screens.queue import WorkQueueScreen
 from leadboard.screens.stats import StatsScreen
+from leadboard.sla_settings import SlaSettings
+from leadboard.sync.engine import SyncStatus
 from tests.stats_support import CLOCK_SLA, seeded_portal
 from tests.stats_support import NOW as STATS_NOW
 from tests.ui.board_support import (
@@ -175,10 +178,6 @@ def test_status_offline_with_a_change_waiting(snap_compare: SnapCompare, tmp_pat
 def test_status_rate_limited(snap_compare: SnapCompare, tmp_path: Path) -> None:
     """The engine's status as it posts it after a 429. The line counts down on the wall clock, not the
     app's, so the pause is long enough that its words ("45 min") hold for the length of the test."""
-    from datetime import UTC, datetime, timedelta
-
-    from leadboard.sync.engine import SyncStatus
-
     db = tmp_path / "limited.sqlite"
     fill_cache(db, 6).close()
     app = board_app(db, sla=UTC_SLA)
