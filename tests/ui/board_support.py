@@ -22,11 +22,12 @@ from textual.widgets import Input, TextArea
 from leadboard.app import LeadboardApp
 from leadboard.cache.read_model import KEY_LAST_SYNC
 from leadboard.cache.store import Store
+from leadboard.commands.disqualify import Disqualify
+from leadboard.commands.move_stage import MoveStage
 from leadboard.config import Settings
 from leadboard.sandbox.limits import RateLimits
 from leadboard.sandbox.portal import Portal, PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
-from leadboard.state import Disqualify, MoveStage
 from tests.cache_fixtures import default_meta, hubspot_lead
 from tests.stats_support import fill_cache as fill_stats_from
 
