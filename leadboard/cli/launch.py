@@ -127,7 +127,7 @@ def _base_settings() -> Settings:
 
 def run_demo(*, reset: bool = False) -> int:
     """`leadboard demo`: a sandbox portal behind the board, as the demo rep. `reset` starts over."""
-    from leadboard.sandbox.runner import SandboxStartError, running_sandbox
+    from leadboard.sandbox.runner import SandboxStartError, demo_settings, running_sandbox
 
     portal_file, cache_file = demo_paths()
     if reset:
@@ -135,7 +135,7 @@ def run_demo(*, reset: bool = False) -> int:
     base = _base_settings()
     _ensure_logging()
     try:
-        with running_sandbox(data_file=portal_file, live=True) as sandbox:
+        with running_sandbox(demo_settings(), data_file=portal_file, live=True) as sandbox:
             settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
             return _open_board(settings, Secret(sandbox.token))
     except SandboxStartError as exc:

@@ -90,6 +90,27 @@ def demo(reset: bool) -> None:
     is_flag=True,
     help="Now and then, make HubSpot-side changes (new leads, replies, reassignments).",
 )
+@click.option(
+    "--require-when",
+    "required_when",
+    multiple=True,
+    metavar="TYPE.PROP:WHEN_PROP[=VALUE]",
+    help="An admin rule: PROP is required when WHEN_PROP is VALUE (or has any value). Repeatable.",
+)
+@click.option(
+    "--require-on-create",
+    "create_form",
+    multiple=True,
+    metavar="TYPE.PROP[,PROP...]",
+    help="An admin rule: the create form of TYPE requires these properties. Repeatable.",
+)
+@click.option(
+    "--no-association-edits",
+    "no_association_tokens",
+    multiple=True,
+    metavar="TOKEN",
+    help="An admin rule: this token's user may not edit associations. Repeatable.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -102,9 +123,28 @@ def sandbox(
     no_rate_limit: bool,
     search_lag: float,
     live: bool,
+    required_when: tuple[str, ...],
+    create_form: tuple[str, ...],
+    no_association_tokens: tuple[str, ...],
 ) -> None:
-    """Serve a HubSpot-compatible sandbox portal on loopback."""
+    """Serve a HubSpot-compatible sandbox portal on loopback.
+
+    The --require-* and --no-association-edits rules are refused the way HubSpot refuses writes
+    that break an admin's rules (400 VALIDATION_ERROR); `/_sandbox/rules` changes them while it runs.
+    """
     from leadboard.sandbox.runner import serve_forever
+    from leadboard.sandbox.write_rules import RuleError, WriteRules, parse_create_form, parse_required_when
+
+    rules = WriteRules()
+    try:
+        for spec in required_when:
+            rules.require_when(*parse_required_when(spec))
+        for spec in create_form:
+            rules.require_on_create(*parse_create_form(spec))
+        for rule_token in no_association_tokens:
+            rules.deny_association_edits(rule_token)
+    except RuleError as exc:
+        raise click.BadParameter(str(exc)) from None
 
     serve_forever(
         host=host,
@@ -118,6 +158,7 @@ def sandbox(
         rate_limits=not no_rate_limit,
         search_lag=search_lag,
         live=live,
+        rules=rules,
     )
 
 

@@ -1,7 +1,7 @@
 """The sandbox's own admin path under `/_sandbox/`: not HubSpot's API, and only for loopback callers.
 
 Tests, benchmarks and the demo use it (or the same operations on `SandboxHandle` in Python) to reset
-the portal, read or clear the request log, arm faults and manage tokens.
+the portal, read or clear the request log, arm faults, manage tokens and set an admin's write rules.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from leadboard.sandbox.catalog import TYPE_IDS
 from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json
+from leadboard.sandbox.write_rules import RuleError
 
 _FAULT_KEYS = frozenset({"kind", "method", "path", "times", "seconds", "status", "body", "headers"})
 
@@ -102,6 +103,20 @@ def admin_routes(context: SandboxContext) -> list[BaseRoute]:
         context.tokens.revoke(request.path_params["token"])
         return Response(status_code=204)
 
+    async def rules(request: Request) -> Response:
+        """An admin's write rules (write_rules.py): list, add one, or clear them all."""
+        portal_rules = context.portal.settings.rules
+        if request.method == "DELETE":
+            portal_rules.clear()
+            return Response(status_code=204)
+        if request.method == "POST":
+            try:
+                portal_rules.add_json(await _json_object(request))
+            except RuleError as exc:
+                raise AdminError(400, str(exc)) from exc
+            return admin_response(201, {"results": portal_rules.to_json()})
+        return admin_response(200, {"results": portal_rules.to_json()})
+
     async def info(request: Request) -> Response:
         portal = context.portal
         counts = {name: len(portal.objects(name)) for name in TYPE_IDS}
@@ -122,5 +137,6 @@ def admin_routes(context: SandboxContext) -> list[BaseRoute]:
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/tokens", tokens, methods=["POST"]),
         Route("/_sandbox/tokens/{token}", revoke, methods=["DELETE"]),
+        Route("/_sandbox/rules", rules, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/info", info, methods=["GET"]),
     ]

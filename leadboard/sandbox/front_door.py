@@ -144,6 +144,8 @@ class FrontDoor:
             if not decision.allowed:
                 assert decision.rejected_body is not None
                 return _json_response(429, decision.rejected_body, decision.rejection_headers())
+            # An admin's association permission holds on every path a write can take (write_rules.py).
+            self.context.portal.settings.rules.check_association_edit(token, method, path, body)
             status, headers, content = await self._call_api({**scope, SCOPES_KEY: granted}, body)
             headers.extend(decision.headers.items())
             return status, headers, content

@@ -135,6 +135,7 @@ class ObjectEndpoints(PortalCore):
         record = self._get(name, object_id, id_property=id_property)
         request = require_dict(body, "body")
         changes = check_properties(name, request.get("properties"), self._owner_ids(), record.props)
+        self.settings.rules.check_update(name, record.props, changes)
         self._write(record, changes, self._now_ms())
         return self._full_wire(record)
 
@@ -200,7 +201,9 @@ class ObjectEndpoints(PortalCore):
                     raise
                 missing.append(raw_id)
                 continue
-            planned.append((record, check_properties(name, entry.get("properties"), owners, record.props)))
+            changes = check_properties(name, entry.get("properties"), owners, record.props)
+            self.settings.rules.check_update(name, record.props, changes)
+            planned.append((record, changes))
         now = self._now_ms()
         for record, changes in planned:
             self._write(record, changes, now)
@@ -279,6 +282,7 @@ class ObjectEndpoints(PortalCore):
             )
         if name == "deals":
             props.setdefault("dealstage", DEAL_STAGES[0][0])
+        self.settings.rules.check_create(name, props)
         return props, links
 
     def _check_inline_associations(self, name: str, raw: Any) -> list[InlineAssociation]:

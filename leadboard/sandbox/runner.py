@@ -30,6 +30,7 @@ from leadboard.sandbox.limits import RateLimits, RequestBudgets
 from leadboard.sandbox.portal import Portal
 from leadboard.sandbox.server import create_app
 from leadboard.sandbox.settings import PortalSettings
+from leadboard.sandbox.write_rules import WriteRules, demo_rules
 
 DEFAULT_TOKEN = "pat-sandbox-0000-demo"
 
@@ -186,6 +187,11 @@ def _load_portal(settings: PortalSettings, data_file: Path | None) -> Portal:
     return Portal(settings)
 
 
+def demo_settings() -> PortalSettings:
+    """The demo portal: the default seed, with one admin rule a rep meets (a new deal needs an amount)."""
+    return PortalSettings(rules=demo_rules())
+
+
 @contextmanager
 def running_sandbox(
     settings: PortalSettings | None = None,
@@ -294,9 +300,12 @@ def serve_forever(
     rate_limits: bool = True,
     search_lag: float = 1.0,
     live: bool = False,
+    rules: WriteRules | None = None,
 ) -> None:
     """What `leadboard sandbox` runs: print how to connect, then serve until Ctrl+C (or SIGTERM)."""
     overrides: dict[str, Any] = {"rep_email": rep_email} if rep_email else {}
+    if rules is not None:
+        overrides["rules"] = rules
     settings = PortalSettings(
         seed=seed, rep_leads=rep_leads, owners=owners, search_lag=search_lag, **overrides
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from leadboard.sandbox.write_rules import WriteRules
 
 
 @dataclass
@@ -19,3 +21,4 @@ class PortalSettings:
     search_lag: float = 1.0  # seconds before a write shows in search
     automation: bool = False  # HubSpot's call → stage automation (research §4)
     clock: Callable[[], float] = time.time  # injectable for tests
+    rules: WriteRules = field(default_factory=WriteRules)  # an admin's write rules (write_rules.py)
