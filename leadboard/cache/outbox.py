@@ -24,12 +24,13 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
 from leadboard.cache.outbox_rows import Attempt as Attempt  # re-exported: the outbox's rows
 from leadboard.cache.outbox_rows import Op as Op
-from leadboard.cache.read_model import lead_state
+from leadboard.cache.read_model import BoardLead, lead_state
 from leadboard.cache.remote_tables import now_ms
 from leadboard.commands.base import COMMAND_ADAPTER, Command, check_command, property_changes
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
@@ -153,6 +154,34 @@ class Outbox:
             seen[prop] = None if value in (None, "") else str(value)
         return seen
 
+    def lead_for_edit(self, op_id: str) -> BoardLead | None:
+        """The lead an edited op is checked against: as if the op were not there, and, once its
+        property step reached HubSpot, with the stage and type the rep saw back in place of the ones
+        it wrote (a qualify refused at its deal step is still a qualify of an open lead)."""
+        op = self.get(op_id)
+        lead = lead_state(self.store.db.conn, op.lead_id, excluding_op=op_id)
+        if lead is None or "props" not in op.command.push_steps()[: op.step]:
+            return lead
+        seen = {prop: op.base.get(prop) for prop in (PROP_STAGE, PROP_TYPE) if prop in op.base}
+        return replace(
+            lead,
+            stage_id=seen.get(PROP_STAGE, lead.stage_id),
+            lead_type=seen.get(PROP_TYPE, lead.lead_type),
+        )
+
+    def _check_sent_parts(self, op: Op, checked: Command, changes: Mapping[str, str]) -> None:
+        """Refuse an edit of a part HubSpot already has: it would never be sent, yet look saved."""
+        sent = op.command.push_steps()[: op.step]
+        if "props" in sent and dict(changes) != dict(op.changes):
+            raise CommandRefused(
+                "HubSpot already has this change's stage and properties; "
+                "only what is still to send can change."
+            )
+        if any(step != "props" for step in sent) and checked.typed != op.command.typed:
+            raise CommandRefused(
+                "HubSpot already has the text of this change; only what is still to send can change."
+            )
+
     def retry(self, op_id: str, command: Command | None = None) -> Op:
         """Send a failed or blocked op again, optionally with an edited command (checked again)."""
         op = self.get(op_id)
@@ -163,14 +192,13 @@ class Outbox:
             if command.kind != op.kind or command.lead_id != op.lead_id:
                 raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
 
-            lead = lead_state(
-                self.store.db.conn, op.lead_id, excluding_op=op_id
-            )  # as if this op were not there
+            lead = self.lead_for_edit(op_id)
             if lead is None:
                 raise CommandRefused(f"There is no lead {op.lead_id} in the cache any more.")
             meta = self.store.portal_meta()
             checked = check_command(command, lead, meta)
             changes = property_changes(checked, meta)
+            self._check_sent_parts(op, checked, changes)
             updates |= {
                 "touch_at": _touch_at(checked, op.created_at),
                 "payload_json": COMMAND_ADAPTER.dump_json(checked).decode(),

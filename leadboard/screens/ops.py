@@ -168,12 +168,8 @@ class OpScreen(ModalScreen[None]):
 
     @work(group="resolve", exit_on_error=False)
     async def _edit_and_retry(self) -> None:
-        from leadboard.cache.read_model import lead_state
-
         op = self.op
-        lead = await self.lb_app.cache.read(
-            lambda store: lead_state(store.db.conn, op.lead_id, excluding_op=op.op_id)
-        )
+        lead = await self.lb_app.cache.read(lambda store: store.outbox.lead_for_edit(op.op_id))
         if lead is None:
             self.notify("This lead is no longer in the cache.", severity="error", markup=False)
             return

@@ -16,6 +16,7 @@ What the sync engine should do with each (research/sync-reliability.md, Recommen
     MissingScopes  fail the op naming `scopes`
     NotFound       the lead is archived/deleted (or merged): block its property ops
     Rejected       fail the op and keep it, showing the message (`codes`, `properties` locate it)
+    PortalRuleRefused  a Rejected from the portal's admin rules: the message says what the portal requires
     ServerError    back off and retry; if `is_create`, reconcile like Ambiguous first
     Cancelled      the worker is stopping: leave the op as it was
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 MAX_MESSAGE_CHARS = 400
 
@@ -201,6 +202,18 @@ class Rejected(GatewayError):
         )
         self.codes: tuple[str, ...] = tuple(clean_text(c, limit=60) for c in codes)
         self.properties: tuple[str, ...] = tuple(clean_text(p, limit=100) for p in properties)
+
+
+class PortalRuleRefused(Rejected):
+    """400 VALIDATION_ERROR from a rule the portal's admin set (HubSpot enforces them on API writes
+    since 2026-09): a property required at a stage or on a create form, or no permission to edit
+    associations. Not retryable as it stands: the rep edits the change (or asks an admin), then retries.
+    `permission` is True for the association permission, which no edit can satisfy.
+    """
+
+    def __init__(self, message: str, *, permission: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.permission = permission
 
 
 class ServerError(GatewayError):

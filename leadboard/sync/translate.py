@@ -35,6 +35,7 @@ from leadboard.sync.errors import (
     MissingScopes,
     NotFound,
     Offline,
+    PortalRuleRefused,
     RateLimited,
     Rejected,
     ServerError,
@@ -160,6 +161,8 @@ def http_error(
         )
     if status in _REJECT_STATUSES and status not in (408, 423, 477):
         text, codes, names = _validation_details(data, hub_message, secrets)
+        if status == 400 and category == "VALIDATION_ERROR" and _is_portal_rule(codes, text):
+            return portal_rule_error(text, codes, names, status=status, **common)
         return Rejected(
             f"HubSpot rejected {operation}: {text}", codes=codes, properties=names, status=status, **common
         )
@@ -168,6 +171,37 @@ def http_error(
         is_create=is_create,
         status=status,
         **common,
+    )
+
+
+#: Codes HubSpot (and the sandbox) give a write that breaks an admin's rule, rather than a bad value.
+_RULE_CODES = frozenset({"REQUIRED_PROPERTY", "REQUIRED_FIELD", "MISSING_REQUIRED_PROPERTY"})
+_PERMISSION_CODES = frozenset({"ASSOCIATION_PERMISSION_DENIED"})
+
+
+def _is_portal_rule(codes: Sequence[str], text: str) -> bool:
+    if _RULE_CODES.intersection(codes) or _PERMISSION_CODES.intersection(codes):
+        return True
+    return not codes and "permission to edit associations" in text.lower()
+
+
+def portal_rule_error(
+    text: str, codes: Sequence[str], names: Sequence[str], *, operation: str, **common: Any
+) -> PortalRuleRefused:
+    """The rep's words for a rule the portal's admin set: what HubSpot requires, and what to do."""
+    permission = bool(_PERMISSION_CODES.intersection(codes)) or "permission" in text.lower()
+    if permission:
+        message = (
+            f"Your HubSpot portal does not let you do this ({operation}): {text} "
+            "Ask a HubSpot admin for the permission, then retry."
+        )
+    else:
+        message = (
+            f"Your HubSpot portal requires more before {operation}: {text} "
+            "Edit the change to add it, then retry."
+        )
+    return PortalRuleRefused(
+        message, permission=permission, codes=codes, properties=names, operation=operation, **common
     )
 
 

@@ -244,3 +244,27 @@ def test_a_conflict_exits_3_and_status_shows_both_values(sandbox: SandboxHandle,
     line = next(x for x in status.stdout.splitlines() if x.startswith("conflict"))
     assert f"lead {lead['id']}" in line and "move to Attempting" in line
     assert "HubSpot now has Connected" in line and "you set Attempting (it was New)" in line
+
+
+def test_a_portal_rule_exits_3_saying_what_the_portal_requires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadboard.cli.common import EXIT_ATTENTION
+    from leadboard.sandbox.write_rules import demo_rules
+
+    settings = PortalSettings(
+        seed=11, rep_leads=8, owners=2, other_leads=6, search_lag=0.0, rules=demo_rules()
+    )
+    with running_sandbox(settings, rate_limits=False) as handle:
+        db = tmp_path / "cache.sqlite"
+        monkeypatch.setenv("LEADBOARD_PORTAL", handle.base_url)
+        monkeypatch.setenv("LEADBOARD_EMAIL", handle.rep_email)
+        monkeypatch.setenv("LEADBOARD_DB", str(db))
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", handle.token)
+        assert cli("sync").exit_code == 0
+        target = next(lead for lead in open_leads() if lead["lead_type"]["value"])
+        result = cli("qualify", str(target["id"]), "--note", "Signed off", "--deal-name", "Pilot")
+        assert result.exit_code == EXIT_ATTENTION, result.output
+        assert "Your HubSpot portal requires more before creating a deal" in result.stderr
+        assert "Amount (amount) is required to create a deal in this account." in result.stderr
+        assert "the change is kept" in result.stderr

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # the spec check needs only validate()
 import pytest
 from click.testing import CliRunner
 
@@ -140,7 +140,7 @@ def test_a_user_who_may_not_edit_associations_is_refused_on_every_association_wr
     sandbox.add_token("pat-no-associations")
     _add_rule(sandbox, {"kind": "no_association_edits", "token": "pat-no-associations"})
     lead, contact = first_lead_id(sandbox), contact_id(sandbox)
-    writes = [
+    writes: list[tuple[str, str, dict[str, Any] | None]] = [
         ("PUT", f"/crm/v4/objects/leads/{lead}/associations/default/contacts/{contact}", None),
         ("POST", "/crm/v4/associations/leads/contacts/batch/create", {"inputs": []}),
         ("POST", "/crm/v3/objects/notes", _note_body(contact)),

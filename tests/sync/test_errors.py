@@ -253,3 +253,32 @@ def test_errors_limiter_and_data_types_import_without_hubspot() -> None:
         "assert 'hubspot' not in sys.modules, 'hubspot was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_portal_rule_is_a_change_the_rep_must_fix_in_plain_words() -> None:
+    from leadboard.sync.errors import PortalRuleRefused
+
+    items = [
+        {
+            "isValid": False,
+            "message": "Amount (amount) is required\x1b[31m",
+            "error": "REQUIRED_PROPERTY",
+            "name": "amount",
+        }
+    ]
+    raw = body(message="Property values were not valid: " + json.dumps(items), category="VALIDATION_ERROR")
+    error = http_error(400, raw, {}, operation="creating a deal", is_create=True)
+    assert isinstance(error, PortalRuleRefused) and not error.transient and not error.permission
+    assert error.properties == ("amount",)
+    assert str(error) == (
+        "Your HubSpot portal requires more before creating a deal: Amount (amount) is required "
+        "Edit the change to add it, then retry."
+    )
+    denied = body(
+        message="You do not have permission to edit associations in this account.",
+        category="VALIDATION_ERROR",
+        errors=[{"message": "no permission", "code": "ASSOCIATION_PERMISSION_DENIED"}],
+    )
+    refused = http_error(400, denied, {}, operation="creating a note", is_create=True)
+    assert isinstance(refused, PortalRuleRefused) and refused.permission
+    assert "Ask a HubSpot admin" in str(refused)
