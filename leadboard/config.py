@@ -32,7 +32,17 @@ CONFIG_ENV = "LEADBOARD_CONFIG"
 DEFAULT_PORTAL = "https://api.hubapi.com"
 MIN_SYNC_INTERVAL = 30
 MAX_SYNC_INTERVAL = 86_400
-ENV_OVERRIDES = {"portal": "LEADBOARD_PORTAL", "email": "LEADBOARD_EMAIL", "db": "LEADBOARD_DB"}
+ENV_OVERRIDES = {
+    "portal": "LEADBOARD_PORTAL",
+    "email": "LEADBOARD_EMAIL",
+    "db": "LEADBOARD_DB",
+    "api_version": "LEADBOARD_API_VERSION",
+}
+# HubSpot's date-versioned API (research/hubspot-2026.md §1): a version ships each March and
+# September; 2026-03 is the first. A portal that must stay on an older one sets `api_version`.
+DEFAULT_API_VERSION = "2026-09"
+FIRST_API_VERSION = "2026-03"
+_API_VERSION_SHAPE = re.compile(r"^\d{4}-(03|09)$")
 
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
@@ -72,6 +82,7 @@ class Settings:
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    api_version: str = DEFAULT_API_VERSION  # HubSpot's date version in every path
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "portal", self.portal.strip().rstrip("/"))
@@ -132,6 +143,16 @@ def _db_path(value: Any) -> Path:
     return Path(value).expanduser().absolute()
 
 
+def _api_version(value: Any) -> str:
+    version = text(value).strip()
+    if not _API_VERSION_SHAPE.match(version) or version < FIRST_API_VERSION:
+        raise ValueError(
+            f"must be a HubSpot API version like {DEFAULT_API_VERSION!r}: YYYY-03 or YYYY-09, "
+            f"{FIRST_API_VERSION} or later"
+        )
+    return version
+
+
 def _theme_name(value: Any) -> str:
     name = text(value)
     if not name:
@@ -158,6 +179,7 @@ _FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "theme": _theme_name,
     "keymap": _keymap,
     "sla": SlaSettings.parse,
+    "api_version": _api_version,
 }
 SETTING_NAMES = tuple(_FIELD_CHECKS)
 
@@ -177,7 +199,7 @@ def load_settings(
     flags = {"portal": portal, "email": email, "db": db}
     for key, env_name in ENV_OVERRIDES.items():
         env_value = os.environ.get(env_name)
-        if flags[key] is not None:
+        if flags.get(key) is not None:
             values[key] = str(flags[key])
             sources[key] = f"--{key}"
         elif env_value is not None and env_value.strip():
