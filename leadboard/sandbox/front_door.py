@@ -48,7 +48,9 @@ class _ClientGone(Exception):
 
 
 def is_search(method: str, path: str) -> bool:
-    return method == "POST" and path.startswith("/crm/v3/objects/") and path.rstrip("/").endswith("/search")
+    """A CRM search, on the numbered (`/crm/v3/objects/…`) or a dated (`/crm/objects/2026-09/…`) path."""
+    on_objects = path.startswith("/crm/v3/objects/") or path.startswith("/crm/objects/")
+    return method == "POST" and on_objects and path.rstrip("/").endswith("/search")
 
 
 def is_write(method: str, path: str) -> bool:

@@ -36,6 +36,9 @@ from leadboard.sandbox.wire import (
     split_list,
 )
 
+# HubSpot's date versions the sandbox serves; each has the numbered paths' shapes.
+API_VERSIONS = ("2026-03", "2026-09")
+
 
 def json_response(status: int, value: Any) -> Response:
     return Response(dump_json(value), status_code=status, media_type=JSON_CONTENT_TYPE)
@@ -77,7 +80,7 @@ def _post(path: str, handler: Callable[[Request, str], Awaitable[Response]], act
 def hubspot_routes(portal: Portal) -> list[BaseRoute]:
     """Every HubSpot route the sandbox serves, bound to one portal."""
 
-    # --- /crm/v3/objects ------------------------------------------------------------------------
+    # --- objects ------------------------------------------------------------------------
 
     async def objects(request: Request) -> Response:
         object_type = request.path_params["object_type"]
@@ -142,7 +145,7 @@ def hubspot_routes(portal: Portal) -> list[BaseRoute]:
             return no_content()
         return json_response(status, result)
 
-    # --- /crm/v4 associations -------------------------------------------------------------------
+    # --- associations -------------------------------------------------------------------
 
     async def association_page(request: Request) -> Response:
         params = request.path_params
@@ -248,35 +251,67 @@ def hubspot_routes(portal: Portal) -> list[BaseRoute]:
     async def account_details(request: Request) -> Response:
         return json_response(200, portal.account_details())
 
-    objects_path = "/crm/v3/objects/{object_type}"
+    def object_routes(objects_path: str, object_associations: str, pair_path: str) -> list[BaseRoute]:
+        """Objects by type, and association writes and batches, under one version's prefixes."""
+        return [
+            Route(objects_path, objects, methods=["GET", "POST"]),
+            Route(objects_path + "/search", search, methods=["POST"]),
+            *(
+                _post(f"{objects_path}/batch/{action}", batch, action)
+                for action in ("read", "create", "update", "archive")
+            ),
+            Route(objects_path + "/{object_id}", one_object, methods=["GET", "PATCH", "DELETE"]),
+            Route(object_associations + "/default/{to_type}/{to_id}", associate_default, methods=["PUT"]),
+            Route(object_associations + "/{to_type}/{to_id}", association_pair, methods=["PUT", "DELETE"]),
+            *(
+                _post(f"{pair_path}/batch/{action}", association_batch, action)
+                for action in ("read", "create", "associate/default", "archive")
+            ),
+            Route(pair_path + "/labels", association_labels, methods=["GET"]),
+        ]
+
+    def metadata_routes(owners_path: str, pipelines_path: str, properties_path: str) -> list[BaseRoute]:
+        return [
+            Route(owners_path, owners, methods=["GET"]),
+            Route(owners_path + "/", owners, methods=["GET"]),  # the Python client adds the slash
+            Route(owners_path + "/{owner_id}", owner, methods=["GET"]),
+            Route(pipelines_path + "/{object_type}", pipelines, methods=["GET"]),
+            Route(pipelines_path + "/{object_type}/{pipeline_id}", pipeline, methods=["GET"]),
+            Route(pipelines_path + "/{object_type}/{pipeline_id}/stages", stages, methods=["GET"]),
+            Route(properties_path + "/{object_type}", properties, methods=["GET"]),
+            Route(properties_path + "/{object_type}/{name}", one_property, methods=["GET"]),
+        ]
+
+    def dated_routes(version: str) -> list[BaseRoute]:
+        """HubSpot's date-versioned paths (research/hubspot-2026.md §1): the v3/v4 shapes, new paths."""
+        objects_path = f"/crm/objects/{version}/{{object_type}}"
+        return [
+            *object_routes(
+                objects_path,
+                objects_path + "/{object_id}/associations",
+                f"/crm/associations/{version}/{{from_type}}/{{to_type}}",
+            ),
+            *metadata_routes(
+                f"/crm/owners/{version}", f"/crm/pipelines/{version}", f"/crm/properties/{version}"
+            ),
+            Route(f"/account-info/{version}/details", account_details, methods=["GET"]),
+        ]
+
+    # The numbered paths: HubSpot still answers them until 2027.
     v4_object = "/crm/v4/objects/{object_type}/{object_id}/associations"
-    v4_pair = "/crm/v4/associations/{from_type}/{to_type}"
-    return [
-        Route(objects_path, objects, methods=["GET", "POST"]),
-        Route(objects_path + "/search", search, methods=["POST"]),
-        *(
-            _post(f"{objects_path}/batch/{action}", batch, action)
-            for action in ("read", "create", "update", "archive")
+    legacy = [
+        *object_routes(
+            "/crm/v3/objects/{object_type}", v4_object, "/crm/v4/associations/{from_type}/{to_type}"
         ),
-        Route(objects_path + "/{object_id}", one_object, methods=["GET", "PATCH", "DELETE"]),
-        Route(v4_object + "/default/{to_type}/{to_id}", associate_default, methods=["PUT"]),
         Route(v4_object + "/{to_type}", association_page, methods=["GET"]),
-        Route(v4_object + "/{to_type}/{to_id}", association_pair, methods=["PUT", "DELETE"]),
-        *(
-            _post(f"{v4_pair}/batch/{action}", association_batch, action)
-            for action in ("read", "create", "associate/default", "archive")
-        ),
-        Route(v4_pair + "/labels", association_labels, methods=["GET"]),
         # The path HubSpot's association-schema spec documents; the Python client uses the one above.
         Route("/crm/associations/v4/{from_type}/{to_type}/labels", association_labels, methods=["GET"]),
-        Route("/crm/v3/owners", owners, methods=["GET"]),
-        Route("/crm/v3/owners/", owners, methods=["GET"]),  # the Python client adds the slash
-        Route("/crm/v3/owners/{owner_id}", owner, methods=["GET"]),
-        Route("/crm/v3/pipelines/{object_type}", pipelines, methods=["GET"]),
-        Route("/crm/v3/pipelines/{object_type}/{pipeline_id}", pipeline, methods=["GET"]),
-        Route("/crm/v3/pipelines/{object_type}/{pipeline_id}/stages", stages, methods=["GET"]),
-        Route("/crm/v3/properties/{object_type}", properties, methods=["GET"]),
-        Route("/crm/v3/properties/{object_type}/{name}", one_property, methods=["GET"]),
-        Route("/calling/v1/dispositions", dispositions, methods=["GET"]),
+        *metadata_routes("/crm/v3/owners", "/crm/v3/pipelines", "/crm/v3/properties"),
         Route("/account-info/v3/details", account_details, methods=["GET"]),
+    ]
+    return [
+        *legacy,
+        *(route for version in API_VERSIONS for route in dated_routes(version)),
+        # No date version exists (HubSpot's migration guide): the numbered path is the only one.
+        Route("/calling/v1/dispositions", dispositions, methods=["GET"]),
     ]

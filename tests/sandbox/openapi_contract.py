@@ -11,6 +11,9 @@ Three wrinkles the harness absorbs, so tests can hand it the raw request log:
 - The client and the spec files disagree on a few spellings of the same endpoint (the trailing
   slash on /crm/v3/owners/, /crm/v4/associations/…/labels vs /crm/associations/v4/…/labels, and
   /crm/v3/objects/deals vs the deals file's /crm/v3/objects/0-3); ALIASES maps them.
+- The date-versioned paths (`/crm/objects/2026-09/…`) are checked against the files in
+  hubspot-specs/2026-09/. HubSpot's `2026-03` has the same shapes and only a leads file here, so
+  every other `2026-03` path is checked as its `2026-09` twin.
 
 `/calling/v1/dispositions` has no spec file; its shape is checked against the research notes
 (a bare JSON array of {id, label, deleted}). The sandbox's own admin path (/_sandbox/) is not
@@ -51,6 +54,25 @@ SPEC_FILES = (
     "crm-properties-v3.json",
     "account-info-v3.json",
     "auth-oauth-v1.json",
+    *(
+        f"2026-09/{name}-2026-09.json"
+        for name in (
+            "crm-leads",
+            "crm-contacts",
+            "crm-companies",
+            "crm-deals",
+            "crm-notes",
+            "crm-calls",
+            "crm-tasks",
+            "crm-objects",
+            "crm-associations",
+            "crm-associations-schema",
+            "crm-owners",
+            "crm-pipelines",
+            "crm-properties",
+            "account-info",
+        )
+    ),
 )
 
 # Client spelling → spec spelling of the same HubSpot endpoint.
@@ -60,6 +82,14 @@ ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (
         r"/crm/associations/v4/\1/\2/labels\3",
     ),
     (re.compile(r"^/crm/v3/objects/deals(/.*)?$"), r"/crm/v3/objects/0-3\1"),
+    # 2026-03 has the same shapes as 2026-09; only its leads file is here.
+    (re.compile(r"^/crm/objects/2026-03(?!/leads(?:/|$))(/.*)?$"), r"/crm/objects/2026-09\1"),
+    (
+        re.compile(
+            r"^/(crm/associations|crm/owners|crm/pipelines|crm/properties|account-info)/2026-03(/.*)?$"
+        ),
+        r"/\1/2026-09\2",
+    ),
 )
 
 DISPOSITIONS_PATH = "/calling/v1/dispositions"
