@@ -34,7 +34,7 @@ from leadboard.sync.pull import pull_leads, pull_metadata
 from leadboard.sync.pull_meta import METADATA_REQUESTS
 from leadboard.sync.ratelimit import GENERAL_LIMIT, GENERAL_WINDOW, SEARCH_LIMIT, SEARCH_WINDOW, RateLimiter
 
-SEARCH_PATH = "/crm/v3/objects/leads/search"
+SEARCH_PATH = "/crm/objects/2026-09/leads/search"
 HUBSPOT_PER_SECOND = 19.0  # 190 per 10 s
 HUBSPOT_SEARCH_PER_SECOND = 5.0
 

@@ -195,7 +195,7 @@ def stages_from_pipeline(
     qualified_stage_id: str = QUALIFIED_STAGE_ID,
     unqualified_stage_id: str = UNQUALIFIED_STAGE_ID,
 ) -> tuple[Stage, ...]:
-    """Stages from HubSpot's `Pipeline` JSON (`GET /crm/v3/pipelines/leads`), archived ones left out."""
+    """Stages from HubSpot's `Pipeline` JSON (`GET /crm/pipelines/{version}/leads`), archived left out."""
     closed = {qualified_stage_id, unqualified_stage_id}
     return tuple(
         Stage(
@@ -210,7 +210,7 @@ def stages_from_pipeline(
 
 
 def options_from_property(prop: Mapping[str, Any]) -> tuple[Option, ...]:
-    """Options from HubSpot's `Property` JSON (`GET /crm/v3/properties/leads/{name}`), in display order."""
+    """Options from HubSpot's `Property` JSON (`GET /crm/properties/{version}/leads/{name}`), in order."""
     options = [
         Option(
             value=str(o["value"]),

@@ -277,3 +277,21 @@ def test_save_setting_never_overwrites_a_malformed_file(config_file: Path) -> No
     with pytest.raises(ConfigError, match="not valid TOML"):
         save_setting("theme", "dracula")
     assert config_file.read_text(encoding="utf-8") == broken
+
+
+def test_the_hubspot_api_version_defaults_to_2026_09_and_a_portal_can_pin_2026_03(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().api_version == "2026-09"
+    write(config_file, 'api_version = "2026-03"\n')
+    assert load_settings().api_version == "2026-03"
+    monkeypatch.setenv("LEADBOARD_API_VERSION", "2027-03")
+    assert load_settings().api_version == "2027-03"
+
+
+@pytest.mark.parametrize("version", ["v3", "2026-04", "2025-09", "2026-9", " "])
+def test_an_api_version_hubspot_never_shipped_is_refused(config_file: Path, version: str) -> None:
+    write(config_file, f'api_version = "{version}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert f"{config_file}: api_version: must be a HubSpot API version" in str(caught.value)

@@ -98,7 +98,13 @@ def _check_token(session: Session, settings: Settings, report: Report) -> HubSpo
         report.bad("token", "none found: run `leadboard login` (or set HUBSPOT_ACCESS_TOKEN)")
         return None
     report.ok("token", f"from {resolved.source}")
-    gateway = HubSpotGateway(settings.portal, resolved.token, timeout=(5.0, 15.0), max_rate_wait=10.0)
+    gateway = HubSpotGateway(
+        settings.portal,
+        resolved.token,
+        timeout=(5.0, 15.0),
+        max_rate_wait=10.0,
+        api_version=settings.api_version,
+    )
     try:
         gateway.account_details()
     except AuthFailed:

@@ -180,6 +180,7 @@ class SyncEngine:
                 limiter=self.limiter,
                 timeout=self._timeout or DEFAULT_TIMEOUT,
                 cancel=self._stop,
+                api_version=self.settings.api_version,
             )
         return self._gateway
 

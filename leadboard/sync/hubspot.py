@@ -1,7 +1,11 @@
 """The HubSpot gateway: the one place leadboard talks to HubSpot (or the sandbox portal).
 
-Built once from (base_url, token). The generated API objects are created once and reused (each
-fresh one costs a PoolManager and a TCP connection); `host=` points all of them at the portal.
+Built once from (base_url, token, api_version). Every call goes to HubSpot's date-versioned path
+(hubspot_paths.py; `2026-09` unless the config pins another) through the generated client's
+`ApiClient.call_api`, which the client's typed APIs (still on v3/v4) would not reach; one
+ApiClient is created once and reused, so all calls share its pool, `host=`, token and retry policy.
+The one numbered path left is the call dispositions' (no date version exists).
+
 Every call: waits for the rate limiter, carries a (connect, read) timeout (the client has none by
 default), lets urllib3 retry only connection attempts that never sent anything, reads the raw
 JSON (`_preload_content=False`; SDK models are ~40x slower and not what we store), and turns any
@@ -38,6 +42,7 @@ from hubspot import HubSpot
 from hubspot.discovery.discovery_base import DiscoveryBase
 from urllib3.util.retry import Retry
 
+from leadboard.config import DEFAULT_API_VERSION
 from leadboard.op_markers import marker_for, markers_in
 from leadboard.secret import Secret, secret_text
 from leadboard.sync.creates import CreatesActivities, wire_value
@@ -45,10 +50,12 @@ from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
     GatewayError,
+    NotFound,
     OwnerNotFound,
     RateLimited,
     ServerError,
 )
+from leadboard.sync.hubspot_paths import LEGACY_DISPOSITIONS_PATH, HubSpotPaths
 from leadboard.sync.ratelimit import Kind, RateLimiter
 from leadboard.sync.remote import (
     CREATED_KINDS,
@@ -77,6 +84,11 @@ ASSOCIATION_PAGE = 500
 SEARCH_PAGE_MAX = 200
 LIST_PAGE_MAX = 100
 LEAD_ENUM_PROPERTIES = ("hs_lead_type", "hs_lead_label", "hs_lead_disqualification_reason")
+CALL_DISPOSITION_PROPERTY = "hs_call_disposition"
+# Query parameters HubSpot takes repeated (`properties=a&properties=b`), as the generated client sends them.
+_REPEATED_QUERY = {"properties": "multi", "propertiesWithHistory": "multi"}
+
+Query = Sequence[tuple[str, Any]]
 
 
 def transport_retry() -> Retry:
@@ -115,6 +127,7 @@ class HubSpotGateway(CreatesActivities):
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         cancel: threading.Event | None = None,
         max_rate_wait: float = DEFAULT_MAX_RATE_WAIT,
+        api_version: str = DEFAULT_API_VERSION,
     ) -> None:
         secret = secret_text(token) or ""
         if not secret or not secret.strip():
@@ -124,6 +137,7 @@ class HubSpotGateway(CreatesActivities):
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.timeout = timeout
+        self.paths = HubSpotPaths(api_version)
         self._cancel = cancel
         self._max_rate_wait = max_rate_wait
         self._secrets = (secret.strip(),)
@@ -137,7 +151,7 @@ class HubSpotGateway(CreatesActivities):
         )
 
     def __repr__(self) -> str:
-        return f"HubSpotGateway(base_url={self.base_url!r})"
+        return f"HubSpotGateway(base_url={self.base_url!r}, api_version={self.paths.version!r})"
 
     def _api_factory(self, package: Any, api_name: str, config: Mapping[str, Any]) -> Any:
         """HubSpot's own factory, memoised: one ApiClient and pool per generated API."""
@@ -202,27 +216,43 @@ class HubSpotGateway(CreatesActivities):
             self.limiter.pause_for_rate_limit(error.policy, error.retry_after)
 
     @property
-    def _objects(self) -> Any:
-        return self._client.crm.objects
+    def _api_client(self) -> Any:
+        """The generated ApiClient every call goes through (one pool, the token, the retry policy)."""
+        return self._client.crm.objects.basic_api.api_client
 
-    @property
-    def _associations(self) -> Any:
-        return self._client.crm.associations.v4
-
-    def _get_raw_path(self, operation: str, path: str) -> Any:
-        """GET an endpoint the generated client does not wrap, through a generated ApiClient, so it
-        shares the host, pool, token, retry policy and timeout (never `client.api_request`)."""
-        api_client = self._objects.basic_api.api_client
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        path_params: Mapping[str, str] | None = None,
+        *,
+        query: Query = (),
+        body: Any = None,
+        kind: Kind = "general",
+        is_create: bool = False,
+        expect: type | None = dict,
+    ) -> Any:
+        """One request to `path` (a template whose `{names}` the client quotes from `path_params`)."""
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         return self._call(
             operation,
-            api_client.call_api,
+            self._api_client.call_api,
             path,
-            "GET",
-            method="GET",
-            header_params={"Accept": "application/json"},
+            method,
+            method=method,
+            kind=kind,
+            is_create=is_create,
+            expect=expect,
+            path_params=dict(path_params or {}),
+            query_params=list(query),
+            header_params=headers,
+            body=body,
             auth_settings=["oauth2"],
             response_types_map={},
-            expect=None,
+            collection_formats=dict(_REPEATED_QUERY),
         )
 
     # -- who and what: owner, metadata -------------------------------------------------------------
@@ -232,12 +262,10 @@ class HubSpotGateway(CreatesActivities):
         wanted = email.strip().lower()
         after: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"email": email.strip(), "limit": 100, "archived": False}
+            query: list[tuple[str, Any]] = [("email", email.strip()), ("limit", 100), ("archived", "false")]
             if after:
-                kwargs["after"] = after
-            page = self._call(
-                "looking up the owner", self._client.crm.owners.owners_api.get_page, method="GET", **kwargs
-            )
+                query.append(("after", after))
+            page = self._send("looking up the owner", "GET", self.paths.owners, query=query)
             for item in page.get("results") or []:
                 if str(item.get("email") or "").lower() == wanted:
                     return Owner.from_json(item)
@@ -249,13 +277,21 @@ class HubSpotGateway(CreatesActivities):
             "Check the email in leadboard's settings (or --email)."
         )
 
+    def owner_by_user_id(self, user_id: int | str) -> Owner:
+        """The owner of a HubSpot user id (a token's or an audit entry's); `NotFound` if none."""
+        data = self._send(
+            f"looking up the owner of user {user_id}",
+            "GET",
+            self.paths.one_owner,
+            {"ownerId": str(user_id)},
+            query=[("idProperty", "userId"), ("archived", "false")],
+        )
+        return Owner.from_json(data)
+
     def pipelines(self, object_type: str) -> tuple[Pipeline, ...]:
         """All pipelines of an object type (`leads`, `deals`), stages in display order."""
-        data = self._call(
-            f"reading {object_type} pipelines",
-            self._client.crm.pipelines.pipelines_api.get_all,
-            object_type,
-            method="GET",
+        data = self._send(
+            f"reading {object_type} pipelines", "GET", self.paths.pipelines, {"objectType": object_type}
         )
         return tuple(
             sorted((Pipeline.from_json(p) for p in data.get("results") or []), key=lambda p: p.display_order)
@@ -265,12 +301,11 @@ class HubSpotGateway(CreatesActivities):
         return self.pipelines("leads")
 
     def property_definition(self, object_type: str, name: str) -> PropertyDefinition:
-        data = self._call(
+        data = self._send(
             f"reading the {name} property",
-            self._client.crm.properties.core_api.get_by_name,
-            object_type,
-            name,
-            method="GET",
+            "GET",
+            self.paths.one_property,
+            {"objectType": object_type, "propertyName": name},
         )
         return PropertyDefinition.from_json(data)
 
@@ -281,24 +316,34 @@ class HubSpotGateway(CreatesActivities):
     def lead_properties(self, names: Iterable[str] = LEAD_ENUM_PROPERTIES) -> dict[str, PropertyDefinition]:
         """The named lead properties from one call; a name the portal lacks is simply absent."""
         wanted = set(names)
-        data = self._call(
+        data = self._send(
             "reading lead properties",
-            self._client.crm.properties.core_api.get_all,
-            "leads",
-            method="GET",
-            archived=False,
+            "GET",
+            self.paths.properties,
+            {"objectType": "leads"},
+            query=[("archived", "false")],
         )
         found = (PropertyDefinition.from_json(p) for p in data.get("results") or [])
         return {p.name: p for p in found if p.name in wanted}
 
     def call_dispositions(self) -> tuple[CallDisposition, ...]:
-        """The portal's call outcomes (GET /calling/v1/dispositions, a bare JSON array)."""
-        data = self._get_raw_path("reading call outcomes", "/calling/v1/dispositions")
+        """The portal's call outcomes: leadboard's one call on a numbered (legacy) path.
+
+        GET /calling/v1/dispositions (a bare JSON array) has no date-versioned equivalent yet
+        (research/hubspot-2026.md §1), so it stays, here only. Should HubSpot retire it (404), the
+        options of the calls' `hs_call_disposition` property, read on the date-versioned path, stand
+        in: their values are the same outcome ids.
+        """
+        try:
+            data = self._send("reading call outcomes", "GET", LEGACY_DISPOSITIONS_PATH, expect=None)
+        except NotFound:
+            options = self.property_options("calls", CALL_DISPOSITION_PROPERTY)
+            return tuple(CallDisposition(id=o.value, label=o.label, deleted=o.hidden) for o in options)
         items = data if isinstance(data, list) else []
         return tuple(CallDisposition.from_json(d) for d in items if isinstance(d, dict) and "id" in d)
 
     def account_details(self) -> AccountDetails:
-        data = self._get_raw_path("reading account details", "/account-info/v3/details")
+        data = self._send("reading account details", "GET", self.paths.account_details, expect=None)
         return AccountDetails.from_json(data if isinstance(data, dict) else {})
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -324,12 +369,12 @@ class HubSpotGateway(CreatesActivities):
         }
         if after is not None:
             body["after"] = str(after)
-        data = self._call(
+        data = self._send(
             f"searching {object_type}",
-            self._objects.search_api.do_search,
-            object_type,
-            body,
-            method="POST",
+            "POST",
+            self.paths.search,
+            {"objectType": object_type},
+            body=body,
             kind="search",
         )
         results = tuple(RemoteObject.from_json(o) for o in data.get("results") or [])
@@ -357,18 +402,17 @@ class HubSpotGateway(CreatesActivities):
         properties_with_history: Sequence[str] = (),
     ) -> RemoteObject:
         """One object; `NotFound` when it does not exist (or is archived and `archived` is False)."""
-        kwargs: dict[str, Any] = {"archived": archived}
+        query: list[tuple[str, Any]] = [("archived", _flag(archived))]
         if properties:
-            kwargs["properties"] = list(properties)
+            query.append(("properties", list(properties)))
         if properties_with_history:
-            kwargs["properties_with_history"] = list(properties_with_history)
-        data = self._call(
+            query.append(("propertiesWithHistory", list(properties_with_history)))
+        data = self._send(
             f"reading {_singular(object_type)} {object_id}",
-            self._objects.basic_api.get_by_id,
-            object_type,
-            str(object_id),
-            method="GET",
-            **kwargs,
+            "GET",
+            self.paths.one_object,
+            {"objectType": object_type, "objectId": str(object_id)},
+            query=query,
         )
         return RemoteObject.from_json(data)
 
@@ -394,17 +438,20 @@ class HubSpotGateway(CreatesActivities):
         archived: bool = False,
     ) -> ListPage:
         """One page of the list endpoint (`after` is an id-style cursor)."""
-        kwargs: dict[str, Any] = {"limit": min(max(limit, 1), LIST_PAGE_MAX), "archived": archived}
+        query: list[tuple[str, Any]] = [
+            ("limit", min(max(limit, 1), LIST_PAGE_MAX)),
+            ("archived", _flag(archived)),
+        ]
         if properties:
-            kwargs["properties"] = list(properties)
+            query.append(("properties", list(properties)))
         if after:
-            kwargs["after"] = after
-        data = self._call(
+            query.append(("after", after))
+        data = self._send(
             f"listing {'archived ' if archived else ''}{object_type}",
-            self._objects.basic_api.get_page,
-            object_type,
-            method="GET",
-            **kwargs,
+            "GET",
+            self.paths.objects,
+            {"objectType": object_type},
+            query=query,
         )
         results = tuple(RemoteObject.from_json(o) for o in data.get("results") or [])
         return ListPage(results=results, next_after=next_after(data))
@@ -433,13 +480,13 @@ class HubSpotGateway(CreatesActivities):
                 "properties": list(properties),
                 "propertiesWithHistory": list(properties_with_history),
             }
-            data = self._call(
+            data = self._send(
                 f"reading {object_type}",
-                self._objects.batch_api.read,
-                object_type,
-                body,
-                method="POST",
-                archived=archived,
+                "POST",
+                self.paths.batch_read,
+                {"objectType": object_type},
+                query=[("archived", _flag(archived))],
+                body=body,
             )
             for item in data.get("results") or []:
                 obj = RemoteObject.from_json(item)
@@ -458,13 +505,12 @@ class HubSpotGateway(CreatesActivities):
         pending: list[dict[str, str]] = [{"id": i} for i in wanted]
         while pending:
             chunk, pending = pending[:ASSOCIATION_BATCH_MAX], pending[ASSOCIATION_BATCH_MAX:]
-            data = self._call(
+            data = self._send(
                 f"reading {from_type} → {to_type} associations",
-                self._associations.batch_api.get_page,
-                from_type,
-                to_type,
-                {"inputs": chunk},
-                method="POST",
+                "POST",
+                self.paths.association_batch_read,
+                {"fromObjectType": from_type, "toObjectType": to_type},
+                body={"inputs": chunk},
             )
             for result in data.get("results") or []:
                 from_id = str((result.get("from") or {}).get("id"))
@@ -475,26 +521,8 @@ class HubSpotGateway(CreatesActivities):
         return {k: tuple(v) for k, v in found.items()}
 
     def list_associations(self, from_type: str, from_id: str, to_type: str) -> tuple[Association, ...]:
-        """One object's associations to `to_type`, all pages (500 each)."""
-        found: list[Association] = []
-        after: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"limit": ASSOCIATION_PAGE}
-            if after:
-                kwargs["after"] = after
-            data = self._call(
-                f"reading the associations of {_singular(from_type)} {from_id}",
-                self._associations.basic_api.get_page,
-                from_type,
-                str(from_id),
-                to_type,
-                method="GET",
-                **kwargs,
-            )
-            found.extend(Association.from_json(t) for t in data.get("results") or [])
-            after = next_after(data)
-            if after is None:
-                return tuple(found)
+        """One object's associations to `to_type`, all pages (the date versions read them in batch)."""
+        return self.batch_read_associations(from_type, to_type, [str(from_id)]).get(str(from_id), ())
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -503,13 +531,12 @@ class HubSpotGateway(CreatesActivities):
     ) -> RemoteObject:
         """PATCH properties (None clears a value); returns the object as HubSpot saved it."""
         body = {"properties": {k: "" if v is None else wire_value(v) for k, v in properties.items()}}
-        data = self._call(
+        data = self._send(
             f"updating {_singular(object_type)} {object_id}",
-            self._objects.basic_api.update,
-            object_type,
-            str(object_id),
-            body,
-            method="PATCH",
+            "PATCH",
+            self.paths.one_object,
+            {"objectType": object_type, "objectId": str(object_id)},
+            body=body,
         )
         return RemoteObject.from_json(data)
 
@@ -517,24 +544,31 @@ class HubSpotGateway(CreatesActivities):
         return self.update_object("leads", lead_id, properties)
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, type_id: int) -> None:
-        """Add one HubSpot-defined association (v4 PUT; idempotent, safe to repeat)."""
+        """Add one HubSpot-defined association (the labelled PUT; idempotent, safe to repeat)."""
         spec = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": int(type_id)}]
-        self._call(
+        self._send(
             f"associating {_singular(from_type)} {from_id} with {_singular(to_type)} {to_id}",
-            self._associations.basic_api.create,
-            from_type,
-            str(from_id),
-            to_type,
-            str(to_id),
-            spec,
-            method="PUT",
+            "PUT",
+            self.paths.association_labelled,
+            _pair(from_type, from_id, to_type, to_id),
+            body=spec,
+            expect=None,
+        )
+
+    def associate_default(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        """Add HubSpot's default association of the pair (the PUT without a body; idempotent)."""
+        self._send(
+            f"associating {_singular(from_type)} {from_id} with {_singular(to_type)} {to_id}",
+            "PUT",
+            self.paths.association_default,
+            _pair(from_type, from_id, to_type, to_id),
             expect=None,
         )
 
     def _post_create(self, operation: str, object_type: str, body: dict[str, Any]) -> str:
         """POST a create (never retried here) and return the new id."""
-        data = self._call(
-            operation, self._objects.basic_api.create, object_type, body, method="POST", is_create=True
+        data = self._send(
+            operation, "POST", self.paths.objects, {"objectType": object_type}, body=body, is_create=True
         )
         if not isinstance(data, dict) or not data.get("id"):
             raise Ambiguous(
@@ -551,7 +585,7 @@ class HubSpotGateway(CreatesActivities):
     def find_created_all(self, kind: CreatedKind, marker: str, lead_id: str) -> tuple[str, ...]:
         """Ids of the lead's notes/calls/deals/tasks carrying the op marker, oldest first.
 
-        Reads the lead's v4 associations and batch-reads the marker property: exact, unlike search.
+        Reads the lead's associations and batch-reads the marker property: exact, unlike search.
         """
         object_type, marker_property = CREATED_KINDS[kind]
         op_id = marker_for(marker).removeprefix("lb:")
@@ -591,6 +625,19 @@ def _decode(raw: bytes | None, expect: type | None, *, operation: str, method: s
 
 
 _UNREADABLE = object()
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _pair(from_type: str, from_id: str, to_type: str, to_id: str) -> dict[str, str]:
+    return {
+        "objectType": from_type,
+        "objectId": str(from_id),
+        "toObjectType": to_type,
+        "toObjectId": str(to_id),
+    }
 
 
 def _singular(object_type: str) -> str:

@@ -176,7 +176,7 @@ def test_a_failed_push_exits_3_and_status_names_the_lead_and_reason(
     sandbox.faults.inject(
         "status",
         method="PATCH",
-        path=r"/crm/v3/objects/leads/",
+        path=r"/crm/objects/2026-09/leads/",
         status=400,
         body={
             "status": "error",

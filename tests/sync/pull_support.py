@@ -16,7 +16,7 @@ from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull import pull_metadata
 from leadboard.sync.ratelimit import RateLimiter
 
-SEARCH_PATH = "/crm/v3/objects/leads/search"
+SEARCH_PATH = "/crm/objects/2026-09/leads/search"
 SECONDLY_429 = {
     "status": "error",
     "message": "You have reached your secondly limit.",

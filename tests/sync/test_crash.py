@@ -215,7 +215,8 @@ def test_a_crash_at_each_point_loses_nothing_and_duplicates_nothing(
     if case.point.startswith("after_send"):
         nth = int(case.point.partition(":")[2] or 1)
         write = steps_for(op)[nth - 1]
-        method, where = ("PATCH", r"/crm/v3/objects/leads/") if write == "props" else ("POST", rf"/{write}s$")
+        props = write == "props"
+        method, where = ("PATCH", r"/crm/objects/2026-09/leads/") if props else ("POST", rf"/{write}s$")
         sandbox.faults.inject("delay", method=method, path=where, seconds=SERVER_DELAY)
         grace = GRACE_AFTER_SEND
 

@@ -133,6 +133,26 @@ def test_metadata_comes_from_the_portal(gateway: HubSpotGateway, sandbox: Sandbo
     assert details.portal_id == sandbox.portal.account_details()["portalId"]
 
 
+def test_when_the_legacy_dispositions_path_is_gone_the_call_outcomes_come_from_the_property(
+    gateway: HubSpotGateway, sandbox: SandboxHandle
+) -> None:
+    """/calling/v1/dispositions has no date version; a 404 there must not leave the rep without outcomes."""
+    listed = gateway.call_dispositions()
+    sandbox.faults.inject("status", status=404, path="/calling/v1/dispositions")
+    mark = len(sandbox.request_log())
+    assert gateway.call_dispositions() == listed
+    paths = [r.path.split("?")[0] for r in sandbox.request_log()[mark:]]
+    assert paths == ["/calling/v1/dispositions", "/crm/properties/2026-09/calls/hs_call_disposition"]
+
+
+def test_an_owner_is_found_by_user_id(gateway: HubSpotGateway, sandbox: SandboxHandle) -> None:
+    me = gateway.find_owner_by_email(sandbox.rep_email)
+    assert me.user_id is not None
+    assert gateway.owner_by_user_id(me.user_id) == me
+    with pytest.raises(NotFound):
+        gateway.owner_by_user_id(999_999_999)
+
+
 def test_search_pages_through_every_lead_the_rep_owns(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
@@ -263,15 +283,16 @@ def test_find_created_finds_the_marker_and_nothing_else(
     assert gateway.find_created("note", "01J9ZMARKER00000000000001", other_lead) is None
 
 
-def test_api_objects_are_built_once_and_reuse_one_connection(
+def test_every_call_shares_one_api_client_and_one_connection(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
     for _ in range(5):
         gateway.find_owner_by_email(sandbox.rep_email)
         gateway.lead_pipelines()
-    owners_api = gateway._client.crm.owners.owners_api
-    assert owners_api is gateway._client.crm.owners.owners_api
-    pool = owners_api.api_client.rest_client.pool_manager.connection_from_url(sandbox.base_url)
+        gateway.account_details()
+    api_client = gateway._api_client
+    assert api_client is gateway._api_client
+    pool = api_client.rest_client.pool_manager.connection_from_url(sandbox.base_url)
     assert pool.num_connections == 1
 
 
@@ -287,7 +308,7 @@ def test_wrong_token_is_auth_failed(sandbox: SandboxHandle, limiter: RateLimiter
 
 
 def test_injected_401_is_auth_failed(gateway: HubSpotGateway, sandbox: SandboxHandle) -> None:
-    sandbox.faults.inject("status", status=401, path="/crm/v3/owners")
+    sandbox.faults.inject("status", status=401, path="/crm/owners/2026-09")
     with pytest.raises(AuthFailed):
         gateway.find_owner_by_email(sandbox.rep_email)
 
@@ -315,7 +336,7 @@ def test_injected_403_with_legacy_scope_key(gateway: HubSpotGateway, sandbox: Sa
             }
         ],
     }
-    sandbox.faults.inject("status", status=403, body=body, method="POST", path="/crm/v3/objects/notes")
+    sandbox.faults.inject("status", status=403, body=body, method="POST", path="/crm/objects/2026-09/notes")
     with pytest.raises(MissingScopes) as caught:
         new_note(gateway, sandbox, "op-403")
     assert caught.value.scopes == ("crm.objects.contacts.write",)
@@ -335,7 +356,7 @@ def test_bad_option_is_rejected_naming_the_property(gateway: HubSpotGateway, san
 
 
 def test_injected_400_and_409_are_rejected(gateway: HubSpotGateway, sandbox: SandboxHandle) -> None:
-    sandbox.faults.inject("status", status=400, method="POST", path="/crm/v3/objects/notes")
+    sandbox.faults.inject("status", status=400, method="POST", path="/crm/objects/2026-09/notes")
     with pytest.raises(Rejected) as caught:
         new_note(gateway, sandbox, "op-400")
     assert caught.value.status == 400
@@ -345,18 +366,18 @@ def test_injected_400_and_409_are_rejected(gateway: HubSpotGateway, sandbox: San
 
 
 def test_injected_503_is_a_transient_server_error(gateway: HubSpotGateway, sandbox: SandboxHandle) -> None:
-    sandbox.faults.inject("status", status=503, path="/crm/v3/pipelines")
+    sandbox.faults.inject("status", status=503, path="/crm/pipelines/2026-09")
     with pytest.raises(ServerError) as caught:
         gateway.lead_pipelines()
     assert caught.value.transient and not caught.value.is_create
-    sandbox.faults.inject("status", status=502, method="POST", path="/crm/v3/objects/notes$")
+    sandbox.faults.inject("status", status=502, method="POST", path="/crm/objects/2026-09/notes$")
     with pytest.raises(ServerError) as on_create:
         new_note(gateway, sandbox, "op-502")
     assert on_create.value.is_create
 
 
 def test_429_with_retry_after_pauses_the_limiter(gateway: HubSpotGateway, sandbox: SandboxHandle) -> None:
-    sandbox.faults.inject("status", status=429, headers={"Retry-After": "3"}, path="/crm/v3/pipelines")
+    sandbox.faults.inject("status", status=429, headers={"Retry-After": "3"}, path="/crm/pipelines/2026-09")
     with pytest.raises(RateLimited) as caught:
         gateway.lead_pipelines()
     assert caught.value.policy == "TEN_SECONDLY_ROLLING"
@@ -377,7 +398,7 @@ def test_429_without_retry_after_falls_back_per_policy(
         "policyName": "SECONDLY",
         "category": "RATE_LIMITS",
     }
-    sandbox.faults.inject("status", status=429, body=secondly, path="/crm/v3/pipelines")
+    sandbox.faults.inject("status", status=429, body=secondly, path="/crm/pipelines/2026-09")
     with pytest.raises(RateLimited) as caught:
         gateway.lead_pipelines()
     assert caught.value.retry_after is None
@@ -396,7 +417,7 @@ def test_daily_429_pauses_until_midnight_and_later_calls_fail_fast(
         "policyName": "DAILY",
         "category": "RATE_LIMITS",
     }
-    sandbox.faults.inject("status", status=429, body=daily, path="/crm/v3/pipelines")
+    sandbox.faults.inject("status", status=429, body=daily, path="/crm/pipelines/2026-09")
     with pytest.raises(RateLimited) as caught:
         gateway.lead_pipelines()
     assert caught.value.daily
@@ -426,7 +447,7 @@ def test_drop_before_commit_is_ambiguous_and_nothing_was_created(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
     lead_id, _ = lead_and_contact(gateway, sandbox, 6)
-    sandbox.faults.inject("drop_before", method="POST", path="/crm/v3/objects/notes$")
+    sandbox.faults.inject("drop_before", method="POST", path="/crm/objects/2026-09/notes$")
     with pytest.raises(Ambiguous) as caught:
         new_note(gateway, sandbox, "op-drop-before", 6)
     assert caught.value.is_create and caught.value.method == "POST"
@@ -437,7 +458,7 @@ def test_drop_after_commit_is_ambiguous_and_the_note_exists(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
     lead_id, _ = lead_and_contact(gateway, sandbox, 7)
-    sandbox.faults.inject("drop_after_commit", method="POST", path="/crm/v3/objects/notes$")
+    sandbox.faults.inject("drop_after_commit", method="POST", path="/crm/objects/2026-09/notes$")
     with pytest.raises(Ambiguous) as caught:
         new_note(gateway, sandbox, "op-drop-after", 7)
     assert caught.value.is_create
@@ -459,7 +480,7 @@ def test_a_create_slower_than_the_timeout_is_ambiguous_and_lands(
 ) -> None:
     gw = HubSpotGateway(sandbox.base_url, SECRET, limiter=limiter, timeout=(2.0, 0.3))
     lead_id, _ = lead_and_contact(gw, sandbox, 8)
-    sandbox.faults.inject("delay", seconds=0.8, method="POST", path="/crm/v3/objects/notes$")
+    sandbox.faults.inject("delay", seconds=0.8, method="POST", path="/crm/objects/2026-09/notes$")
     with pytest.raises(Ambiguous) as caught:
         new_note(gw, sandbox, "op-slow", 8)
     assert caught.value.is_create
@@ -522,10 +543,10 @@ def failures(gateway: HubSpotGateway, sandbox: SandboxHandle) -> list[Callable[[
     lead_id, _ = lead_and_contact(gateway, sandbox, 9)
     pipelines = gateway.lead_pipelines
     return [
-        inject_then("status", pipelines, status=401, path="/crm/v3/pipelines"),
-        inject_then("status", pipelines, status=429, path="/crm/v3/pipelines"),
-        inject_then("status", pipelines, status=500, path="/crm/v3/pipelines"),
-        inject_then("drop_before", pipelines, path="/crm/v3/pipelines"),
+        inject_then("status", pipelines, status=401, path="/crm/pipelines/2026-09"),
+        inject_then("status", pipelines, status=429, path="/crm/pipelines/2026-09"),
+        inject_then("status", pipelines, status=500, path="/crm/pipelines/2026-09"),
+        inject_then("drop_before", pipelines, path="/crm/pipelines/2026-09"),
         inject_then(
             "drop_after_commit",
             lambda: new_note(gateway, sandbox, "op-leak", 9),
@@ -630,11 +651,11 @@ def test_archived_leads_are_listed_and_readable_only_as_archived(
 def test_a_misshapen_success_is_a_server_error_or_for_a_create_unknown(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
-    sandbox.faults.inject("status", status=204, path="/crm/v3/pipelines")
+    sandbox.faults.inject("status", status=204, path="/crm/pipelines/2026-09")
     with pytest.raises(ServerError):
         gateway.lead_pipelines()
     sandbox.faults.inject(
-        "status", status=201, body={"status": "ok"}, method="POST", path="/crm/v3/objects/notes$"
+        "status", status=201, body={"status": "ok"}, method="POST", path="/crm/objects/2026-09/notes$"
     )
     with pytest.raises(Ambiguous) as caught:
         new_note(gateway, sandbox, "op-no-id")

@@ -57,10 +57,10 @@ def test_first_pull_stores_exactly_my_leads_with_their_contacts_and_companies(tm
         log = sandbox.request_log()
         assert [(r.method, r.path) for r in log] == [
             ("POST", SEARCH_PATH),
-            ("POST", "/crm/v4/associations/leads/contacts/batch/read"),
-            ("POST", "/crm/v4/associations/leads/companies/batch/read"),
-            ("POST", "/crm/v3/objects/contacts/batch/read"),
-            ("POST", "/crm/v3/objects/companies/batch/read"),
+            ("POST", "/crm/associations/2026-09/leads/contacts/batch/read"),
+            ("POST", "/crm/associations/2026-09/leads/companies/batch/read"),
+            ("POST", "/crm/objects/2026-09/contacts/batch/read"),
+            ("POST", "/crm/objects/2026-09/companies/batch/read"),
         ]
         assert report == PullReport(
             requests=5,
@@ -103,9 +103,9 @@ def test_incremental_pull_picks_up_a_hubspot_edit_and_reads_only_its_relations(t
             for r in sandbox.request_log()
             if r.path.endswith("/batch/read")
         }
-        assert inputs["/crm/v4/associations/leads/contacts/batch/read"] == [lead_id]
-        assert inputs["/crm/v4/associations/leads/companies/batch/read"] == [lead_id]
-        assert inputs["/crm/v3/objects/contacts/batch/read"] == [row["contact_id"]]
+        assert inputs["/crm/associations/2026-09/leads/contacts/batch/read"] == [lead_id]
+        assert inputs["/crm/associations/2026-09/leads/companies/batch/read"] == [lead_id]
+        assert inputs["/crm/objects/2026-09/contacts/batch/read"] == [row["contact_id"]]
         assert report.requests == len(sandbox.request_log())
 
 
@@ -248,7 +248,7 @@ def test_a_429_after_the_leads_were_written_still_gets_their_contacts_next_time(
                 ],
             },
         )
-        assoc_path = "/crm/v4/associations/leads/contacts/batch/read"
+        assoc_path = "/crm/associations/2026-09/leads/contacts/batch/read"
         sandbox.faults.inject("status", path=assoc_path, status=429, body=SECONDLY_429)
         with pytest.raises(RateLimited):
             pull_leads(store, gateway, meta)
@@ -291,7 +291,7 @@ def test_a_lead_without_a_company_shows_its_contacts_company(tmp_path: Path) -> 
 
         assert cached_lead(store, lead)["company_id"] is None
         assert any(
-            r.path == "/crm/v4/associations/contacts/companies/batch/read" for r in sandbox.request_log()
+            r.path == "/crm/associations/2026-09/contacts/companies/batch/read" for r in sandbox.request_log()
         )
         detail = store.lead_detail(lead)
         assert detail is not None and detail.company is not None and detail.company.name == "Via Contact GmbH"

@@ -144,7 +144,7 @@ def test_note_text_is_escaped_html_and_the_lead_is_untouched(
     (note,) = created_with_marker(sandbox, "note", op.op_id)
     body = note["properties"]["hs_note_body"]
     assert "Budget &lt;b&gt;ok&lt;/b&gt;<br>Call back Friday" in body
-    assert ("PATCH", f"/crm/v3/objects/leads/{lead_id}") not in writes(sandbox)
+    assert ("PATCH", f"/crm/objects/2026-09/leads/{lead_id}") not in writes(sandbox)
 
 
 def test_set_lead_type_patches_only_the_type(
@@ -250,7 +250,8 @@ def test_disqualify_for_bad_timing_with_a_follow_up_creates_the_rep_a_task_due_t
     (note,) = created_with_marker(sandbox, "note", op.op_id)
     assert done.state == "done" and done.remote_ids == {"note": note["id"], "task": task["id"]}
     posts = [path for method, path in writes(sandbox) if method == "POST"]
-    assert posts == ["/crm/v3/objects/notes", "/crm/v3/objects/tasks"]  # the note first, then the task
+    # The note first, then the task.
+    assert posts == ["/crm/objects/2026-09/notes", "/crm/objects/2026-09/tasks"]
 
 
 def test_ops_of_one_lead_go_in_the_order_the_rep_made_them(
@@ -271,7 +272,7 @@ def test_ops_of_one_lead_go_in_the_order_the_rep_made_them(
         r.request_body
         for r in sandbox.request_log()
         if r.method in ("PATCH", "POST")
-        and ("/objects/notes" in r.path or "/objects/leads/" in r.path)
+        and (r.path.endswith("/notes") or "/leads/" in r.path)
         and "batch" not in r.path
     ]
     texts = [b for b in order if b"one" in b or b"two" in b or b"three" in b]

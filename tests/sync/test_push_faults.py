@@ -36,7 +36,7 @@ from tests.sync.push_support import (
 )
 
 GRACE = 0.3  # seconds before an unknown create is sent again (production: 90)
-NOTES = r"/crm/v3/objects/notes$"
+NOTES = r"/crm/objects/2026-09/notes$"
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_a_create_committed_before_the_connection_dropped_exists_exactly_once(
         else LogCall(lead_id=lead_id, outcome_id="no answer", note="Rang twice")
     )
     op = store.outbox.enqueue(command)
-    sandbox.faults.inject("drop_after_commit", method="POST", path=rf"/crm/v3/objects/{kind}s$")
+    sandbox.faults.inject("drop_after_commit", method="POST", path=rf"/crm/objects/2026-09/{kind}s$")
 
     first = push_ready(store, gateway, meta, reconcile_grace=GRACE)
     assert first.deferred == 1 and first.done == 0
@@ -199,7 +199,7 @@ def test_a_create_lost_before_the_server_saw_it_is_sent_again_after_the_grace_pe
     posts = [i for i, r in enumerate(log) if r.method == "POST" and r.path.endswith("/notes")]
     assert len(posts) == 2  # the dropped one and the one that landed
     # Before the second POST it looked for the first (lead → notes associations), not in search.
-    looked = [i for i, r in enumerate(log) if r.method == "GET" and "/associations/notes" in r.path]
+    looked = [i for i, r in enumerate(log) if r.method == "POST" and "/leads/notes/batch/read" in r.path]
     assert looked and looked[0] < posts[1]
     assert not [r for r in log if "/search" in r.path]
 

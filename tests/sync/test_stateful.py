@@ -51,11 +51,11 @@ GRACE = 0.05
 LEADS = 4  # a few leads, so commands, edits and faults meet on the same ones
 WATCHED = ("hs_pipeline_stage", "hs_lead_type", "hs_lead_disqualification_reason")
 FAULTS = [
-    ("drop_after_commit", "POST", r"/crm/v3/objects/(notes|calls|deals)$"),
-    ("drop_after_commit", "PATCH", r"/crm/v3/objects/leads/"),
-    ("drop_before", "POST", r"/crm/v3/objects/(notes|calls|deals)$"),
-    ("drop_before", "PATCH", r"/crm/v3/objects/leads/"),
-    ("status", None, r"/crm/v3/objects/"),  # a 503 on whatever comes next
+    ("drop_after_commit", "POST", r"/crm/objects/2026-09/(notes|calls|deals)$"),
+    ("drop_after_commit", "PATCH", r"/crm/objects/2026-09/leads/"),
+    ("drop_before", "POST", r"/crm/objects/2026-09/(notes|calls|deals)$"),
+    ("drop_before", "PATCH", r"/crm/objects/2026-09/leads/"),
+    ("status", None, r"/crm/objects/2026-09/"),  # a 503 on whatever comes next
 ]
 
 SANDBOX: SandboxHandle | None = None
