@@ -9,13 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadboard.sandbox.catalog import (
-    DEAL_PIPELINE_ID,
-    DEAL_STAGES,
-    DISPOSITIONS,
-    LEAD_PIPELINE_ID,
-    LEAD_STAGES,
-)
+from leadboard.sandbox.catalog import DEAL_PIPELINE_ID, DEAL_STAGES, LEAD_PIPELINE_ID, LEAD_STAGES
 
 _CREATED_ISO = "2024-01-01T00:00:00.000Z"
 
@@ -306,16 +300,8 @@ _CALL_PROPS: list[PropertyDef] = [
     _enum("hs_call_direction", "Call direction", _G_ENG, [("INBOUND", "Inbound"), ("OUTBOUND", "Outbound")]),
     _n("hs_call_duration", "Call duration", _G_ENG),
     _enum("hs_call_status", "Call status", _G_ENG, [(s, s.replace("_", " ").title()) for s in CALL_STATUSES]),
-    # The outcomes are listed as options too (their values are the dispositions' ids), which is
-    # where a client reads them when /calling/v1/dispositions is gone.
     PropertyDef(
-        "hs_call_disposition",
-        "Call outcome",
-        "enumeration",
-        "select",
-        _G_ENG,
-        options=tuple(DISPOSITIONS),
-        external_options=True,
+        "hs_call_disposition", "Call outcome", "enumeration", "select", _G_ENG, external_options=True
     ),
     _s("hs_call_from_number", "From number", _G_ENG, "phonenumber"),
     _s("hs_call_to_number", "To number", _G_ENG, "phonenumber"),

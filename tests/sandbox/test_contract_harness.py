@@ -164,3 +164,17 @@ def test_association_reads_accept_the_documented_numeric_ids_and_null_labels(spe
     assert specs.problems(exchange("GET", "/crm/v4/objects/leads/1/associations/contacts", 200, page)) == []
     wrong = {"results": [{"toObjectId": {"id": 1029}, "associationTypes": types}]}
     assert specs.problems(exchange("GET", "/crm/v4/objects/leads/1/associations/contacts", 200, wrong))
+
+
+def test_dated_paths_are_checked_against_the_2026_09_files(specs: SpecIndex) -> None:
+    assert specs.problems(exchange("GET", "/crm/objects/2026-09/notes/512", 200, LEAD)) == []
+    problems = specs.problems(exchange("GET", "/crm/objects/2026-09/notes/512", 200, {"id": 512}))
+    assert problems and "2026-09/crm-" in problems[0]
+    assert specs.problems(exchange("POST", "/crm/objects/2026-09/notes", 200, LEAD))  # a create is 201
+
+
+def test_a_2026_03_path_is_checked_as_its_2026_09_twin(specs: SpecIndex) -> None:
+    assert api_path("/crm/owners/2026-03/12?idProperty=userId") == "/crm/owners/2026-09/12"
+    assert api_path("/crm/objects/2026-03/notes/5") == "/crm/objects/2026-09/notes/5"
+    assert api_path("/crm/objects/2026-03/leads/5") == "/crm/objects/2026-03/leads/5"  # its own file
+    assert specs.problems(exchange("GET", "/crm/pipelines/2026-03/leads", 200, {"results": [{"id": 1}]}))

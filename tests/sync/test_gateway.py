@@ -136,9 +136,20 @@ def test_metadata_comes_from_the_portal(gateway: HubSpotGateway, sandbox: Sandbo
 def test_when_the_legacy_dispositions_path_is_gone_the_call_outcomes_come_from_the_property(
     gateway: HubSpotGateway, sandbox: SandboxHandle
 ) -> None:
-    """/calling/v1/dispositions has no date version; a 404 there must not leave the rep without outcomes."""
+    """/calling/v1/dispositions has no date version; a 404 there must not leave the rep without outcomes.
+
+    Today HubSpot's property lists no options (externalOptions), so the portal's answer after the
+    retirement is played by an injected one.
+    """
     listed = gateway.call_dispositions()
+    prop = sandbox.portal.get_property("calls", "hs_call_disposition")
+    options = [
+        {"label": d.label, "value": d.id, "displayOrder": i, "hidden": False} for i, d in enumerate(listed)
+    ]
     sandbox.faults.inject("status", status=404, path="/calling/v1/dispositions")
+    sandbox.faults.inject(
+        "status", status=200, body={**prop, "options": options}, path="/hs_call_disposition$"
+    )
     mark = len(sandbox.request_log())
     assert gateway.call_dispositions() == listed
     paths = [r.path.split("?")[0] for r in sandbox.request_log()[mark:]]
