@@ -278,10 +278,12 @@ class LeadboardApp(App[int]):
     # --- app-wide actions ---------------------------------------------------------------------------
 
     def action_toggle_keys(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        from leadboard.screens.keys_panel import KeysPanel
+
+        if panels := self.screen.query(KeysPanel):
+            panels.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysPanel(self.settings.keymap))
 
     def action_sync_now(self) -> None:
         if not self.sync_enabled:

@@ -15,7 +15,7 @@ from typing import ClassVar, Generic, Self, TypeVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -28,6 +28,7 @@ from leadboard.commands.log_call import LogCall
 from leadboard.commands.move_stage import MoveStage
 from leadboard.commands.qualify import Qualify
 from leadboard.commands.set_lead_type import SetLeadType
+from leadboard.screens.keys import FORM_BINDINGS
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 
@@ -156,10 +157,7 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
     DEFAULT_CSS = MODAL_CSS
     HEADING: ClassVar[str] = "Command"
     VERTICAL_BREAKPOINTS = fits_from(30)
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="modal-save", tooltip="Save when the form is complete"),
-        Binding("escape", "cancel", "Cancel", id="modal-cancel", tooltip="Close without saving"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*FORM_BINDINGS]
 
     def __init__(self, meta: PortalMeta, lead: LeadFacts) -> None:
         super().__init__()

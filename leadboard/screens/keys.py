@@ -14,6 +14,7 @@ from leadboard.commands.registry import COMMANDS
 __all__ = [
     "APP_BINDINGS",
     "BOARD_BINDINGS",
+    "FORM_BINDINGS",
     "LEAD_COMMAND_BINDINGS",
     "LEAD_SCREEN_BINDINGS",
     "QUEUE_BINDINGS",
@@ -33,7 +34,7 @@ BOARD_BINDINGS: list[Binding] = [
     Binding("k,up", "cursor_up", "Up", id="cursor-up", show=False),
     Binding("h,left", "column_prev", "Previous stage", id="column-prev", show=False),
     Binding("l,right", "column_next", "Next stage", id="column-next", show=False),
-    Binding("enter", "open_lead", "Open", id="open-lead", show=False, tooltip="Open the lead's details"),
+    Binding("enter", "open_lead", "Open lead", id="open-lead", show=False, tooltip="Open the lead's details"),
     Binding("escape", "escape", "Clear", id="board-escape", show=False, tooltip="Clear the filter"),
     Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by name, company or email"),
     Binding("s", "cycle_sort", "Sort", id="sort-cycle", show=False, tooltip="Cycle the sort order"),
@@ -60,6 +61,12 @@ QUEUE_BINDINGS: list[Binding] = [
     Binding("s", "skip", "Skip", id="queue-skip", tooltip="Skip: this lead goes to the end of the queue"),
     Binding("enter", "open_lead", "Details", id="queue-open-lead", show=False, tooltip="Open the lead"),
     *LEAD_COMMAND_BINDINGS,
+]
+
+#: The command forms (log a call, a note, a move…): save or close; tab moves between the fields.
+FORM_BINDINGS: list[Binding] = [
+    Binding("ctrl+s", "save", "Save", id="modal-save", tooltip="Save when the form is complete"),
+    Binding("escape", "cancel", "Cancel", id="modal-cancel", tooltip="Close without saving"),
 ]
 
 #: App-wide keys. ctrl+p (the palette) is Textual's own binding; ctrl+q quits.

@@ -48,15 +48,15 @@ class StatsLoaded(Message):
 class StatsScreen(Screen[None]):
     """The rep's stats for 7, 30 or 90 days, read from the cache at `db_path`."""
 
-    # The footer reads "7 days  30 days  90 days": typing 30 or 90 works, as 0 is not bound.
+    # The footer shows the key that works for each period ("3 30 days"); typing 30 works too, as
+    # 0 is not bound.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="stats-close", tooltip="Back to the board"),
         *(
             Binding(
                 key,
                 f"period({days})",
-                "days",
-                key_display=str(days),
+                f"{days} days",
                 id=f"stats-{days}-days",
                 tooltip=f"Leads created in the last {days} days",
             )

@@ -2,7 +2,7 @@
 
 Rows are plain data built from cleaned strings only (no markup is parsed), so names like
 `[@click=app.quit]` show literally. A part's style is "" (the row's own), Textual style words
-("bold ansi_red") or one of the column's component classes (".stage-column--sla-breached"),
+("bold") or one of the column's component classes (".stage-column--sla-breached"),
 resolved from CSS when the line is drawn, so rows can be built before any widget is mounted.
 
 `draw_line` turns one line of parts into a `Strip` of exactly the column's width, cutting with "…"
@@ -35,6 +35,7 @@ from leadboard.time_words import ago, compact
 __all__ = [
     "LINES_PER_LEAD",
     "MARKERS",
+    "QUIET",
     "SLA_GLYPHS",
     "SLA_STYLES",
     "LeadOption",
@@ -56,13 +57,13 @@ MARKERS: dict[str, tuple[str, str]] = {
     "conflict": ("≠", "conflict"),
     "blocked": ("⊘", "blocked"),
 }
-_MARKER_STYLE = {
-    "pending": "italic",
-    "failed": "bold ansi_red",
-    "conflict": "bold ansi_magenta",
-    "blocked": "bold",
-}
-_LABEL_STYLE = {"hot": "bold ansi_red", "warm": "ansi_yellow", "cold": "ansi_cyan"}
+#: The style of each marker's words and of each label: `StageColumn` component classes, coloured
+#: by the theme from CSS (app.tcss) and kept readable on the row they sit on.
+_MARKER_STYLE = {marker: f".stage-column--marker-{marker}" for marker in MARKERS}
+_LABEL_STYLE = {label: f".stage-column--label-{label}" for label in ("hot", "warm", "cold")}
+#: Secondary words (age, last touch): quieter than the row, never dim (dim is blended by the
+#: terminal and falls below a readable contrast on light themes).
+QUIET = ".stage-column--quiet"
 #: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
 SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
 #: The style of each SLA level's words: a `StageColumn` component class (theme colours, from CSS).
@@ -72,7 +73,7 @@ SLA_STYLES: dict[str, str] = {
     "ok": ".stage-column--sla-ok",
 }
 #: A run of text on a row and its style: "" (the row's own), a component class (".name") or
-#: Textual style words ("bold ansi_red").
+#: Textual style words ("bold").
 Part = tuple[str, str]
 #: A lead's two lines.
 RowLines = tuple[tuple[Part, ...], tuple[Part, ...]]
@@ -133,14 +134,14 @@ def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState |
         parts.append(("type?", "reverse"))
     age = relative_age(lead.created_at, now)
     if age:
-        parts.append((f"{age} old", "dim"))
+        parts.append((f"{age} old", QUIET))
     touch = _touched_ago(lead.last_touch_at, now)
     if touch:
-        parts.append((f"touched {touch}", "dim"))
+        parts.append((f"touched {touch}", QUIET))
     elif level == "done":
-        parts.append(("touched", "dim"))  # the SLA knows a first touch the row's dates do not show
+        parts.append(("touched", QUIET))  # the SLA knows a first touch the row's dates do not show
     elif level not in (*SLA_GLYPHS, "ok"):
-        parts.append(("not touched", "dim"))
+        parts.append(("not touched", QUIET))
     second: list[Part] = [("  ", "")]
     for i, part in enumerate(parts):
         if i:

@@ -47,6 +47,7 @@ from leadboard.cache.read_model import BoardLead
 from leadboard.domain import PortalMeta, Stage
 from leadboard.sla import SlaState
 from leadboard.text import clean_untrusted
+from leadboard.widgets.contrast import readable
 from leadboard.widgets.lead_rows import (
     LINES_PER_LEAD,
     MARKERS,
@@ -139,6 +140,9 @@ class StageColumn(ScrollView, can_focus=True):
         "stage-column--sla-breached",
         "stage-column--sla-due-soon",
         "stage-column--sla-ok",
+        "stage-column--quiet",
+        *(f"stage-column--marker-{marker}" for marker in MARKERS),
+        *(f"stage-column--label-{label}" for label in ("hot", "warm", "cold")),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "first", "First", show=False),
@@ -272,7 +276,12 @@ class StageColumn(ScrollView, can_focus=True):
                 own = self.get_visual_style(part[1:], partial=True)
             else:
                 own = Style.parse(part)
-            rich = self._rich_styles[key] = (row + (row + own)).rich_style
+            combined = row + (row + own)
+            if combined.foreground is not None and combined.background is not None:
+                # the theme's colour, moved towards white or black only where it is not readable here
+                colour = readable(combined.foreground, combined.background)
+                combined += Style(foreground=colour)
+            rich = self._rich_styles[key] = combined.rich_style
         return rich
 
     def _refresh_row(self, index: int | None) -> None:

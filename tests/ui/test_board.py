@@ -392,9 +392,9 @@ async def test_keymap_theme_keys_panel_and_links(cache_path: Path) -> None:
         assert isinstance(app.screen, LogCallModal)
         await pilot.press("escape", "question_mark")
         await settle(app, pilot)
-        assert app.screen.query("HelpPanel")
+        assert app.screen.query("KeysPanel")
         await pilot.press("question_mark")
-        assert not app.screen.query("HelpPanel")
+        assert not app.screen.query("KeysPanel")
         await pilot.press("y")  # no portal id before the first sync: it says so
         await settle(app, pilot)
         assert "portal id" in str(list(app._notifications)[-1].message)

@@ -167,7 +167,7 @@ async def test_the_queue_keys_follow_the_keymap_and_the_palette_opens_it(sla_pat
         assert queue.order is not None and queue.order[-1] == "d" and queue.current_id == "o"
         await pilot.press("question_mark")  # the keys panel lists the queue's keys as remapped
         await settle(app, pilot)
-        assert app.screen.query("HelpPanel")
+        assert app.screen.query("KeysPanel")
         keys_panel = screen_text(app)
         assert "Skip" in keys_panel and "Disqualify" in keys_panel
         await pilot.press("question_mark")

@@ -107,13 +107,28 @@ async def test_period_switch_and_escape_at_80x24(cache: Path, portal: Portal) ->
         await pilot.press("3", "0")  # the footer says "30 days": typing 30 works
         text = await settle(app, pilot)
         assert f"Last 30 days: {month.leads} leads created" in text
-        assert "7 days 30 days 90 days" in " ".join(text.splitlines()[-1].split())  # compact below 100 cols
+        assert "7 7 days 3 30 days 9 90 days" in " ".join(text.splitlines()[-1].split())  # compact < 100 cols
 
         assert app.clock_threads and threading.get_ident() not in app.clock_threads
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, StatsScreen)
         assert app.results == [None]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+async def test_each_period_key_the_footer_shows_switches_to_that_period(
+    cache: Path, size: tuple[int, int]
+) -> None:
+    """The footer names each period with the one key that switches to it (7, 3, 9), never "30"."""
+    app = StatsHost(cache)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        footer = " ".join(screen_text(app).splitlines()[-1].split())
+        for key, days in (("9", 90), ("7", 7), ("3", 30)):
+            assert f"{key} {days} days" in footer
+            await pilot.press(key)
+            assert f"Last {days} days:" in await settle(app, pilot)
 
 
 async def test_wide_layout_puts_panels_side_by_side_at_160x50(cache: Path, portal: Portal) -> None:
