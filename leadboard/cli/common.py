@@ -113,17 +113,23 @@ class Session:
     portal: str | None
     email: str | None
     db: str | None
+    #: Say each unknown `[keymap]` id on stderr (doctor turns this off: it reports them as a check).
+    warn_keymap: bool = True
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         """Flags > `LEADBOARD_*` variables > config file > defaults; a bad value ends the command."""
         if self._settings is None:
             from leadboard.config import ConfigError, load_settings
+            from leadboard.key_ids import keymap_problems
 
             try:
                 self._settings = load_settings(portal=self.portal, email=self.email, db=self.db)
             except ConfigError as exc:
                 raise click.ClickException(shown(exc)) from None
+            if self.warn_keymap:
+                for problem in keymap_problems(self._settings.keymap):
+                    click.echo(f"Warning: {one_line(problem)}", err=True)
         return self._settings
 
     def rep_email(self) -> str:
