@@ -43,6 +43,28 @@ class CacheError(Exception):
     """The cache file cannot be used. The message is for the rep: what is wrong and what to do."""
 
 
+class CacheDiskFull(CacheError):
+    """SQLite found no room to write (SQLITE_FULL): the write was rolled back, nothing else was lost."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The disk that holds the cache ({path}) is full, so this change was not saved. Every change "
+            "saved before it is kept, including those waiting for HubSpot. Free some disk space, then "
+            "run the command again."
+        )
+
+
+@contextmanager
+def _disk_full_explained(path: Path) -> Iterator[None]:
+    """Turn SQLite's "database or disk is full" into `CacheDiskFull`, which says what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:
+            raise CacheDiskFull(path) from exc
+        raise
+
+
 class SyncLockHeld(Exception):
     """Another leadboard process is pushing from this cache."""
 
@@ -193,18 +215,19 @@ class CacheDatabase(RemoteTables):
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: `BEGIN IMMEDIATE` (waits for other writers), or a savepoint when nested."""
         conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
+        with _disk_full_explained(self.path):
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+                with self.db.atomic():
+                    yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def push_lock(self) -> PushLock:
         """The lock the sync engine holds while pushing (and, ideally, for its whole life)."""
