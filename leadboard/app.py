@@ -33,6 +33,7 @@ from leadboard.cache.thread import CacheThread, OwnThread
 from leadboard.commands.registry import CommandKind, spec_for
 from leadboard.config import DEFAULT_PORTAL, ConfigError, Settings, save_setting
 from leadboard.domain import CommandRefused, PortalMeta
+from leadboard.key_ids import keymap_problems
 from leadboard.logs import redact
 from leadboard.screens.keys import APP_BINDINGS
 from leadboard.screens.messages import CacheChanged, SyncStatusChanged
@@ -221,6 +222,10 @@ class LeadboardApp(App[int]):
                 markup=False,
             )
         self.set_keymap(self.settings.keymap)
+        for problem in keymap_problems(self.settings.keymap):  # set_keymap skips them in silence
+            self.call_later(
+                self.notify, problem, title="Config", severity="warning", timeout=15, markup=False
+            )
         self._board = BoardScreen(self._wait_first_read(), width=self.size.width)
         return self._board
 

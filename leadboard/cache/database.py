@@ -30,6 +30,8 @@ from leadboard.cache.schema import migrations
 from leadboard.state import PortalMeta
 
 BUSY_TIMEOUT_MS = 10_000
+#: sqlite-utils' record of applied migrations; our rows carry `migration_set = migrations.name`.
+MIGRATIONS_TABLE = "_sqlite_migrations"
 
 #: sync_state keys holding `PortalMeta.portal_id`, `.time_zone` and `.ui_domain` (the board reads
 #: `portal_id` directly for its "open in HubSpot" link).
@@ -39,6 +41,28 @@ _ACCOUNT_KEYS = ACCOUNT_KEYS
 
 class CacheError(Exception):
     """The cache file cannot be used. The message is for the rep: what is wrong and what to do."""
+
+
+class CacheDiskFull(CacheError):
+    """SQLite found no room to write (SQLITE_FULL): the write was rolled back, nothing else was lost."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The disk that holds the cache ({path}) is full, so this change was not saved. Every change "
+            "saved before it is kept, including those waiting for HubSpot. Free some disk space, then "
+            "run the command again."
+        )
+
+
+@contextmanager
+def _disk_full_explained(path: Path) -> Iterator[None]:
+    """Turn SQLite's "database or disk is full" into `CacheDiskFull`, which says what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:
+            raise CacheDiskFull(path) from exc
+        raise
 
 
 class SyncLockHeld(Exception):
@@ -65,6 +89,7 @@ def _open_connection(path: Path) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA schema_version").fetchone()  # reads the header: fails fast on a non-database
+        _refuse_another_apps_database(conn, path)  # before WAL, which would change the file
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
@@ -78,6 +103,31 @@ def _open_connection(path: Path) -> sqlite3.Connection:
             + _BROKEN_HELP.format(path=path)
         ) from exc
     return conn
+
+
+def _refuse_another_apps_database(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise CacheError if `path` holds tables but is not a leadboard cache: adding ours would take
+    another application's file over. An empty database (a new path, an empty file) is ours to fill."""
+    tables = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    if not tables:
+        return
+    if MIGRATIONS_TABLE in tables:
+        ours = conn.execute(
+            f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE migration_set = ? LIMIT 1", [migrations.name]
+        ).fetchone()
+        if ours is not None:
+            return
+    conn.close()
+    raise CacheError(
+        f"{path} is not a leadboard cache: it is another SQLite database (tables "
+        f"{', '.join(sorted(tables)[:3])}{', …' if len(tables) > 3 else ''}), left as it is. "
+        "Point --db (or LEADBOARD_DB) at your leadboard cache, or at a new file to start one."
+    )
 
 
 class PushLock:
@@ -165,18 +215,19 @@ class CacheDatabase(RemoteTables):
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: `BEGIN IMMEDIATE` (waits for other writers), or a savepoint when nested."""
         conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield conn
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
+        with _disk_full_explained(self.path):
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+                with self.db.atomic():
+                    yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def push_lock(self) -> PushLock:
         """The lock the sync engine holds while pushing (and, ideally, for its whole life)."""

@@ -11,7 +11,8 @@ Rules for callers:
   the board reads `board()`, `lead_detail()` and `sync_status()` (see `leadboard/cache/read_model.py`).
 - **One pusher.** Only the holder of `store.push_lock()` may push; a second leadboard on the same cache
   gets `SyncLockHeld` naming the pid that holds it.
-- **Errors.** A file that is not a leadboard cache raises `CacheError`, whose message says what to do.
+- **Errors.** A file that is not a leadboard cache raises `CacheError`, whose message says what to do;
+  a write that finds the disk full raises `CacheDiskFull` (one), after rolling that write back.
   Tokens are never stored here.
 """
 
@@ -26,6 +27,7 @@ from leadboard.cache.database import (
     KEY_PORTAL_TIME_ZONE,
     KEY_PORTAL_UI_DOMAIN,
     CacheDatabase,
+    CacheDiskFull,
     CacheError,
     PushLock,
     SyncLockHeld,
@@ -49,6 +51,7 @@ __all__ = [
     "KEY_PORTAL_ID",
     "KEY_PORTAL_TIME_ZONE",
     "KEY_PORTAL_UI_DOMAIN",
+    "CacheDiskFull",
     "CacheError",
     "PushLock",
     "Store",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
+import select
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,17 +113,23 @@ class Session:
     portal: str | None
     email: str | None
     db: str | None
+    #: Say each unknown `[keymap]` id on stderr (doctor turns this off: it reports them as a check).
+    warn_keymap: bool = True
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         """Flags > `LEADBOARD_*` variables > config file > defaults; a bad value ends the command."""
         if self._settings is None:
             from leadboard.config import ConfigError, load_settings
+            from leadboard.key_ids import keymap_problems
 
             try:
                 self._settings = load_settings(portal=self.portal, email=self.email, db=self.db)
             except ConfigError as exc:
                 raise click.ClickException(shown(exc)) from None
+            if self.warn_keymap:
+                for problem in keymap_problems(self._settings.keymap):
+                    click.echo(f"Warning: {one_line(problem)}", err=True)
         return self._settings
 
     def rep_email(self) -> str:
@@ -198,13 +206,44 @@ def session_options(command: Callable[..., R]) -> Callable[..., R]:
     def wrapper(*args: Any, portal: str | None, email: str | None, db: str | None, **kwargs: Any) -> R:
         log_file = setup_logging()
         try:
-            return command(Session(portal=portal, email=email, db=db), *args, **kwargs)
+            done = command(Session(portal=portal, email=email, db=db), *args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+            return done
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError as exc:
+            if not stdout_reader_gone():
+                fail(unexpected_error(exc, log_file))
+            end_quietly_for_a_gone_reader()
         except Exception as exc:
             fail(unexpected_error(exc, log_file))
 
     return wrapper
+
+
+def stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (`leadboard leads | head -1`, once head is done).
+
+    A broken pipe can come from elsewhere (a socket), and that is a real error: only this one is not.
+    """
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no real descriptor behind stdout (a test runner)
+        return False
+
+
+def end_quietly_for_a_gone_reader() -> NoReturn:
+    """Stop with exit code 0 and no message, as any Unix tool whose reader stopped reading.
+
+    stdout is pointed at the null device first, so what is still buffered (and Python's flush at
+    exit) has somewhere to go instead of raising again on the closed pipe.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise click.exceptions.Exit(EXIT_OK)
 
 
 def unexpected_error(exc: Exception, log_file: Path) -> str:

@@ -43,17 +43,24 @@ class Report:
 
 def run_doctor(session: Session) -> None:
     from leadboard.config import ConfigError, config_path, read_config_file
+    from leadboard.key_ids import keymap_problems
 
     report = Report()
     path = config_path()
+    session.warn_keymap = False  # said below, as this check's verdict
     try:
-        read_config_file(path)
+        data = read_config_file(path)
     except ConfigError as exc:
         report.bad("config file", f"{exc}. Fix or remove the file.")
     else:
-        report.ok(
-            "config file", str(path) if path.exists() else f"{path} (none: defaults and flags are used)"
-        )
+        keymap = data.get("keymap")
+        problems = keymap_problems(keymap) if isinstance(keymap, dict) else []
+        if problems:
+            report.bad("config file", f"{path}: {' '.join(problems)}")
+        else:
+            report.ok(
+                "config file", str(path) if path.exists() else f"{path} (none: defaults and flags are used)"
+            )
     try:
         settings = session.settings()
     except click.ClickException as exc:

@@ -68,6 +68,7 @@ def run_leads(session: Session, *, stage: str | None, closed: bool, as_json: boo
     elif stdout_is_terminal():
         print_table(leads, meta)
     else:
+        click.echo("\t".join(_HEADERS))
         for lead in leads:
             click.echo("\t".join(plain_row(lead, meta)))
 

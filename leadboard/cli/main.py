@@ -289,7 +289,10 @@ def doctor(session: Session) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output with ids and values.")
 @session_options
 def leads(session: Session, stage: str | None, closed: bool, as_json: bool) -> None:
-    """List your leads from the cache, with your waiting changes applied."""
+    """List your leads from the cache, with your waiting changes applied.
+
+    Into a pipe or file: one header row, then one tab-separated row per lead.
+    """
     from leadboard.cli.leads import run_leads
 
     run_leads(session, stage=stage, closed=closed, as_json=as_json)

@@ -87,7 +87,7 @@ def test_a_revoked_token_is_named_by_doctor_sync_and_status(
     token = "pat-na1-0000aaaa-revoked"
     use_token(sandbox, monkeypatch, token, None)
     assert cli("sync").exit_code == 0
-    lead_id = next(line.split("\t")[0] for line in cli("leads").stdout.splitlines())
+    lead_id = next(line.split("\t")[0] for line in cli("leads").stdout.splitlines()[1:])
     sandbox.revoke_token(token)
 
     doctor = cli("doctor")
@@ -128,7 +128,7 @@ def test_a_write_scope_missing_fails_the_push_and_status_names_it(
 ) -> None:
     use_token(sandbox, monkeypatch, "pat-na1-0000cccc-readonly", READ_SCOPES)
     assert cli("sync").exit_code == 0
-    lead_id = next(line.split("\t")[0] for line in cli("leads").stdout.splitlines())
+    lead_id = next(line.split("\t")[0] for line in cli("leads").stdout.splitlines()[1:])
     noted = cli("note", lead_id, "--text", "Sent the deck")
     assert noted.exit_code == 3, noted.output
     assert "crm.objects.contacts.write" in noted.stderr

@@ -253,8 +253,10 @@ def test_leads_lists_open_leads_and_respects_queued_changes(cache: Path) -> None
     assert [lead["id"] for lead in closed] == ["4"]
     attempting = run(cache, "leads", "--stage", "ATTEMPTING")
     assert attempting.exit_code == 0
-    assert [line.split("\t")[0] for line in attempting.stdout.splitlines()] == ["2"]
-    assert attempting.stdout.split("\t")[1] == "Attempting"
+    header, *rows = attempting.stdout.splitlines()
+    assert header.startswith("ID\tSTAGE\t")
+    assert [line.split("\t")[0] for line in rows] == ["2"]
+    assert rows[0].split("\t")[1] == "Attempting"
 
 
 def test_leads_follows_a_changed_sla_config_between_runs(
