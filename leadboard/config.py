@@ -9,6 +9,7 @@ the key and what is wrong, never with a traceback. The token is not a setting: s
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tempfile
@@ -115,7 +116,22 @@ def _http_url(value: Any) -> str:
         raise ValueError("must not contain a user name or password")
     if parts.query or parts.fragment:
         raise ValueError("must be a base URL without ?query or #fragment")
+    if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            "must use https://: plain http:// would send the HubSpot token in clear over the network"
+            " (http:// is only allowed for this machine: localhost, 127.0.0.0/8 or ::1)"
+        )
     return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    """Only a server on this machine may be reached over plain http (the sandbox, a local proxy)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _sane_interval(value: Any) -> int:

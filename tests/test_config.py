@@ -70,7 +70,7 @@ def test_missing_file_gives_the_defaults(isolated_dirs: Path) -> None:
             "LEADBOARD_PORTAL",
             "https://file.example",
             "https://env.example",
-            "http://flag.example",
+            "https://flag.example",
             None,
         ),
         ("email", "LEADBOARD_EMAIL", "file@example.com", "env@example.com", "flag@example.com", None),
@@ -109,6 +109,14 @@ def test_blank_environment_variable_is_ignored(config_file: Path, monkeypatch: p
     assert load_settings().email == "file@example.com"
 
 
+@pytest.mark.parametrize(
+    "portal", ["http://127.0.0.1:8765", "http://127.8.9.10", "http://[::1]:8765", "http://LocalHost:1"]
+)
+def test_plain_http_is_accepted_on_this_machine_only(config_file: Path, portal: str) -> None:
+    write(config_file, f'portal = "{portal}"\n')
+    assert load_settings().portal == portal
+
+
 def test_portal_is_normalised_without_trailing_slash(config_file: Path) -> None:
     write(config_file, 'portal = "http://127.0.0.1:8765/"\n')
     assert load_settings().portal == "http://127.0.0.1:8765"
@@ -144,6 +152,9 @@ def test_malformed_toml_names_the_file_and_the_line(config_file: Path) -> None:
         ('email = "not-an-email"\n', "email", "email address"),
         ('portal = "ftp://files.example"\n', "portal", "http:// or https://"),
         ('portal = "https://user:pw@api.hubapi.com"\n', "portal", "user name or password"),
+        ('portal = "http://api.hubapi.com"\n', "portal", "token in clear"),
+        ('portal = "http://10.0.0.5:8765"\n', "portal", "only allowed for this machine"),
+        ('portal = "http://127.0.0.1.evil.example"\n', "portal", "must use https://"),
         ('theme = ""\n', "theme", "at least 1 character"),
         ('db = ""\n', "db", "file path"),
         ('[keymap]\nquit = " "\n', "keymap", "has no keys"),
