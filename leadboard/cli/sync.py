@@ -7,7 +7,7 @@ script and the board push the same outbox the same way, under the same single-pu
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -29,6 +29,10 @@ from leadboard.time_words import RepCalendar
 if TYPE_CHECKING:
     from leadboard.cache.store import Store
     from leadboard.sync.engine import SyncEngine, SyncStatus
+
+#: The longest 429 pause a lead command waits out before it returns "saved, waiting" (a script and a
+#: rep at a prompt should not sit in silence; HubSpot's 1 s and 10 s windows still pass).
+CLI_MAX_PAUSE_WAIT = 10.0
 
 
 def make_engine(session: Session, *, need_token: bool) -> SyncEngine:
@@ -123,6 +127,15 @@ def run_sync(session: Session, *, full: bool) -> None:
     finish(status, report.error, pulled=report.pull is not None)
 
 
+def limit_resets(until: datetime) -> str:
+    """When HubSpot's rate limit lets requests through again, in the rep's local time, rounded up to
+    the minute (a reset at 23:59:59.9 reads "00:00", never a time that has already passed)."""
+    local = until.astimezone()
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return f"HubSpot's limit resets at {local:%H:%M}."
+
+
 def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
     """Exit with the code the sync's outcome calls for (see common.EXIT_CODES_HELP)."""
     kept = f" {plural(status.pending, 'change')} saved and waiting." if status.pending else ""
@@ -131,7 +144,10 @@ def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
     if status.offline:
         fail(f"HubSpot could not be reached.{kept} Run `leadboard sync` again when online.", EXIT_WAITING)
     if status.rate_limited_until is not None and (status.pending or not pulled):
-        fail(f"HubSpot's rate limit paused the sync.{kept} Try again shortly.", EXIT_WAITING)
+        fail(
+            f"HubSpot's rate limit paused the sync.{kept} {limit_resets(status.rate_limited_until)}",
+            EXIT_WAITING,
+        )
     if error and not pulled:
         fail(error, EXIT_ERROR)
     attention = status.failed + status.conflicts + status.blocked
@@ -212,7 +228,7 @@ def push_and_report(session: Session, store: Store, op_id: str) -> None:
 
     engine = SyncEngine(session.settings(), resolved.token)
     try:
-        engine.push()
+        engine.push(max_pause_wait=CLI_MAX_PAUSE_WAIT)
         status = engine.status()
     except SyncLockHeld as exc:
         fail(f"Saved, not pushed here: {exc} It will push this change.", EXIT_WAITING)
@@ -240,7 +256,7 @@ def waiting_reason(store: Store, lead_id: str, seq: int, status: SyncStatus) -> 
     if status.offline:
         return "HubSpot could not be reached. Run `leadboard sync` when online."
     if status.rate_limited_until is not None:
-        return "HubSpot's rate limit paused the queue. `leadboard sync` will push it."
+        return f"{limit_resets(status.rate_limited_until)} `leadboard sync` will push it then."
     earlier = [o for o in store.outbox.ops(lead_id=lead_id, states=ATTENTION_STATES) if o.seq < seq]
     if earlier:
         return "an earlier change to this lead needs your attention first (see `leadboard status`)."

@@ -34,7 +34,7 @@ from leadboard.sync.errors import (
     Offline,
     RateLimited,
 )
-from leadboard.sync.push import DEFAULT_RECONCILE_GRACE, PushReport, push_ready
+from leadboard.sync.push import DEFAULT_MAX_PAUSE_WAIT, DEFAULT_RECONCILE_GRACE, PushReport, push_ready
 from leadboard.sync.ratelimit import RateLimiter
 from leadboard.time_words import ago, within
 
@@ -258,6 +258,13 @@ class SyncEngine:
             seconds = pause.remaining if pause is not None else (exc.retry_after or 1.0)
             self.store().set_state(KEY_RATE_PAUSE_UNTIL, str(now_ms() + int(seconds * 1000)))
 
+    def _restore_pause(self) -> None:
+        """A 429 pause saved by an earlier run (another command, before a restart) still holds: the
+        limiter takes it over, so no request leaves before HubSpot's limit resets."""
+        saved = self.store().get_state(KEY_RATE_PAUSE_UNTIL)
+        if saved is not None and saved.isdigit():
+            self.limiter.pause_until_epoch(int(saved), "HubSpot's limit", now_ms=now_ms())
+
     def _note_ok(self) -> None:
         """HubSpot answered: we are online and the token works."""
         store = self.store()
@@ -280,6 +287,7 @@ class SyncEngine:
         from leadboard.sync import pull
 
         store, gateway = self.store(), self.gateway()
+        self._restore_pause()
         meta = self.meta()
         saved = store.get_state(KEY_META_SAVED)
         if meta is None or meta.owner_id is None or full or _older_than(saved, METADATA_MAX_AGE_MS):
@@ -303,12 +311,14 @@ class SyncEngine:
         self._note_ok()
         return report
 
-    def push(self, *, wait: float = 0.0) -> PushReport:
+    def push(self, *, wait: float = 0.0, max_pause_wait: float = DEFAULT_MAX_PAUSE_WAIT) -> PushReport:
         """Push the ready ops under the single-pusher lock (`SyncLockHeld` if another process has it).
 
-        `wait` > 0 keeps going through retries due within that many seconds (see `push_ready`)."""
+        `wait` > 0 keeps going through retries due within that many seconds (see `push_ready`); a 429
+        pause longer than `max_pause_wait` ends the run (the CLI passes a short one)."""
         store = self.store()
         meta = store.portal_meta()
+        self._restore_pause()
         with store.push_lock():
             recovered = store.outbox.recover_after_crash()
             if recovered:
@@ -319,6 +329,7 @@ class SyncEngine:
                 meta,
                 stop=self._stop,
                 reconcile_grace=self.reconcile_grace,
+                max_pause_wait=max_pause_wait,
                 wait=wait,
             )
         self._set(

@@ -31,7 +31,8 @@ SEARCH_WINDOW = 1.0
 # When HubSpot gives no Retry-After: wait out the window the policy names (research §9).
 POLICY_FALLBACK_SECONDS = {"TEN_SECONDLY_ROLLING": 10.0, "SECONDLY": 1.0}
 DEFAULT_FALLBACK_SECONDS = 10.0
-MAX_RETRY_AFTER_SECONDS = 60.0
+# A Retry-After is honoured as given (a long one ends the push run instead of blocking it), up to a day.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
 MIN_PAUSE_SECONDS = 1.0
 # Longest single sleep, so a pause that another thread clears or extends is noticed soon.
 MAX_SLEEP_SLICE = 0.5
@@ -188,7 +189,7 @@ class RateLimiter:
 
     def pause_seconds_for(self, policy: str | None, retry_after: float | None) -> float:
         """How long a 429 should hold the queue: until local (portal) midnight for DAILY, else
-        Retry-After clamped to 1–60 s, else the policy's window (10 s rolling, 1 s secondly)."""
+        Retry-After clamped to 1 s – 1 day, else the policy's window (10 s rolling, 1 s secondly)."""
         if policy == "DAILY":
             now = self._wall_clock()
             if self._portal_timezone is not None:
@@ -203,6 +204,12 @@ class RateLimiter:
         seconds = self.pause_seconds_for(policy, retry_after)
         self.pause_for(seconds, policy or "RATE_LIMITED")
         return seconds
+
+    def pause_until_epoch(self, until_ms: int, reason: str, *, now_ms: int) -> None:
+        """Carry a pause saved in the cache (epoch ms) over to this limiter's clock: a DAILY limit
+        met by the last command still holds for the next one."""
+        if until_ms > now_ms:
+            self.pause_for((until_ms - now_ms) / 1000, reason)
 
     def clear_pause(self) -> None:
         """Lift the pause (e.g. the rep asked to retry now)."""

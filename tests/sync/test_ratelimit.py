@@ -108,7 +108,8 @@ def test_clear_pause_lets_requests_go_at_once() -> None:
         (None, None, 10.0),
         ("TEN_SECONDLY_ROLLING", 3.0, 3.0),
         ("TEN_SECONDLY_ROLLING", 0.0, 1.0),
-        ("SECONDLY", 3600.0, 60.0),
+        ("SECONDLY", 3600.0, 3600.0),
+        ("SECONDLY", 10 * 86400.0, 86400.0),
     ],
 )
 def test_429_pause_uses_retry_after_clamped_else_the_policy_window(
