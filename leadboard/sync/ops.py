@@ -22,7 +22,8 @@ request that HubSpot commits late cannot make a second object. Its PATCH waits o
 Lead ownership: a lead reassigned away, archived or deleted blocks property ops, with the reason. A
 note or call on a lead that was reassigned is still sent (it records something that happened and
 HubSpot attaches it to the same lead and contact; research/sync-reliability.md, C); on an archived or
-deleted lead it is blocked too.
+deleted lead it is blocked too, also when the cache did not know yet and HubSpot refused the create
+(a 400 naming the lead): the lead is then marked gone at once and leaves the board.
 """
 
 from __future__ import annotations
@@ -132,7 +133,14 @@ class OpRunner:
                 if outcome is not None:
                     return outcome
             else:
-                ids[step] = self._create_step(op, step)
+                try:
+                    ids[step] = self._create_step(op, step)
+                except Rejected:
+                    # HubSpot refuses a create whose lead was archived since the last pull with a
+                    # bare "leads N was not found": the same case as a move's 404, so the same words.
+                    if self._lead_is_live(op.lead_id):
+                        raise
+                    return self._block_gone(op)
             if index + 1 < len(steps):
                 with self.store.transaction():
                     if refreshed is not None:
@@ -189,6 +197,14 @@ class OpRunner:
             updated = self.gateway.update_lead(op.lead_id, to_write)
         crash_point("after_response_before_commit")
         return None, lead_json(updated, over=fresh["properties"])
+
+    def _lead_is_live(self, lead_id: str) -> bool:
+        """Whether HubSpot still has the lead unarchived (asked only after a create was refused)."""
+        try:
+            self.gateway.get_lead(lead_id, [PROP_OWNER])
+        except NotFound:
+            return False
+        return True
 
     def _block_gone(self, op: Op) -> Outcome:
         """The lead is not readable: archived (findable with archived=true) or deleted/merged."""

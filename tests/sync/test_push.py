@@ -387,3 +387,27 @@ def test_an_archived_lead_blocks_its_ops_with_the_reason(
     assert "archived" in (store.outbox.get(note.op_id).last_error or "")
     assert created_with_marker(sandbox, "note", note.op_id) == []
     assert [b.id for b in store.board()].count(lead_id) == 0  # gone from the board
+
+
+def test_a_note_on_a_lead_archived_since_the_last_pull_is_blocked_like_a_move(
+    sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
+) -> None:
+    """The cache does not know yet: HubSpot's 400 ("leads N was not found") must read as the lead
+    being archived, not as a refusal of the note, and the lead must leave the board at once."""
+    store, meta = cache
+    lead_id, other = open_lead_ids(sandbox)[2:4]
+    note = store.outbox.enqueue(AddNote(lead_id=lead_id, text="Left a voicemail"))
+    kept = store.outbox.enqueue(AddNote(lead_id=other, text="Still here"))
+    sandbox.portal.archive_object("leads", lead_id)
+
+    report = push_ready(store, gateway, meta)
+
+    assert (report.done, report.blocked, report.failed) == (1, 1, 0)
+    blocked = store.outbox.get(note.op_id)
+    assert blocked.state == "blocked"
+    assert "This lead was archived in HubSpot, so your change was not sent" in (blocked.last_error or "")
+    assert "was not found" not in (blocked.last_error or "")
+    assert created_with_marker(sandbox, "note", note.op_id) == []
+    assert lead_id not in [b.id for b in store.board()]
+    assert store.outbox.get(kept.op_id).state == "done"
+    assert other in [b.id for b in store.board()]
