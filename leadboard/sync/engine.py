@@ -72,6 +72,8 @@ class SyncStatus:
     rate_limited_until: datetime | None
     auth_needed: bool
     missing_scopes: tuple[str, ...]
+    #: The last pull ended in an error: the board may be out of date, whatever the last good sync was.
+    pull_failed: bool = False
 
     def line(self, now: datetime | None = None) -> str:
         """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
@@ -93,6 +95,8 @@ class SyncStatus:
         ]
         if self.missing_scopes:
             attention.append("token lacks " + ", ".join(self.missing_scopes))
+        if self.pull_failed:
+            attention.insert(0, "pull failed")
         parts = [p for p in attention if p]
         if parts:
             return " · ".join(parts)
@@ -156,6 +160,7 @@ class SyncEngine:
         self._offline = False
         self._auth_needed = False
         self._missing_scopes: tuple[str, ...] = ()
+        self._pull_failed = False
         self._snapshot: SyncStatus | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -217,6 +222,7 @@ class SyncEngine:
             syncing, offline = self._syncing, self._offline
             auth = self._auth_needed or counts.auth_state == "invalid"
             scopes = self._missing_scopes
+            pull_failed = self._pull_failed
         return SyncStatus(
             last_sync_at=_when(counts.last_sync_at),
             syncing=syncing,
@@ -228,6 +234,7 @@ class SyncEngine:
             rate_limited_until=_when(counts.rate_pause_until),
             auth_needed=auth,
             missing_scopes=scopes,
+            pull_failed=pull_failed,
         )
 
     def _set(self, **flags: Any) -> None:
@@ -270,7 +277,7 @@ class SyncEngine:
         store = self.store()
         if store.get_state(KEY_AUTH_STATE) == "invalid":
             store.set_state(KEY_AUTH_STATE, "ok")
-        self._set(offline=False, auth_needed=False)
+        self._set(offline=False, auth_needed=False, pull_failed=False)
 
     # --- the parts ---------------------------------------------------------------------------------
 
@@ -364,6 +371,7 @@ class SyncEngine:
                 pull_report = self.pull(full=full, progress=progress)
             except GatewayError as exc:
                 logger.info("pull: %s: %s", type(exc).__name__, exc)
+                self._set(pull_failed=not isinstance(exc, Cancelled))
                 self._note_error(exc)
                 error = str(exc)
                 if isinstance(exc, Offline | AuthFailed | RateLimited | Cancelled):

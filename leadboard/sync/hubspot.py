@@ -34,6 +34,8 @@ failures (see errors.py for what each means to the engine); ValueError for a cal
 from __future__ import annotations
 
 import json
+import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -54,6 +56,7 @@ from leadboard.sync.errors import (
     OwnerNotFound,
     RateLimited,
     ServerError,
+    clean_text,
 )
 from leadboard.sync.hubspot_paths import LEGACY_DISPOSITIONS_PATH, HubSpotPaths
 from leadboard.sync.ratelimit import Kind, RateLimiter
@@ -77,6 +80,8 @@ from leadboard.sync.translate import translate
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)  # (connect, read) seconds
+logger = logging.getLogger("leadboard.sync.hubspot")
+
 DEFAULT_MAX_RATE_WAIT = 30.0
 BATCH_READ_MAX = 100
 ASSOCIATION_BATCH_MAX = 1_000
@@ -607,9 +612,15 @@ class HubSpotGateway(CreatesActivities):
 
 
 def _decode(raw: bytes | None, expect: type | None, *, operation: str, method: str, is_create: bool) -> Any:
-    """The answer's JSON; an unreadable or misshapen 2xx is a server fault (for a create: unknown)."""
+    """The answer's JSON; an unreadable or misshapen 2xx is a server fault (for a create: unknown).
+
+    Text that is not UTF-8 costs only the records it is in: those in a page's `results` are skipped
+    (and named in the log), so one bad byte cannot stop every pull; anywhere else the answer is
+    unreadable, as before."""
     try:
         data = json.loads(raw) if raw else None
+    except UnicodeDecodeError:
+        data = _without_unreadable_records(raw or b"", operation)
     except ValueError:
         data = _UNREADABLE
     if data is not _UNREADABLE and (expect is None or isinstance(data, expect)):
@@ -638,6 +649,45 @@ def _pair(from_type: str, from_id: str, to_type: str, to_id: str) -> dict[str, s
         "toObjectType": to_type,
         "toObjectId": str(to_id),
     }
+
+
+def _without_unreadable_records(raw: bytes, operation: str) -> Any:
+    """Parse an answer holding invalid UTF-8, dropping the `results` records it is in; `_UNREADABLE`
+    when it is anywhere else (the bytes are kept as lone surrogates by surrogateescape, then looked for)."""
+    try:
+        data = json.loads(raw.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return _UNREADABLE
+    results = data.get("results") if isinstance(data, dict) else None
+    if isinstance(results, list):
+        kept = []
+        for record in results:
+            if _has_unreadable_text(record):
+                record_id = record.get("id") if isinstance(record, dict) else None
+                shown = clean_text(str(record_id), limit=40) if record_id is not None else "without an id"
+                logger.warning(
+                    "Skipped record %s while %s: HubSpot sent text in it that is not valid UTF-8",
+                    shown,
+                    operation,
+                )
+            else:
+                kept.append(record)
+        data = {**data, "results": kept}
+    return _UNREADABLE if _has_unreadable_text(data) else data
+
+
+def _has_unreadable_text(value: Any) -> bool:
+    """Whether a parsed JSON value holds a byte that was not UTF-8 (a lone surrogate), in a key or text."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unreadable_text(k) or _has_unreadable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unreadable_text(v) for v in value)
+    return False
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _singular(object_type: str) -> str:

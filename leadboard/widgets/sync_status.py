@@ -118,7 +118,12 @@ class SyncStatusBar(Static):
         line = clean_untrusted(self.line)
         status = self.sync_info.engine
         attention = status is not None and bool(
-            status.conflicts or status.failed or status.blocked or status.auth_needed or status.offline
+            status.conflicts
+            or status.failed
+            or status.blocked
+            or status.auth_needed
+            or status.offline
+            or status.pull_failed
         )
         self.set_class(attention, "-attention")
         text = line if not self.extra else f"{line}   {self.extra}"

@@ -15,6 +15,7 @@ from leadboard.commands.add_note import AddNote
 from leadboard.commands.move_stage import MoveStage
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from leadboard.state import PROP_NAME
 from leadboard.sync.engine import KEY_LAST_RECONCILE, SyncEngine, SyncStatus
 from tests.sync.push_support import TINY_PORTAL, created_with_marker, next_stage, open_lead_ids, remote_lead
 
@@ -230,3 +231,42 @@ def test_a_missing_email_says_so_and_still_pushes(
     assert not report.status.auth_needed
     assert no_email.store().outbox.get(op.op_id).state == "done"
     no_email.close()
+
+
+# --- a pull that fails, a record that cannot be read ------------------------------------------------
+
+
+def test_a_failed_pull_says_so_in_the_status_line_not_synced_just_now(
+    engine: SyncEngine, sandbox: SandboxHandle
+) -> None:
+    assert engine.sync().status.line() == "synced just now"
+    sandbox.faults.inject("status", status=500, method="POST", path=r"/search$", times=50)
+
+    report = engine.sync()
+
+    assert report.pull is None and report.error is not None
+    assert report.status.line() == "pull failed"
+    assert engine.status().line() == "pull failed"
+    sandbox.faults.clear()
+    assert engine.sync().status.line() == "synced just now"
+
+
+def test_a_lead_sent_with_an_invalid_utf8_byte_is_skipped_and_named_and_the_page_kept(
+    engine: SyncEngine, sandbox: SandboxHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert engine.sync().error is None
+    bad, good = open_lead_ids(sandbox)[:2]
+    old_name = next(lead.name for lead in engine.store().board() if lead.id == bad)
+    # The sandbox sends an escaped byte (Python's surrogateescape) as that raw byte: 0xFF is never UTF-8.
+    sandbox.portal.update_object("leads", bad, {"properties": {PROP_NAME: "Broken \udcff name"}})
+    sandbox.portal.update_object("leads", good, {"properties": {PROP_NAME: "Renamed in HubSpot"}})
+
+    with caplog.at_level("WARNING"):
+        report = engine.sync()
+
+    assert report.error is None and report.pull is not None
+    assert report.status.line() == "synced just now"
+    names = {lead.id: lead.name for lead in engine.store().board()}
+    assert names[good] == "Renamed in HubSpot"
+    assert names[bad] == old_name
+    assert any(bad in r.getMessage() and "UTF-8" in r.getMessage() for r in caplog.records), caplog.text
