@@ -259,6 +259,22 @@ def test_lead_type_must_be_one_of_the_portals() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("deal", "refused"),
+    [
+        (Deal(name="D" * 65_537, close_date=date(2026, 3, 1)), "HubSpot takes at most 65,536"),
+        (Deal(name="D", amount=float("inf"), close_date=date(2026, 3, 1)), "must be below"),
+        (Deal(name="D", amount=1e16, close_date=date(2026, 3, 1)), "must be below 10,000,000,000,000"),
+    ],
+    ids=["name too long", "infinite amount", "amount too large"],
+)
+def test_a_deal_hubspot_would_refuse_is_refused_before_queueing(deal: Deal, refused: str) -> None:
+    """Else the stage and the note would reach HubSpot and the deal fail after them."""
+    assert refused in refusal(Qualify(lead_id="42", note="x", deal=deal), lead(lead_type="NEW_BUSINESS"))
+    fits = Deal(name="D" * 65_536, amount=9_999_999_999_999.99, close_date=date(2026, 3, 1))
+    assert check_command(Qualify(lead_id="42", note="x", deal=fits), lead(lead_type="NEW_BUSINESS"), META)
+
+
 def test_qualify_needs_a_lead_type_a_note_and_a_deal_or_no_deal() -> None:
     assert refusal(Qualify(lead_id="42", note="x")) == (
         "Qualify needs a lead type: set it first (one of New business, Upsell, Re-attempting)."

@@ -241,9 +241,9 @@ def push_and_report(session: Session, store: Store, op_id: str) -> None:
         return
     if op.state in ("failed", "conflict", "blocked"):
         word = {"failed": "HubSpot refused it", "conflict": "Conflict", "blocked": "Blocked"}[op.state]
+        applied = "partly applied (see below)" if op.step > 0 else "not applied"
         fail(
-            f"Saved, not applied. {word}: {problem_text(op, meta)} "
-            "See `leadboard status`; the change is kept.",
+            f"Saved, {applied}. {word}: {problem_text(op, meta)} See `leadboard status`; the change is kept.",
             EXIT_ATTENTION,
         )
     fail(f"Saved, waiting: {waiting_reason(store, op.lead_id, op.seq, status)}", EXIT_WAITING)

@@ -17,6 +17,11 @@ __all__ = ["Deal", "Qualify"]
 
 #: The longest deal name `describe` shows.
 DEAL_NAME_CHARS = 40
+#: HubSpot refuses a text property value longer than this (INVALID_LENGTH): checked before queueing,
+#: so a qualify never lands its stage and note and then fails at the deal.
+DEAL_NAME_LIMIT = 65_536
+#: The largest amount kept to the cent as a HubSpot number (a double): beyond it cents are lost.
+DEAL_AMOUNT_LIMIT = 10**13
 
 
 class Deal(BaseModel):
@@ -51,8 +56,17 @@ class Qualify(LeadCommand):
             deal_name = clean_untrusted(deal.name).strip()
             if not deal_name:
                 raise CommandRefused("Qualify needs a deal name, or choose 'no deal'.")
+            if len(deal_name) > DEAL_NAME_LIMIT:
+                raise CommandRefused(
+                    f"The deal name is {len(deal_name):,} characters long; HubSpot takes at most "
+                    f"{DEAL_NAME_LIMIT:,}. Shorten it."
+                )
             if deal.amount is not None and not deal.amount >= 0:
                 raise CommandRefused("The deal amount cannot be negative.")
+            if deal.amount is not None and not deal.amount < DEAL_AMOUNT_LIMIT:
+                raise CommandRefused(
+                    f"The deal amount must be below {DEAL_AMOUNT_LIMIT:,}: HubSpot would not keep it exactly."
+                )
             deal = deal.model_copy(update={"name": deal_name})
         return self.model_copy(update={"note": note, "deal": deal})
 

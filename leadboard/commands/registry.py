@@ -20,6 +20,7 @@ the outbox's CHECK constraint, a migration that allows the new kind).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -33,12 +34,38 @@ __all__ = [
     "CommandKind",
     "CommandSpec",
     "PushStep",
+    "partial_push_words",
     "spec_for",
     "spec_for_action",
 ]
 
 #: The HubSpot writes a push can make: the lead's properties (3-way checked), then creates.
 PushStep = Literal["props", "note", "call", "deal", "task"]
+
+#: What each step leaves in HubSpot, in a rep's words.
+STEP_WORDS: dict[PushStep, str] = {
+    "props": "the change to the lead",
+    "note": "the note",
+    "call": "the call",
+    "deal": "the deal",
+    "task": "the follow-up task",
+}
+
+
+def partial_push_words(steps: tuple[PushStep, ...], reached: int) -> str:
+    """Which of a compound op's steps are in HubSpot and which are not, once it stopped part way
+    ("" when none reached HubSpot: then nothing needs saying). HubSpot has no transactions: the steps
+    that landed stay there whatever becomes of the op."""
+    if reached <= 0 or reached >= len(steps):
+        return ""
+    done = _joined(STEP_WORDS[s] for s in steps[:reached])
+    left = _joined(STEP_WORDS[s] for s in steps[reached:])
+    return f"Already in HubSpot: {done}. Not in HubSpot: {left}."
+
+
+def _joined(words: Iterable[str]) -> str:
+    items = list(words)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class CommandKind(StrEnum):

@@ -22,6 +22,7 @@ from textual.widgets import Button, Static
 
 from leadboard.cache.outbox import Op
 from leadboard.commands.base import Command
+from leadboard.commands.registry import partial_push_words
 from leadboard.screens.app_api import AppApi, app_api
 from leadboard.screens.lead import op_summary, rep_calendar
 from leadboard.state import PROP_DQ_NOTE, PROP_REASON, PROP_STAGE, PROP_TYPE, CommandRefused, PortalMeta
@@ -155,6 +156,10 @@ class OpScreen(ModalScreen[None]):
 
         typed = self.op.command.typed
         message = "This change will not be sent to HubSpot."
+        if reached := partial_push_words(self.op.command.push_steps(), self.op.step):
+            message = (
+                f"The rest of this change will not be sent to HubSpot. {reached} What is in HubSpot stays."
+            )
         if typed:
             message += f" What you typed will no longer be sent:\n\n{typed[:300]}"
         self.app.push_screen(

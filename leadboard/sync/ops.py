@@ -38,7 +38,7 @@ from leadboard.cache.store import Store, now_ms
 from leadboard.commands.disqualify import Disqualify
 from leadboard.commands.log_call import LogCall
 from leadboard.commands.qualify import Qualify
-from leadboard.commands.registry import PushStep
+from leadboard.commands.registry import PushStep, partial_push_words
 from leadboard.note_html import note_to_html
 from leadboard.state import LEAD_PROPERTIES, NOTE_HTML_LIMIT, PROP_OWNER, PortalMeta, follow_up_due
 from leadboard.sync.crashpoints import crash_point, request_in_flight
@@ -213,9 +213,12 @@ class OpRunner:
             gone = "archived"
         except NotFound:
             gone = "deleted"
+        message = gone_message(gone)
+        if steps := partial_push_words(steps_for(op), op.step):
+            message = f"{message} {steps}"
         with self.store.transaction():
             self.store.mark_leads_gone({op.lead_id: gone})  # the pull's words: archived / deleted
-            self.store.outbox.finish_blocked(op.op_id, gone_message(gone))
+            self.store.outbox.finish_blocked(op.op_id, message)
         return "blocked"
 
     # --- creates: note, call, deal -----------------------------------------------------------------

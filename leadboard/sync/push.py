@@ -29,6 +29,7 @@ from typing import Literal
 from leadboard.cache.outbox import Op
 from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_RATE_PAUSE_UNTIL
 from leadboard.cache.store import Store, now_ms
+from leadboard.commands.registry import partial_push_words
 from leadboard.state import PortalMeta
 from leadboard.sync.crashpoints import crash_point
 from leadboard.sync.errors import (
@@ -43,7 +44,7 @@ from leadboard.sync.errors import (
     ServerError,
 )
 from leadboard.sync.hubspot import HubSpotGateway
-from leadboard.sync.ops import OpRunner, WaitBeforeResend
+from leadboard.sync.ops import OpRunner, WaitBeforeResend, steps_for
 
 logger = logging.getLogger("leadboard.sync.push")
 
@@ -219,13 +220,20 @@ class Pusher:
             report.missing_scopes = tuple(dict.fromkeys(report.missing_scopes + exc.scopes))
         elif isinstance(exc, NotFound):
             reason = f"{message} Your change was not sent; discard it or retry later."
-            outbox.finish_blocked(op.op_id, reason)
+            outbox.finish_blocked(op.op_id, self._with_steps(op, reason))
             report.blocked += 1
             return "continue"
+        message = self._with_steps(op, message)
         outbox.finish_failed(op.op_id, message, http_status=exc.status, correlation_id=exc.correlation_id)
         report.failed += 1
         report.errors.append(message)
         return "continue"
+
+    def _with_steps(self, op: Op, message: str) -> str:
+        """A compound op that stopped part way says which of its steps reached HubSpot (they stay)."""
+        current = self.store.outbox.get(op.op_id)
+        steps = partial_push_words(steps_for(current), current.step)
+        return f"{message} {steps}" if steps else message
 
     def _rate_limited(self, op: Op, exc: RateLimited) -> Action:
         """Pause the whole queue: defer the op (not an attempt), wait the pause out, carry on."""

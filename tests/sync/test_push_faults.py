@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ import pytest
 from leadboard.cache.read_model import KEY_AUTH_STATE
 from leadboard.cache.store import Store, now_ms
 from leadboard.commands.add_note import AddNote
+from leadboard.commands.disqualify import Disqualify
 from leadboard.commands.log_call import LogCall
 from leadboard.commands.move_stage import MoveStage
+from leadboard.commands.qualify import Deal, Qualify
 from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import Option, PortalMeta
@@ -369,3 +372,69 @@ def test_a_400_fails_with_hubspots_message_and_keeps_the_change(
     assert push_ready(store, gateway, meta).done == 0  # never retried by itself
     row = store.lead_state(lead_id)
     assert row is not None and row.marker == "failed"
+
+
+# --- a compound op that stops part way ------------------------------------------------------------
+
+PARTIAL_QUALIFY = "Already in HubSpot: the change to the lead and the note. Not in HubSpot: the deal."
+
+
+def test_a_qualify_refused_at_its_deal_says_which_steps_reached_hubspot(
+    sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
+) -> None:
+    store, meta = cache
+    lead_id = open_lead_ids(sandbox)[0]
+    store.outbox.enqueue(SetLeadType(lead_id=lead_id, lead_type=meta.lead_types[0].value))
+    assert push_ready(store, gateway, meta).done == 1
+    token = "pat-na1-22222222-no-deal-write"
+    sandbox.add_token(
+        token,
+        {
+            "crm.objects.leads.read",
+            "crm.objects.leads.write",
+            "crm.objects.contacts.read",
+            "crm.objects.contacts.write",
+            "crm.objects.deals.read",
+        },
+    )
+    limited = HubSpotGateway(sandbox.base_url, token, timeout=(2.0, 2.0))
+    deal = Deal(name="Acme rollout", amount=12000, close_date=date(2026, 12, 1))
+    op = store.outbox.enqueue(Qualify(lead_id=lead_id, note="Budget approved", deal=deal))
+
+    report = push_ready(store, limited, meta)
+
+    failed = store.outbox.get(op.op_id)
+    assert report.failed == 1 and failed.state == "failed"
+    assert "crm.objects.deals.write" in (failed.last_error or "")
+    assert PARTIAL_QUALIFY in (failed.last_error or "")
+    assert remote_lead(sandbox, lead_id)["properties"]["hs_pipeline_stage"] == meta.qualified_stage_id
+    assert len(created_with_marker(sandbox, "note", op.op_id)) == 1
+    assert created_with_marker(sandbox, "deal", op.op_id) == []
+
+
+def test_a_disqualify_refused_at_its_follow_up_task_says_which_steps_reached_hubspot(
+    sandbox: SandboxHandle, gateway: HubSpotGateway, cache: tuple[Store, PortalMeta]
+) -> None:
+    store, meta = cache
+    lead_id = open_lead_ids(sandbox)[1]
+    day = date.today() + timedelta(days=30)
+    op = store.outbox.enqueue(
+        Disqualify(lead_id=lead_id, reason="bad timing", note="Back after the merger", follow_up=day)
+    )
+    refusal = {
+        "status": "error",
+        "message": "Property values were not valid",
+        "category": "VALIDATION_ERROR",
+        "errors": [{"message": "hs_task_subject is too long", "code": "INVALID_LENGTH"}],
+    }
+    sandbox.faults.inject("status", status=400, method="POST", path=r"/objects/tasks$", body=refusal)
+
+    report = push_ready(store, gateway, meta)
+
+    failed = store.outbox.get(op.op_id)
+    assert report.failed == 1 and failed.state == "failed"
+    assert "Already in HubSpot: the change to the lead and the note. Not in HubSpot: the follow-up task." in (
+        failed.last_error or ""
+    )
+    assert remote_lead(sandbox, lead_id)["properties"]["hs_pipeline_stage"] == meta.unqualified_stage_id
+    assert created_with_marker(sandbox, "task", op.op_id) == []
