@@ -20,7 +20,7 @@ from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import Fault, RequestRecord
 from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 from leadboard.sandbox.limits import rate_limit_body
-from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json
+from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json, is_json_media_type
 
 logger = logging.getLogger("leadboard.sandbox")
 
@@ -142,6 +142,16 @@ class FrontDoor:
                     ),
                 )
             token, granted = self.context.tokens.authenticate(_header(scope, b"authorization"))
+            content_type = _header(scope, b"content-type")
+            if body.strip() and method in ("POST", "PUT", "PATCH") and not is_json_media_type(content_type):
+                shown = (content_type or "none").split(";", 1)[0].strip()[:80]
+                raise HubSpotError(
+                    415,
+                    error_body(
+                        f"Content type '{shown}' is not supported: send the body as application/json.",
+                        "VALIDATION_ERROR",
+                    ),
+                )
             decision = self.context.budgets.check(token, search=is_search(method, path))
             if not decision.allowed:
                 assert decision.rejected_body is not None

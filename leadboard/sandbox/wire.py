@@ -35,6 +35,15 @@ def parse_json_body(raw: bytes, *, required: bool = True) -> Any:
         raise validation_error(
             f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError:
+        raise validation_error("Invalid input JSON: the body is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise validation_error(f"Invalid input JSON: a number cannot be read ({exc})") from None
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """`application/json`, with or without parameters (`; charset=utf-8`), in any case."""
+    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def expect_object(value: Any) -> dict[str, Any]:

@@ -61,9 +61,10 @@ def call(
     token: str | None = "default",
     fields: dict[str, Any] | None = None,
     pool: urllib3.PoolManager | None = None,
+    content_type: str | None = "application/json",
 ) -> Reply:
     """One request with urllib3 and no retries, so every status the sandbox sends is seen as sent."""
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": content_type} if content_type is not None else {}
     if token == "default":
         token = handle.token
     if token is not None:

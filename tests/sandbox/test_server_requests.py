@@ -75,6 +75,40 @@ def test_malformed_or_mistyped_json_gets_a_400(sandbox: SandboxHandle, raw: byte
     _still_serving(sandbox)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"limit": ' + b"9" * 5_000 + b"}",
+        b'{"a": ' * 5_000 + b"1" + b"}" * 5_000,
+    ],
+    ids=["deeply nested array", "5000-digit number", "deeply nested objects"],
+)
+def test_json_python_cannot_read_gets_hubspots_400_not_a_500(sandbox: SandboxHandle, raw: bytes) -> None:
+    reply = call(sandbox, "POST", "/crm/v3/objects/leads/search", raw=raw)
+    body = _hubspot_error(reply, 400, "VALIDATION_ERROR")
+    assert "Invalid input JSON" in body["message"]
+    _still_serving(sandbox)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_declared_json_gets_a_415(
+    sandbox: SandboxHandle, content_type: str | None
+) -> None:
+    raw = b'{"filterGroups": [], "limit": 1}'
+    reply = call(sandbox, "POST", "/crm/v3/objects/leads/search", raw=raw, content_type=content_type)
+    body = _hubspot_error(reply, 415, "VALIDATION_ERROR")
+    assert "application/json" in body["message"]
+    declared = call(
+        sandbox,
+        "POST",
+        "/crm/v3/objects/leads/search",
+        raw=raw,
+        content_type="Application/JSON; charset=UTF-8",
+    )
+    assert declared.status == 200
+
+
 def test_a_batch_without_an_inputs_array_gets_a_400(sandbox: SandboxHandle) -> None:
     reply = call(sandbox, "POST", "/crm/v3/objects/leads/batch/read", body={"inputs": {"id": "1"}})
     _hubspot_error(reply, 400, "VALIDATION_ERROR")
