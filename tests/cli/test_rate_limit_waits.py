@@ -21,7 +21,7 @@ from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 
 SMALL = PortalSettings(seed=11, rep_leads=4, owners=2, other_leads=2, search_lag=0.0)
-NOTES = r"/objects/(notes|2026-09/notes)$"
+NOTES = r"/objects/(2026-09/)?notes$"
 DAILY_BODY = {
     "status": "error",
     "message": "You have reached your daily limit.",

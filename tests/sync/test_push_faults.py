@@ -427,7 +427,9 @@ def test_a_disqualify_refused_at_its_follow_up_task_says_which_steps_reached_hub
         "category": "VALIDATION_ERROR",
         "errors": [{"message": "hs_task_subject is too long", "code": "INVALID_LENGTH"}],
     }
-    sandbox.faults.inject("status", status=400, method="POST", path=r"/objects/tasks$", body=refusal)
+    sandbox.faults.inject(
+        "status", status=400, method="POST", path=r"/objects/(2026-09/)?tasks$", body=refusal
+    )
 
     report = push_ready(store, gateway, meta)
 
