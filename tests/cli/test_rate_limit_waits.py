@@ -6,6 +6,7 @@ Real commands, a real SQLite cache, the sandbox portal over HTTP with an injecte
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -54,9 +55,9 @@ def cli(*args: str) -> Result:
 def first_lead() -> str:
     synced = cli("sync")
     assert synced.exit_code == 0, synced.output
-    listed = cli("leads")
+    listed = cli("leads", "--json")
     assert listed.exit_code == 0, listed.output
-    return listed.stdout.split("\t", 1)[0]
+    return str(json.loads(listed.stdout)[0]["id"])
 
 
 def reset_time(output: str) -> datetime:
