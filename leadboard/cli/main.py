@@ -111,6 +111,24 @@ def demo(reset: bool) -> None:
     metavar="TOKEN",
     help="An admin rule: this token's user may not edit associations. Repeatable.",
 )
+@click.option(
+    "--token-ttl",
+    default=1800.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="How long an OAuth access token lives.",
+)
+@click.option("--client-id", default=None, help="Client id of the user-level app (default: a fixed demo id).")
+@click.option(
+    "--client-secret", default=None, help="Client secret of that app (default: a fixed demo secret)."
+)
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="Accept this OAuth redirect URI besides loopback http://127.0.0.1:PORT/callback. Repeatable.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -126,12 +144,17 @@ def sandbox(
     required_when: tuple[str, ...],
     create_form: tuple[str, ...],
     no_association_tokens: tuple[str, ...],
+    token_ttl: float,
+    client_id: str | None,
+    client_secret: str | None,
+    redirect_uris: tuple[str, ...],
 ) -> None:
     """Serve a HubSpot-compatible sandbox portal on loopback.
 
     The --require-* and --no-association-edits rules are refused the way HubSpot refuses writes
     that break an admin's rules (400 VALIDATION_ERROR); `/_sandbox/rules` changes them while it runs.
     """
+    from leadboard.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from leadboard.sandbox.runner import serve_forever
     from leadboard.sandbox.write_rules import RuleError, WriteRules, parse_create_form, parse_required_when
 
@@ -159,6 +182,10 @@ def sandbox(
         search_lag=search_lag,
         live=live,
         rules=rules,
+        token_ttl=token_ttl,
+        client_id=client_id or DEFAULT_CLIENT_ID,
+        client_secret=client_secret or DEFAULT_CLIENT_SECRET,
+        redirect_uris=redirect_uris,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from leadboard.sandbox.auth import TokenRegistry
 from leadboard.sandbox.faults import FaultInjector, RequestLog
 from leadboard.sandbox.limits import RateLimits, RequestBudgets
+from leadboard.sandbox.oauth import OAuthClient, OAuthServer
 from leadboard.sandbox.portal import Portal
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -24,6 +25,7 @@ class SandboxContext:
     portal: Portal
     tokens: TokenRegistry = field(default_factory=TokenRegistry)
     budgets: RequestBudgets = field(default_factory=lambda: RequestBudgets(RateLimits()))
+    oauth: OAuthServer = field(default_factory=lambda: OAuthServer(OAuthClient()))
     faults: FaultInjector = field(default_factory=FaultInjector)
     log: RequestLog = field(default_factory=RequestLog)
     max_body_bytes: int = MAX_BODY_BYTES

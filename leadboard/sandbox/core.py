@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from leadboard.sandbox.acting import acting_user_id
 from leadboard.sandbox.catalog import (
     ASSOCIATION_BY_ID,
     CONNECTED_DISPOSITION,
@@ -125,6 +126,9 @@ class PortalCore:
         record.updated_ms = ms
         stamp = iso(ms)
         record.props["hs_lastmodifieddate"] = stamp
+        user_id = acting_user_id.get()
+        if user_id is not None:
+            record.props["hs_updated_by_user_id"] = str(user_id)
         if record.type == "contacts":
             record.props["lastmodifieddate"] = stamp
 

@@ -139,6 +139,7 @@ class RequestRecord:
     response_body: bytes
     response_headers: dict[str, str]
     fault: str | None
+    user_id: int | None = None  # the HubSpot user a user-level (OAuth) token acted as
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -16,10 +16,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadboard.sandbox.acting import acting_user_id
 from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import Fault, RequestRecord
 from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 from leadboard.sandbox.limits import rate_limit_body
+from leadboard.sandbox.oauth_routes import OAUTH_PREFIX
+from leadboard.sandbox.users import check_record_edit, find_user
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json, is_json_media_type
 
 logger = logging.getLogger("leadboard.sandbox")
@@ -28,6 +31,8 @@ logger = logging.getLogger("leadboard.sandbox")
 TRANSPORT_KEY = "leadboard.transport"
 # The Starlette routes read the caller's scope set (None = all scopes) from here.
 SCOPES_KEY = "leadboard.scopes"
+# The HubSpot user id a user-level token acts as (None for an account-level token), for the log.
+USER_KEY = "leadboard.user_id"
 
 ADMIN_PREFIX = "/_sandbox"
 
@@ -63,10 +68,11 @@ def is_write(method: str, path: str) -> bool:
 class FrontDoor:
     """The ASGI app uvicorn serves: admin requests go to `admin`, the rest through the checks to `api`."""
 
-    def __init__(self, context: SandboxContext, api: ASGIApp, admin: ASGIApp) -> None:
+    def __init__(self, context: SandboxContext, api: ASGIApp, admin: ASGIApp, oauth: ASGIApp) -> None:
         self.context = context
         self.api = api
         self.admin = admin
+        self.oauth = oauth  # the authorize page and token endpoints: no bearer token, no budget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,7 +147,17 @@ class FrontDoor:
                         f"The request body is larger than the limit of {limit} bytes.", "VALIDATION_ERROR"
                     ),
                 )
-            token, granted = self.context.tokens.authenticate(_header(scope, b"authorization"))
+            if path.startswith(OAUTH_PREFIX):
+                return await self._call_api(scope, body, self.oauth)
+            authorization = _header(scope, b"authorization")
+            grant = self.context.oauth.access_grant(_bearer(authorization))
+            granted: frozenset[str] | None
+            app: str | None
+            if grant is not None:
+                token, granted, app = _bearer(authorization), frozenset(grant.scopes), grant.client_id
+            else:
+                token, granted = self.context.tokens.authenticate(authorization)
+                app = None
             content_type = _header(scope, b"content-type")
             if body.strip() and method in ("POST", "PUT", "PATCH") and not is_json_media_type(content_type):
                 shown = (content_type or "none").split(";", 1)[0].strip()[:80]
@@ -152,13 +168,21 @@ class FrontDoor:
                         "VALIDATION_ERROR",
                     ),
                 )
-            decision = self.context.budgets.check(token, search=is_search(method, path))
+            decision = self.context.budgets.check(token, search=is_search(method, path), app=app)
             if not decision.allowed:
                 assert decision.rejected_body is not None
                 return _json_response(429, decision.rejected_body, decision.rejection_headers())
             # An admin's association permission holds on every path a write can take (write_rules.py).
             self.context.portal.settings.rules.check_association_edit(token, method, path, body)
-            status, headers, content = await self._call_api({**scope, SCOPES_KEY: granted}, body)
+            user = find_user(self.context.portal, grant.user_id) if grant is not None else None
+            if user is not None and is_write(method, path):
+                check_record_edit(self.context.portal, user, method, path, body)
+            scope[USER_KEY] = user.user_id if user is not None else None
+            acting = acting_user_id.set(scope[USER_KEY])
+            try:
+                status, headers, content = await self._call_api({**scope, SCOPES_KEY: granted}, body)
+            finally:
+                acting_user_id.reset(acting)
             headers.extend(decision.headers.items())
             return status, headers, content
         except HubSpotError as exc:
@@ -167,7 +191,7 @@ class FrontDoor:
             logger.exception("Unexpected error while checking %s %s", method, path)
             return _json_response(500, error_body("internal error", "INTERNAL_ERROR"))
 
-    async def _call_api(self, scope: Scope, body: bytes) -> Response:
+    async def _call_api(self, scope: Scope, body: bytes, app: ASGIApp | None = None) -> Response:
         """Run the Starlette routes, keeping their answer so we can add headers, log it or drop it."""
         delivered = False
         start: Message | None = None
@@ -189,7 +213,7 @@ class FrontDoor:
                 chunks.append(message.get("body", b""))
 
         try:
-            await self.api(scope, receive, send)
+            await (app or self.api)(scope, receive, send)
         except Exception:
             logger.exception("Unexpected error while handling %s %s", scope["method"], scope["path"])
             return _json_response(500, error_body("internal error", "INTERNAL_ERROR"))
@@ -211,8 +235,14 @@ class FrontDoor:
                 response_body=content,
                 response_headers=dict(headers),
                 fault=fault,
+                user_id=scope.get(USER_KEY),
             )
         )
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -1,9 +1,12 @@
-"""HubSpot's request limits for a private app on a Professional portal, per token.
+"""HubSpot's request limits on a Professional portal: per private-app token, or per OAuth app.
 
 The sync engine has to live within these limits against the real HubSpot, so the sandbox enforces
 them the same way: a rolling ten-second burst window with `X-HubSpot-RateLimit-*` headers on every
 non-search response, a separate per-second window for search (which HubSpot answers without rate
 limit headers), and a daily budget. A request turned away with 429 spends no budget.
+
+An OAuth app's tokens share one budget, keyed by the client id: 110 requests per 10 s, with no
+daily budget or daily headers (research/hubspot-2026.md §4).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,7 +26,8 @@ class RateLimits:
     """The limits the sandbox enforces; tests shrink the windows instead of sleeping ten seconds."""
 
     enabled: bool = True
-    burst_max: int = 190
+    burst_max: int = 190  # per private-app token or service key
+    app_burst_max: int = 110  # per OAuth app: all of one client id's tokens share it
     burst_window: float = 10.0
     search_max: int = 5
     search_window: float = 1.0
@@ -99,17 +103,20 @@ class RequestBudgets:
             self._limits = limits
             self._usage.clear()
 
-    def check(self, token: str, *, search: bool) -> LimitDecision:
+    def check(self, token: str, *, search: bool, app: str | None = None) -> LimitDecision:
+        """Spend one request of `token`'s budget, or of OAuth app `app`'s shared one when given."""
         limits = self._limits
         if not limits.enabled:
             return LimitDecision()
         now = self._clock()
         today = time.strftime("%Y-%m-%d", time.localtime(now))
         with self._lock:
-            usage = self._usage.setdefault(token, _TokenUsage())
+            usage = self._usage.setdefault(f"app:{app}" if app is not None else token, _TokenUsage())
+            if app is not None:
+                limits = replace(limits, burst_max=limits.app_burst_max, daily_max=0)
             if usage.day != today:
                 usage.day, usage.daily_used = today, 0
-            if usage.daily_used >= limits.daily_max:
+            if limits.daily_max and usage.daily_used >= limits.daily_max:
                 return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight(now))
             if search:
                 return self._check_window(
@@ -158,13 +165,15 @@ class RequestBudgets:
     def _headers(usage: _TokenUsage, limits: RateLimits, search: bool) -> dict[str, str]:
         if search:
             return {}
-        return {
+        headers = {
             "X-HubSpot-RateLimit-Max": str(limits.burst_max),
             "X-HubSpot-RateLimit-Remaining": str(max(0, limits.burst_max - len(usage.burst))),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(round(limits.burst_window * 1000)),
-            "X-HubSpot-RateLimit-Daily": str(limits.daily_max),
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, limits.daily_max - usage.daily_used)),
         }
+        if limits.daily_max:  # an OAuth app's budget (daily_max 0) has no daily headers
+            headers["X-HubSpot-RateLimit-Daily"] = str(limits.daily_max)
+            headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(max(0, limits.daily_max - usage.daily_used))
+        return headers
 
     @staticmethod
     def _reject(policy: str, headers: dict[str, str], retry_after: int) -> LimitDecision:

@@ -121,6 +121,7 @@ def _system(group: str, *, createdate: bool, contacts: bool = False) -> list[Pro
         _ro("hs_object_id", "Record ID", group, "number"),
         _ro("hs_createdate", "Create Date", group, "datetime"),
         _ro("hs_lastmodifieddate", "Last Modified Date", group, "datetime"),
+        _ro("hs_updated_by_user_id", "Updated by user ID", group, "number"),
     ]
     if createdate:
         props.append(_ro("createdate", "Create Date", group, "datetime"))

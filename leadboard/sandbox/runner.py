@@ -27,6 +27,13 @@ from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.faults import FaultInjector, RequestLog, RequestRecord
 from leadboard.sandbox.front_door import TRANSPORT_KEY
 from leadboard.sandbox.limits import RateLimits, RequestBudgets
+from leadboard.sandbox.oauth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_TOKEN_TTL,
+    OAuthClient,
+    OAuthServer,
+)
 from leadboard.sandbox.portal import Portal
 from leadboard.sandbox.server import create_app
 from leadboard.sandbox.settings import PortalSettings
@@ -62,6 +69,8 @@ class SandboxHandle:
     portal: Portal
     faults: FaultInjector
     context: SandboxContext = field(repr=False)
+    client_id: str = DEFAULT_CLIENT_ID  # the user-level app registered for OAuth
+    client_secret: str = field(repr=False, default=DEFAULT_CLIENT_SECRET)
     configured_limits: RateLimits = field(repr=False, default_factory=RateLimits)
 
     def request_log(self) -> list[RequestRecord]:
@@ -204,18 +213,24 @@ def running_sandbox(
     live: bool = False,
     live_interval: float = 20.0,
     request_log_size: int | None = 50_000,
+    oauth_client: OAuthClient | None = None,
 ) -> Iterator[SandboxHandle]:
     """Serve a sandbox portal in a background thread until the block ends.
 
-    `rate_limits` is a switch, or a `RateLimits` with shorter windows for tests.
+    `rate_limits` is a switch, or a `RateLimits` with shorter windows for tests. `oauth_client` is
+    the user-level app the portal accepts (default: the sandbox's own client id and secret).
     """
     settings = settings if settings is not None else PortalSettings()
     path = Path(data_file) if data_file is not None else None
     configured = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits()
     active = configured if rate_limits is not False else RateLimits.off()
     portal = _load_portal(settings, path)
+    client = oauth_client if oauth_client is not None else OAuthClient()
     context = SandboxContext(
-        portal=portal, budgets=RequestBudgets(active, clock=settings.clock), log=RequestLog(request_log_size)
+        portal=portal,
+        budgets=RequestBudgets(active, clock=settings.clock),
+        log=RequestLog(request_log_size),
+        oauth=OAuthServer(client, token_ttl=settings.token_ttl, clock=settings.clock),
     )
     context.tokens.add(token)
 
@@ -242,6 +257,8 @@ def running_sandbox(
             portal=portal,
             faults=context.faults,
             context=context,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
             configured_limits=configured,
         )
 
@@ -301,14 +318,19 @@ def serve_forever(
     search_lag: float = 1.0,
     live: bool = False,
     rules: WriteRules | None = None,
+    token_ttl: float = DEFAULT_TOKEN_TTL,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    redirect_uris: tuple[str, ...] = (),
 ) -> None:
     """What `leadboard sandbox` runs: print how to connect, then serve until Ctrl+C (or SIGTERM)."""
     overrides: dict[str, Any] = {"rep_email": rep_email} if rep_email else {}
     if rules is not None:
         overrides["rules"] = rules
     settings = PortalSettings(
-        seed=seed, rep_leads=rep_leads, owners=owners, search_lag=search_lag, **overrides
+        seed=seed, rep_leads=rep_leads, owners=owners, search_lag=search_lag, token_ttl=token_ttl, **overrides
     )
+    client = OAuthClient(client_id, client_secret, redirect_uris)
     _log_to_stderr()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -321,10 +343,16 @@ def serve_forever(
             data_file=data_file,
             live=live,
             request_log_size=2_000,
+            oauth_client=client,
         ) as handle:
             print(f"url: {handle.base_url}", flush=True)
             print(f"token: {handle.token}", flush=True)
             print(f"email: {handle.rep_email}", flush=True)
+            print(f"authorize: {handle.base_url}/oauth/authorize", flush=True)
+            print(f"client id: {client.client_id}", flush=True)
+            print(f"client secret: {client.client_secret}", flush=True)
+            redirects = ["http://127.0.0.1:PORT/callback", "http://localhost:PORT/callback", *redirect_uris]
+            print(f"redirect uris: {' '.join(redirects)}", flush=True)
             print("Serving the sandbox portal; press Ctrl+C to stop.", file=sys.stderr, flush=True)
             while True:
                 time.sleep(3600)

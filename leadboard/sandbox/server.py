@@ -18,6 +18,7 @@ from leadboard.sandbox.admin import AdminError, admin_error, admin_routes, is_lo
 from leadboard.sandbox.context import SandboxContext
 from leadboard.sandbox.front_door import FrontDoor
 from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
+from leadboard.sandbox.oauth_routes import oauth_routes
 from leadboard.sandbox.routes import hubspot_routes, json_response
 
 logger = logging.getLogger("leadboard.sandbox")
@@ -82,7 +83,11 @@ def create_app(context: SandboxContext) -> FrontDoor:
         exception_handlers={AdminError: _admin_route_error, HTTPException: _admin_route_error},
     )
     admin.router.redirect_slashes = False
-    return FrontDoor(context, api, _LoopbackOnly(admin))
+    oauth = Starlette(
+        routes=oauth_routes(context.portal, context.oauth), exception_handlers={HTTPException: _route_error}
+    )
+    oauth.router.redirect_slashes = False
+    return FrontDoor(context, api, _LoopbackOnly(admin), oauth)
 
 
 __all__ = ["create_app"]

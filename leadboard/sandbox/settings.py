@@ -21,4 +21,5 @@ class PortalSettings:
     search_lag: float = 1.0  # seconds before a write shows in search
     automation: bool = False  # HubSpot's call → stage automation (research §4)
     clock: Callable[[], float] = time.time  # injectable for tests
+    token_ttl: float = 1800.0  # seconds an OAuth access token lives (HubSpot: 30 minutes)
     rules: WriteRules = field(default_factory=WriteRules)  # an admin's write rules (write_rules.py)
