@@ -175,9 +175,9 @@ class FrontDoor:
             # An admin's association permission holds on every path a write can take (write_rules.py).
             self.context.portal.settings.rules.check_association_edit(token, method, path, body)
             user = find_user(self.context.portal, grant.user_id) if grant is not None else None
+            scope[USER_KEY] = user.user_id if user is not None else None  # logged even when refused
             if user is not None and is_write(method, path):
                 check_record_edit(self.context.portal, user, method, path, body)
-            scope[USER_KEY] = user.user_id if user is not None else None
             acting = acting_user_id.set(scope[USER_KEY])
             try:
                 status, headers, content = await self._call_api({**scope, SCOPES_KEY: granted}, body)
