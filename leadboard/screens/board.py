@@ -49,6 +49,8 @@ from leadboard.widgets.sync_status import SyncStatusBar
 if TYPE_CHECKING:
     import sqlite3
 
+    from leadboard.commands.registry import CommandKind
+
     from textual.timer import Timer
     from textual.widgets import Input, Tabs
 
@@ -523,6 +525,14 @@ class BoardScreen(LeadActions, Screen[None]):
         self.filter_note = " · ".join(bits)
 
     # --- actions ----------------------------------------------------------------------------------
+
+    def _lead_command(self, kind: CommandKind) -> None:
+        """After a command the highlight stays on the row, not on the lead: the next most urgent lead
+        comes under it when the lead acted on drops down the column."""
+        column, lead = self.active_column, self.current_lead
+        if column is not None and lead is not None:
+            column.stay_on_row(lead.id)
+        super()._lead_command(kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LEAD_ACTIONS:

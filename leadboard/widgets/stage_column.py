@@ -210,6 +210,9 @@ class StageColumn(ScrollView, can_focus=True):
         self.total = max(total, len(self.leads))
         #: A row the rep moved to before it was read; highlighted once the bigger page arrives.
         self._pending: int | None = None
+        #: The lead a command was opened on (`stay_on_row`): when it moves within the column, the
+        #: highlight stays on its row, so the next lead comes under it.
+        self._stay_for: str | None = None
         self.meta = meta or PortalMeta()
         self.now = now or datetime.now(UTC)
         self.sla_of: SlaOf | None = sla_of
@@ -354,6 +357,9 @@ class StageColumn(ScrollView, can_focus=True):
         if sla_of is not None:
             self.sla_of = sla_of
         index = next((i for i, lead in enumerate(leads) if lead.id == keep_id), None)
+        if keep is None and keep_id is not None and keep_id == self._stay_for and old_index is not None:
+            self._stay_for = None
+            index = None  # the lead the rep acted on moved: its row keeps the highlight
         if self._pending is not None and keep is None:
             if self._pending < len(leads) or len(leads) >= self.total:
                 index = min(self._pending, len(leads) - 1) if leads else None
@@ -375,6 +381,11 @@ class StageColumn(ScrollView, can_focus=True):
         if (current.id if current else None) != (previous.id if previous else None):
             self.post_message(self.LeadHighlighted(self, current))
         return replaced or shown != (self.scroll_y, self.highlighted, self._titles)
+
+    def stay_on_row(self, lead_id: str) -> None:
+        """A command was opened on `lead_id`: if it then moves down the column (a logged call marks
+        it touched), keep the highlight on its row rather than following it, until the rep moves."""
+        self._stay_for = lead_id
 
     def _replace_rows(self, rows: list[LeadOption]) -> bool:
         """Swap in `rows` unless they read the same as those shown (then False). The scroll
@@ -467,6 +478,7 @@ class StageColumn(ScrollView, can_focus=True):
         )
 
     def move(self, delta: int) -> None:
+        self._stay_for = None
         if not self.leads:
             return
         current = self._pending if self._pending is not None else self.highlighted
@@ -476,10 +488,11 @@ class StageColumn(ScrollView, can_focus=True):
         self.highlighted = min(target, self.loaded - 1)
 
     def action_first(self) -> None:
-        self._pending = None
+        self._pending = self._stay_for = None
         self.highlighted = 0
 
     def action_last(self) -> None:
+        self._stay_for = None
         if self.total > len(self.leads):
             self._pending = self.total - 1  # highlighted once the board has read that far
         self._load_more(self.total - 1)
@@ -487,6 +500,7 @@ class StageColumn(ScrollView, can_focus=True):
 
     def _page_by(self, direction: int) -> None:
         """Move the highlight by the column's height in lines (a screenful of rows)."""
+        self._stay_for = None
         if not self._rows:
             return
         line = LINES_PER_LEAD * (self.highlighted or 0) + direction * self.scrollable_content_region.height
@@ -538,6 +552,7 @@ class StageColumn(ScrollView, can_focus=True):
         if clicked is None:
             return
         self.focus()
+        self._stay_for = None
         self.highlighted = clicked
         if event.chain >= 2:
             self.action_select()
