@@ -49,12 +49,11 @@ from leadboard.widgets.sync_status import SyncStatusBar
 if TYPE_CHECKING:
     import sqlite3
 
-    from leadboard.commands.registry import CommandKind
-
     from textual.timer import Timer
     from textual.widgets import Input, Tabs
 
     from leadboard.cache.store import Store
+    from leadboard.commands.registry import CommandKind
 
 __all__ = [
     "DEFAULT_SORT",
