@@ -39,15 +39,11 @@ class MoveStageModal(CommandModal[MoveStage]):
 
     @classmethod
     def after_call(cls, meta: PortalMeta, lead: LeadFacts, logged: LoggedCall) -> MoveStageModal:
-        """The move the process suggests after `logged`, prefilled; the rep can still edit or cancel."""
+        """The move the process suggests after `logged`, prefilled with the stage and the call's own
+        note (what the rep wrote about the call, never boilerplate that would pass the "a move needs
+        a note" rule by itself); the rep can still edit or cancel."""
         target = logged.suggested_stage
-        outcome = meta.disposition_label(logged.command.outcome_id) or "call"
-        return cls(
-            meta,
-            lead,
-            stage_id=target.id if target else None,
-            note=f"Call logged: {outcome}.",
-        )
+        return cls(meta, lead, stage_id=target.id if target else None, note=logged.command.note)
 
     def prefill(self, command: LeadCommand) -> None:
         super().prefill(command)

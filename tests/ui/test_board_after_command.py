@@ -41,9 +41,11 @@ async def test_a_call_on_the_top_lead_leaves_the_next_one_highlighted(
         app.screen.query_one("#note", TextArea).load_text("rang out")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        if isinstance(app.screen, MoveStageModal):
-            await pilot.press("escape")  # stay in New: the call alone marks the lead touched
-            await settle(app, pilot)
+        move = app.screen
+        assert isinstance(move, MoveStageModal)  # no answer on a New lead: Attempting is offered
+        assert move.query_one("#note", TextArea).text == "rang out"  # the call's note (#13 item 3)
+        await pilot.press("escape")  # stay in New: the call alone marks the lead touched
+        await settle(app, pilot)
         assert app.screen is board
         now_order = [lead.id for lead in column.leads]
         assert now_order.index(order[0]) > 0, "the called lead dropped down the column"

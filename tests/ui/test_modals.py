@@ -296,17 +296,21 @@ async def test_move_without_a_stage_lists_only_the_stages_it_can_go_to(meta: Por
         assert "Qualified" not in why(app) and "Disqualified" not in why(app)
 
 
-async def test_move_after_a_call_is_prefilled_and_saved_with_the_button(meta: PortalMeta) -> None:
+async def test_move_after_a_call_is_prefilled_with_the_calls_note_and_saved_with_the_button(
+    meta: PortalMeta,
+) -> None:
     lead = LeadRow()
-    call = LogCall(lead_id=lead.id, outcome_id=NO_ANSWER, note="x", at=FIXED_NOW)
+    call = LogCall(lead_id=lead.id, outcome_id=NO_ANSWER, note="Rang twice, no pick-up", at=FIXED_NOW)
     logged = LoggedCall(command=call, suggested_stage=meta.stage("attempting-stage-id"))
     async with opened(lambda: MoveStageModal.after_call(meta, lead, logged)) as (app, pilot):
         assert modal(app).query_one("#stage", Select).value == "attempting-stage-id"
+        assert modal(app).query_one("#note", TextArea).text == "Rang twice, no pick-up"
+        assert "Call logged" not in screen_text(app)
         assert not save_disabled(app), why(app)
         await pilot.click("#save")
         await pilot.pause()
     assert app.results == [
-        MoveStage(lead_id="4001", stage_id="attempting-stage-id", note="Call logged: No answer.")
+        MoveStage(lead_id="4001", stage_id="attempting-stage-id", note="Rang twice, no pick-up")
     ]
 
 
