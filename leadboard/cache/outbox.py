@@ -32,6 +32,7 @@ from leadboard.cache.outbox_rows import Attempt as Attempt  # re-exported: the o
 from leadboard.cache.outbox_rows import Op as Op
 from leadboard.cache.read_model import BoardLead, lead_state
 from leadboard.cache.remote_tables import now_ms
+from leadboard.commands.add_note import AddNote
 from leadboard.commands.base import COMMAND_ADAPTER, Command, check_command, property_changes
 from leadboard.domain import OPEN_STATES as OPEN_STATES  # re-exported: the op states are the outbox's words
 from leadboard.domain import OpState as OpState
@@ -183,11 +184,19 @@ class Outbox:
             )
 
     def retry(self, op_id: str, command: Command | None = None) -> Op:
-        """Send a failed or blocked op again, optionally with an edited command (checked again)."""
+        """Send a failed or blocked op again, optionally with an edited command (checked again).
+
+        A conflict is sent again only edited ("edit and retry"): the edit is made knowing what
+        HubSpot has now, which becomes the new base, as with `keep_mine`."""
         op = self.get(op_id)
-        if op.state not in ("failed", "blocked"):
+        editable: tuple[OpState, ...] = (
+            ("failed", "blocked", "conflict") if command else ("failed", "blocked")
+        )
+        if op.state not in editable:
             raise CommandRefused(f"Only a failed or blocked change can be retried; this one is {op.state}.")
         updates: dict[str, Any] = {"state": "pending", "next_attempt_at": None, "last_error": None}
+        if op.state == "conflict":
+            updates["base_json"] = json.dumps(self._base_with_theirs(op))
         if command is not None:
             if command.kind != op.kind or command.lead_id != op.lead_id:
                 raise CommandRefused("An edited change must stay the same kind of change, for the same lead.")
@@ -206,23 +215,36 @@ class Outbox:
                 "new_stage_id": changes.get(PROP_STAGE),
                 "new_lead_type": changes.get(PROP_TYPE),
             }
-        return self._update(op_id, updates, expect=("failed", "blocked"))
+        return self._update(op_id, updates, expect=editable)
 
     def keep_mine(self, op_id: str) -> Op:
         """Resolve a conflict by pushing the rep's values over HubSpot's: the new base is theirs."""
         op = self.get(op_id)
         if op.state != "conflict" or op.conflict is None:
             raise CommandRefused(f"This change is {op.state}, not in conflict.")
-        base = dict(op.base) | {prop: sides.get("theirs") for prop, sides in op.conflict.items()}
+        base = self._base_with_theirs(op)
         return self._update(
             op_id,
             {"state": "pending", "base_json": json.dumps(base), "next_attempt_at": None, "last_error": None},
             expect=("conflict",),
         )
 
-    def take_theirs(self, op_id: str) -> Op:
-        """Resolve a conflict by keeping HubSpot's values: the op is cancelled (and kept in the table)."""
-        return self._update(op_id, {"state": "cancelled"}, expect=("conflict",))
+    @staticmethod
+    def _base_with_theirs(op: Op) -> dict[str, str | None]:
+        """A conflicted op's base once the rep has seen HubSpot's values: theirs in place of the old."""
+        return dict(op.base) | {prop: sides.get("theirs") for prop, sides in (op.conflict or {}).items()}
+
+    def take_theirs(self, op_id: str, *, now: int | None = None) -> Op:
+        """Resolve a conflict by keeping HubSpot's values: the op is cancelled (and kept in the table).
+
+        What the rep wrote with it (a move's note, a disqualification's note) is not dropped: in the
+        same transaction it is queued as a note on the lead, unless HubSpot already has that text."""
+        with self.store.transaction():
+            op = self._update(op_id, {"state": "cancelled"}, expect=("conflict",))
+            text_sent = any(step != "props" for step in op.command.push_steps()[: op.step])
+            if clean_untrusted(op.command.typed).strip() and not text_sent:
+                self.enqueue(AddNote(lead_id=op.lead_id, text=op.command.typed), now=now)
+        return op
 
     def discard(self, op_id: str) -> Op:
         """Cancel an op that has not reached HubSpot. Refused while it is being pushed or may have landed."""

@@ -1,9 +1,10 @@
 """Resolve one change that did not reach HubSpot: keep mine, take theirs, edit and retry, or discard.
 
 Opened from the lead screen. What is offered depends on the change's state (see outbox.py):
-a conflict → keep mine (push over HubSpot's value) or take theirs (cancel mine); failed or blocked
-→ retry, or edit and retry (the command's own modal, filled with what the rep typed, checked as
-if this change were not there); any of them → discard, after a confirmation that defaults to no.
+a conflict → take theirs (cancel mine, its text kept as a note; focused: the safe choice), keep
+mine (push over HubSpot's value) or edit and retry; failed or blocked → retry, or edit and retry
+(the command's own modal, filled with what the rep typed, checked as if this change were not
+there); any of them → discard, after a confirmation that defaults to no.
 Nothing is deleted: a discarded change stays in the outbox as cancelled.
 """
 
@@ -94,14 +95,21 @@ class OpScreen(ModalScreen[None]):
                     yield Static(conflict_lines(op, self.meta), id="op-conflict")
             with Horizontal(id="op-buttons"):
                 if op.state == "conflict":
-                    yield Button("Keep mine", id="keep-mine", variant="primary")
-                    yield Button("Take theirs", id="take-theirs")
+                    # the safe choice first, focused: HubSpot's value stays, the rep's text is kept
+                    yield Button("Take theirs", id="take-theirs", variant="primary")
+                    yield Button("Keep mine", id="keep-mine")
+                    yield Button("Edit and retry", id="edit")
                 if op.state in ("failed", "blocked"):
                     yield Button("Retry", id="retry", variant="primary")
                     yield Button("Edit and retry", id="edit")
                 if op.state in ("pending", "failed", "conflict", "blocked"):
                     yield Button("Discard", id="discard", variant="error")
                 yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        """The first button has the focus: the safe choice (take theirs, retry), never "Keep mine"
+        or "Discard" by accident."""
+        self.query_one("#op-buttons Button", Button).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -140,15 +148,20 @@ class OpScreen(ModalScreen[None]):
             return
         words = {
             "keep-mine": "Keeping your change; sending it again",
-            "take-theirs": "Took HubSpot's value; your change is cancelled",
+            "take-theirs": self._took_theirs_words(),
             "discard": "Discarded the change",
             "retry": "Sending it again",
         }
         self.notify(words.get(how, "Sending it again"), timeout=3, markup=False)
         self.lb_app.refresh_views(self.op.lead_id)
-        if how in ("keep-mine", "retry", "edit"):
+        if how in ("keep-mine", "take-theirs", "retry", "edit"):
             self.lb_app.start_sync("push")
         self.dismiss(None)
+
+    def _took_theirs_words(self) -> str:
+        if clean_untrusted(self.op.command.typed).strip():
+            return "Took HubSpot's value; what you wrote is kept as a note on the lead"
+        return "Took HubSpot's value; your change is cancelled"
 
     def _confirm_discard(self) -> None:
         """Ask first; "Keep it" has the focus. A callback, not a waiting worker: nothing hangs on it."""

@@ -224,7 +224,11 @@ def test_take_theirs_cancels_but_keeps_the_rows_text(store: Store) -> None:
     op = store.outbox.take_theirs(op_id)
     assert op.state == "cancelled" and op.command.note == "left voicemail"  # type: ignore[attr-defined]
     row = store.lead_state("1")
-    assert row is not None and row.marker is None and row.stage_id == "new-stage-id"
+    assert row is not None and row.stage_id == "new-stage-id"
+    # the rep's text is not dropped: it waits to go to HubSpot as a note on the lead
+    assert row.marker == "pending"
+    notes = [o.command for o in store.outbox.ops(lead_id="1") if o.kind == "add_note"]
+    assert notes == [AddNote(lead_id="1", text="left voicemail")]
     with pytest.raises(CommandRefused, match="This change is cancelled"):
         store.outbox.keep_mine(op_id)
 
