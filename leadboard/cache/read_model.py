@@ -68,6 +68,13 @@ _ORDER = {
     "last_touch": "l.last_touch_at DESC NULLS LAST, l.created_at DESC, l.id DESC",
     "name": "l.name_fold ASC, l.id ASC",
 }
+#: The closed view's "urgent" (nothing closed is urgent): most recently closed first, as near as the
+#: cache knows it: HubSpot's last change, or the rep's own close waiting to be pushed.
+CLOSED_FIRST = "max(coalesce(l.last_modified_at, 0), coalesce(l.last_touch_at, 0)) DESC, l.id DESC"
+
+
+def _order(view: View, sort: Sort) -> str:
+    return CLOSED_FIRST if view == "closed" and sort == "urgent" else _ORDER[sort]
 
 
 def to_datetime(epoch_ms: int | None) -> datetime | None:
@@ -106,6 +113,8 @@ class BoardLead:
     sla_deadline_ms: int | None = None
     first_touch_ms: int | None = None
     sla_allowance_ms: int | None = None
+    #: HubSpot's disqualification reason (an option value), shown on a closed card.
+    disqualification_reason: str | None = None
 
     # Kept as epoch ms and converted on access: only the rows on screen ever need the datetimes.
     @property
@@ -171,7 +180,7 @@ SELECT l.id, l.name, coalesce(ops.ov_stage, l.stage_id) AS stage_id, l.stage_id 
   coalesce(st.closed, 0) AS closed, l.archived,
   coalesce(ops.n_pending, 0), coalesce(ops.n_failed, 0),
   coalesce(ops.n_conflict, 0), coalesce(ops.n_blocked, 0),
-  l.sla_deadline, l.first_touch, l.sla_allowance, l.name_fold
+  l.sla_deadline, l.first_touch, l.sla_allowance, l.disqualification_reason, l.name_fold
 FROM leads l
 LEFT JOIN ops ON ops.lead_id = l.id
 LEFT JOIN stages st ON st.id = coalesce(ops.ov_stage, l.stage_id)
@@ -182,7 +191,8 @@ WHERE {{where}}
 # through `_SELECT` for their markers and overlaid type.
 _ALL_ROWS = """SELECT l.id, l.name, l.board_stage, l.stage_id, l.lead_type, l.lead_type, l.label, l.owner_id,
   l.created_at, l.last_touch_at, l.contact_name, l.contact_email, l.company_name,
-  coalesce(st.closed, 0), l.archived, 0, 0, 0, 0, l.sla_deadline, l.first_touch, l.sla_allowance
+  coalesce(st.closed, 0), l.archived, 0, 0, 0, 0, l.sla_deadline, l.first_touch, l.sla_allowance,
+  l.disqualification_reason
 FROM leads l LEFT JOIN stages st ON st.id = l.board_stage
 WHERE {where} ORDER BY {order}"""
 _WITH_OPEN_OPS = f"l.id IN (SELECT lead_id FROM outbox WHERE state IN ({_OPEN}))"
@@ -203,7 +213,7 @@ _NEEDLE = "instr(l.search_fold, :needle)"
 def _row(r: tuple[Any, ...]) -> BoardLead:
     return BoardLead(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21],
+        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21], r[22],
     )  # fmt: skip
 
 
@@ -248,7 +258,7 @@ def board_page(
     """
     where, args = _filters(conn, needle, owner_id)
     if limit_per_stage is None:
-        sql = _ALL_ROWS.format(where=" AND ".join(where + _view(view)), order=_ORDER[sort])
+        sql = _ALL_ROWS.format(where=" AND ".join(where + _view(view)), order=_order(view, sort))
         rows = [_row(r) for r in conn.execute(sql, args)]
         overlaid = _rows_where(conn, _WITH_OPEN_OPS, {})
         if overlaid:
@@ -264,7 +274,7 @@ def board_page(
     top_where = " AND ".join(where)
     parts = []
     for i, (stage, _n) in enumerate(totals):
-        parts.append(_STAGE_TOP.format(where=top_where, i=i, order=_ORDER[sort]))
+        parts.append(_STAGE_TOP.format(where=top_where, i=i, order=_order(view, sort)))
         args[f"stage{i}"] = stage
     args["limit"] = limit_per_stage
     ids = [r[0] for r in conn.execute(" UNION ALL ".join(parts), args)]

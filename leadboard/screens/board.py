@@ -78,6 +78,8 @@ SORT_WORDS: dict[Sort, str] = {
     "last_touch": "last touched first",
     "name": "by name",
 }
+#: The closed view's words for the default sort (read_model.CLOSED_FIRST).
+CLOSED_FIRST_WORDS = "closed most recently first"
 #: Actions on the highlighted lead: greyed out without one (and `OPEN_ONLY` ones on a closed lead).
 LEAD_ACTIONS = frozenset({*COMMAND_ACTIONS, *LINK_ACTIONS, "open_lead"})
 
@@ -345,7 +347,7 @@ class BoardScreen(LeadActions, Screen[None]):
             changed |= column.show_leads(
                 by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
             )
-            column.set_sort_label(SORT_WORDS[self.sort])
+            column.set_sort_label(self._sort_words())
         self._update_tabs_labels(totals)
         self._focus_active()
         return changed
@@ -534,6 +536,8 @@ class BoardScreen(LeadActions, Screen[None]):
         super()._lead_command(kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in OPEN_ONLY and self.view == "closed":
+            return False  # hidden: nothing in the closed view is open
         if action in LEAD_ACTIONS:
             lead = self.current_lead
             if lead is None:
@@ -581,10 +585,15 @@ class BoardScreen(LeadActions, Screen[None]):
             self.reload(new_page=True)
             self._focus_active_column_now()
 
+    def _sort_words(self) -> str:
+        if self.view == "closed" and self.sort == "urgent":
+            return CLOSED_FIRST_WORDS
+        return SORT_WORDS[self.sort]
+
     def _show_title(self) -> None:
         """The top line says which sort is on, so "why is this lead first?" has an answer (updated
         only when the sort changed: an update lays the top bar out again)."""
-        words = f"leadboard · {SORT_WORDS[self.sort]}"
+        words = f"leadboard · {self._sort_words()}"
         if words != self._title_words:
             self._title_words = words
             self.query_one("#title", Static).update(Content(words))
@@ -611,6 +620,8 @@ class BoardScreen(LeadActions, Screen[None]):
         # view's columns now would only draw a frame of them with the wrong one active.
         self.set_reactive(BoardScreen.active_index, 0)
         self._show_filter_state()
+        self._show_title()
+        self._refresh_lead_bindings(force=True)
         self.reload(new_page=True)
 
     def watch_active_index(self) -> None:

@@ -103,6 +103,16 @@ def _one_line(text: str) -> str:
     return clean_untrusted(text).replace("\n", " ").replace("\t", " ")
 
 
+def closed_outcome(lead: BoardLead, meta: PortalMeta) -> str:
+    """What became of a closed lead: its closed stage ("Qualified", "Disqualified"), and the reason
+    HubSpot has for a disqualification."""
+    outcome = meta.stage_label(lead.stage_id)
+    reason = lead.disqualification_reason
+    if reason and lead.stage_id == lead.remote_stage_id:  # a close still waiting has no reason here yet
+        outcome += f": {meta.option_label(meta.disqualification_reasons, reason) or reason}"
+    return outcome
+
+
 def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> RowLines:
     """The two lines a lead shows on the board, as parts built from plain (cleaned) strings only.
 
@@ -123,6 +133,8 @@ def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState |
         label = _one_line(meta.option_label(meta.lead_labels, lead.label) or lead.label).casefold()
         first.append((f"  {label}", _LABEL_STYLE.get(label, "")))
     parts: list[Part] = []
+    if lead.closed:  # the outcome first, so a narrow column keeps it
+        parts.append((_one_line(closed_outcome(lead, meta)), "bold"))
     if sla is not None and level == "ok":
         parts.append((describe(sla), SLA_STYLES["ok"]))  # first, so a narrow column keeps it
     company = lead.company_name or lead.contact_email
