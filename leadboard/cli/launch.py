@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,11 @@ from leadboard.config import APP_NAME, ConfigError, Settings, load_settings
 from leadboard.secret import Secret
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from leadboard.sync.engine import SyncEngine
 
-__all__ = ["demo_paths", "run_board", "run_demo"]
+__all__ = ["DemoStartError", "board_start_problem", "demo_paths", "demo_portal", "run_board", "run_demo"]
 
 DEMO_PORTAL_FILE = "demo-portal.json"
 DEMO_CACHE_FILE = "demo-cache.sqlite"
@@ -77,29 +78,42 @@ def _engine_with_stored_token(
     return SyncEngine(settings, token, on_status=on_status)
 
 
-def run_board(settings: Settings) -> int:
-    """`leadboard`: the board for the configured portal and rep. 1 with a clear message if it can't."""
-    if settings.email and settings.db.is_file():
-        _ensure_logging()
-        return _open_board(settings, None)  # a returning rep: the cache first, the token after
+def board_start_problem(settings: Settings) -> str | None:
+    """Why the board cannot open for `settings` (no token, no email), or None when it can.
+
+    A returning rep (an email and a cache) always can: the token is looked up after the first frame."""
+    return None if settings.email and settings.db.is_file() else _first_start(settings)[1]
+
+
+def _first_start(settings: Settings) -> tuple[Secret | None, str | None]:
+    """The token for a first start without a cache, or the sentence that says what is missing."""
     from leadboard.cli.credentials import CredentialsError, resolve_token
 
     try:
         token = resolve_token(settings)
     except CredentialsError as exc:
-        _say(str(exc))
-        return 1
+        return None, str(exc)
     if token is None:
-        _say(
+        return None, (
             f"no HubSpot access token for {settings.portal}. Run `leadboard login` to store one, "
             "or `leadboard demo` to try leadboard with a sandbox portal (no account needed)."
         )
-        return 1
     if not settings.email:
-        _say(
+        return None, (
             'leadboard needs your HubSpot email to find your leads: set `email = "you@company.com"` '
             "in the config file, LEADBOARD_EMAIL, or pass --email."
         )
+    return token, None
+
+
+def run_board(settings: Settings) -> int:
+    """`leadboard`: the board for the configured portal and rep. 1 with a clear message if it can't."""
+    if settings.email and settings.db.is_file():
+        _ensure_logging()
+        return _open_board(settings, None)  # a returning rep: the cache first, the token after
+    token, problem = _first_start(settings)
+    if problem is not None:
+        _say(problem)
         return 1
     _ensure_logging()
     return _open_board(settings, token)
@@ -125,8 +139,15 @@ def _base_settings() -> Settings:
         return Settings()
 
 
-def run_demo(*, reset: bool = False) -> int:
-    """`leadboard demo`: a sandbox portal behind the board, as the demo rep. `reset` starts over."""
+class DemoStartError(RuntimeError):
+    """The demo portal could not start; the message says why and what to try."""
+
+
+@contextmanager
+def demo_portal(*, reset: bool = False) -> Iterator[tuple[Settings, Secret]]:
+    """The demo portal running for the block's length, with the settings and token to reach it.
+
+    `reset` starts over. `DemoStartError` says why the portal could not start."""
     from leadboard.sandbox.runner import SandboxStartError, demo_settings, running_sandbox
 
     portal_file, cache_file = demo_paths()
@@ -134,10 +155,22 @@ def run_demo(*, reset: bool = False) -> int:
         _forget_demo(portal_file, cache_file)
     base = _base_settings()
     _ensure_logging()
+    with ExitStack() as stack:
+        try:
+            sandbox = stack.enter_context(running_sandbox(demo_settings(), data_file=portal_file, live=True))
+        except SandboxStartError as exc:
+            raise DemoStartError(
+                f"the demo portal could not start: {exc}. Try `leadboard demo --reset`."
+            ) from exc
+        settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
+        yield settings, Secret(sandbox.token)
+
+
+def run_demo(*, reset: bool = False) -> int:
+    """`leadboard demo`: a sandbox portal behind the board, as the demo rep. `reset` starts over."""
     try:
-        with running_sandbox(demo_settings(), data_file=portal_file, live=True) as sandbox:
-            settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
-            return _open_board(settings, Secret(sandbox.token))
-    except SandboxStartError as exc:
-        _say(f"the demo portal could not start: {exc}. Try `leadboard demo --reset`.")
+        with demo_portal(reset=reset) as (settings, token):
+            return _open_board(settings, token)
+    except DemoStartError as exc:
+        _say(str(exc))
         return 1

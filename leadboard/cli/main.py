@@ -47,17 +47,70 @@ def main(ctx: click.Context, portal: str | None, email: str | None, db: str | No
     ctx.exit(run_board(settings))
 
 
+_SERVE_PORT = click.option(
+    "--port", default=8766, show_default=True, type=int, help="With a browser: the port; 0 picks a free one."
+)
+_NO_BROWSER = click.option("--no-browser", is_flag=True, help="Print the URL but do not open a browser.")
+
+
 @main.command()
 @click.option("--reset", is_flag=True, help="Forget the demo portal and cache and start over.")
-def demo(reset: bool) -> None:
+@click.option(
+    "--serve", "in_browser", is_flag=True, help="Run the demo in a browser tab (see `leadboard serve`)."
+)
+@_SERVE_PORT
+@_NO_BROWSER
+def demo(reset: bool, in_browser: bool, port: int, no_browser: bool) -> None:
     """Open the board against a bundled sandbox portal, as its demo rep. No account needed.
 
     The demo portal lives in your user data dir and remembers what you pushed; now and then
     something happens on the HubSpot side (a new lead, a reply, a reassignment).
     """
+    if in_browser:
+        from leadboard.cli.serve import serve_demo
+
+        sys.exit(serve_demo(reset=reset, port=port, open_browser=not no_browser))
     from leadboard.cli.launch import run_demo
 
     sys.exit(run_demo(reset=reset))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@_SERVE_PORT
+@_NO_BROWSER
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host other machines can reach (anyone with the URL is you).",
+)
+@click.option("--portal", default=None, metavar="URL", help="Portal base URL (env LEADBOARD_PORTAL).")
+@click.option("--email", default=None, metavar="EMAIL", help="Your HubSpot user email (env LEADBOARD_EMAIL).")
+@click.option("--db", default=None, metavar="PATH", help="The cache file (env LEADBOARD_DB).")
+def serve(
+    host: str,
+    port: int,
+    no_browser: bool,
+    allow_remote: bool,
+    portal: str | None,
+    email: str | None,
+    db: str | None,
+) -> None:
+    """Serve the board to a browser tab on this machine, behind a secret URL made at each start.
+
+    Each tab runs its own board on the same config and cache. Ctrl+C stops every tab's board.
+    """
+    from leadboard.cli.serve import serve_board
+
+    sys.exit(
+        serve_board(
+            host=host,
+            port=port,
+            open_browser=not no_browser,
+            allow_remote=allow_remote,
+            given=(portal, email, db),
+        )
+    )
 
 
 @main.command()
