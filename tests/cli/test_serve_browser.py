@@ -165,7 +165,24 @@ def test_the_board_in_a_browser_tab_behind_its_secret(served: tuple[subprocess.P
                 page, lambda t: f"Contact {name}" in t and "Timeline" in t, f"the lead screen of {name}"
             )
 
-            os.kill(server.pid, signal.SIGTERM)  # with the tab still open: its board must end too
+            # A second tab is a second board on the same cache; quitting in it ends that board only.
+            second = browser.new_page(viewport={"width": 1600, "height": 1000})
+            second.route("**/static/js/textual.js", screen_reader_on)
+            second.goto(url)
+            second.wait_for_selector(".xterm-accessibility-tree", timeout=30_000)
+            _wait_for(second, lambda t: "New ·" in t and "d old" in t, "the board in a second tab")
+            both = _children(server.pid)
+            assert len(both) == 2 and boards < both
+            second.locator(".xterm-helper-textarea").focus()
+            second.keyboard.press("Control+q")
+            (quitter,) = both - boards
+            deadline = time.monotonic() + 30
+            while _alive(quitter) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _alive(quitter), "ctrl+q in the tab left its board running"
+            assert all(_alive(pid) for pid in boards)
+
+            os.kill(server.pid, signal.SIGTERM)  # with the first tab still open: its board must end too
             assert server.wait(timeout=30) == 0
         finally:
             browser.close()
