@@ -224,6 +224,27 @@ def test_a_call_more_than_five_minutes_ahead_is_refused_by_the_process_itself() 
     assert check_command(naive_past, lead(), META, now=now).at.tzinfo is UTC
 
 
+def test_a_call_logged_more_than_a_year_ago_is_refused_as_a_typo() -> None:
+    now = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+    year_ago = LogCall(lead_id="42", outcome_id="Busy", note="x", at=now - timedelta(days=365))
+    assert check_command(year_ago, lead(), META, now=now).at == year_ago.at
+    in_1900 = year_ago.model_copy(update={"at": datetime(1900, 1, 1, 10, 0, tzinfo=UTC)})
+    assert refusal_at(in_1900, now) == (
+        "The call time 1900-01-01 10:00 is more than a year ago: log a call from the last year "
+        "(since 2025-11-22); check the year."
+    )
+
+
+def test_a_call_lasting_more_than_a_day_is_refused() -> None:
+    day_long = LogCall(lead_id="42", outcome_id="Busy", note="x", duration_seconds=24 * 3600)
+    assert check_command(day_long, lead(), META).duration_seconds == 24 * 3600
+    typo = day_long.model_copy(update={"duration_seconds": 99999999999999999999 * 60})
+    assert refusal(typo) == (
+        "A call's duration is at most 24 hours (1,440 minutes): "
+        "99,999,999,999,999,999,999 minutes is too long. Write it in minutes."
+    )
+
+
 # --- notes ------------------------------------------------------------------------------------------
 
 
@@ -257,6 +278,14 @@ def test_lead_type_must_be_one_of_the_portals() -> None:
     assert refusal(SetLeadType(lead_id="42", lead_type="")) == (
         "Choose a lead type: one of New business, Upsell, Re-attempting."
     )
+
+
+def test_setting_the_type_the_lead_already_has_is_refused() -> None:
+    typed = lead(lead_type="NEW_BUSINESS")
+    assert refusal(SetLeadType(lead_id="42", lead_type="new business"), on=typed) == (
+        "The lead type is New business now: choose another one to change it."
+    )
+    assert check_command(SetLeadType(lead_id="42", lead_type="Upsell"), typed, META).lead_type == "UPSELL"
 
 
 @pytest.mark.parametrize(
@@ -403,6 +432,17 @@ def test_a_follow_up_date_must_be_after_today(days: int) -> None:
     assert refusal_at(command, NOW) == (
         f"The follow-up date {day.isoformat()} is not in the future: choose a day after "
         f"{TODAY.isoformat()}, or no follow-up."
+    )
+
+
+def test_a_follow_up_date_more_than_two_years_away_is_refused() -> None:
+    latest = TODAY.replace(year=TODAY.year + 2)
+    command = Disqualify(lead_id="42", reason="BAD_TIMING", note="x", follow_up=latest)
+    assert check_command(command, lead(), META, now=NOW).follow_up == latest
+    far = command.model_copy(update={"follow_up": date(9999, 12, 31)})
+    assert refusal_at(far, NOW) == (
+        f"The follow-up date 9999-12-31 is more than 2 years away: choose a day by {latest.isoformat()}, "
+        "or no follow-up."
     )
 
 

@@ -11,7 +11,10 @@ from leadboard.commands.registry import PushStep
 from leadboard.domain import PROP_DQ_NOTE, PROP_REASON, PROP_STAGE, CommandRefused, Option, PortalMeta
 from leadboard.state import LeadFacts, choices_text, is_timing_reason, resolve_option, timing_reasons
 
-__all__ = ["Disqualify"]
+__all__ = ["FOLLOW_UP_MAX_YEARS", "Disqualify"]
+
+#: A follow-up further off than this is a typo (9999-12-31), not a plan: the task would never come up.
+FOLLOW_UP_MAX_YEARS = 2
 
 
 class Disqualify(LeadCommand):
@@ -62,7 +65,8 @@ class Disqualify(LeadCommand):
 
 
 def _check_follow_up(day: date, reason: Option, meta: PortalMeta, now: datetime) -> None:
-    """A follow-up date needs a timing reason and must fall after today (the rep's own day)."""
+    """A follow-up date needs a timing reason and must fall after today (the rep's own day) and
+    within `FOLLOW_UP_MAX_YEARS` of it."""
     if not is_timing_reason(reason):
         timing = timing_reasons(meta)
         which = (
@@ -80,3 +84,17 @@ def _check_follow_up(day: date, reason: Option, meta: PortalMeta, now: datetime)
             f"The follow-up date {day.isoformat()} is not in the future: choose a day after "
             f"{today.isoformat()}, or no follow-up."
         )
+    latest = _years_after(today, FOLLOW_UP_MAX_YEARS)
+    if day > latest:
+        raise CommandRefused(
+            f"The follow-up date {day.isoformat()} is more than {FOLLOW_UP_MAX_YEARS} years away: "
+            f"choose a day by {latest.isoformat()}, or no follow-up."
+        )
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -8,7 +8,6 @@ from textual.widgets import RadioButton, RadioSet
 from leadboard.commands.base import LeadCommand
 from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.screens.command_modal import CommandModal, field_label, fits_from, literal
-from leadboard.state import CommandRefused
 
 __all__ = ["SetLeadTypeModal"]
 
@@ -40,8 +39,4 @@ class SetLeadTypeModal(CommandModal[SetLeadType]):
 
     def evaluate(self) -> SetLeadType:
         value = self.chosen_value()
-        command = self.checked(SetLeadType(lead_id=self.lead.id, lead_type=value))
-        if command.lead_type == self.lead.lead_type:
-            label = self.meta.option_label(self.meta.lead_types, command.lead_type)
-            raise CommandRefused(f"The lead type is {label} now: choose another one to change it.")
-        return command
+        return self.checked(SetLeadType(lead_id=self.lead.id, lead_type=value))

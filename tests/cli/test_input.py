@@ -8,6 +8,7 @@ so an accidental push would show up as a waiting change, never as a silent succe
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,7 @@ BAD_INPUT = {
         ["Negotiating", "choose one of Attempting, Connected."],
     ),
     "unknown outcome": (["log-call", "1", "--outcome", "Hung up", "--note", "n"], ["Busy, Connected"]),
+    "type it has already": (["set-type", "5", "new business"], ["The lead type is New business now"]),
     "unknown type": (["set-type", "1", "Enterprise"], ["New business, Upsell, Re-attempting"]),
     "unknown reason": (
         ["disqualify", "1", "--reason", "Too big", "--note", "n"],
@@ -132,6 +134,14 @@ BAD_INPUT = {
         ["log-call", "1", "--outcome", "Busy", "--note", "n", "--duration", "-3"],
         ["minutes"],
     ),
+    "at 1900": (
+        ["log-call", "1", "--outcome", "Busy", "--note", "n", "--at", "1900-01-01 10:00"],
+        ["The call time 1900-01-01 10:00 is more than a year ago", "check the year"],
+    ),
+    "duration too long": (
+        ["log-call", "1", "--outcome", "Busy", "--note", "n", "--duration", "99999999999999999999"],
+        ["at most 24 hours (1,440 minutes)", "99,999,999,999,999,999,999 minutes is too long"],
+    ),
     "direction": (
         ["log-call", "1", "--outcome", "Busy", "--note", "n", "--direction", "sideways"],
         ["in or out"],
@@ -149,6 +159,10 @@ BAD_INPUT = {
     "follow-up past": (
         ["disqualify", "1", "--reason", "Bad Timing", "--note", "n", "--follow-up", "2020-01-31"],
         ["2020-01-31 is not in the future"],
+    ),
+    "follow-up far": (
+        ["disqualify", "1", "--reason", "Bad Timing", "--note", "n", "--follow-up", "9999-12-31"],
+        ["9999-12-31 is more than 2 years away", "choose a day by"],
     ),
     "follow-up wrong reason": (
         ["disqualify", "1", "--reason", "Not a Good Fit", "--note", "n", "--follow-up", "2099-01-31"],
@@ -231,10 +245,11 @@ def test_no_push_queues_one_op_with_the_resolved_values(cache: Path) -> None:
 
 
 def test_a_recycling_disqualify_is_described_with_its_follow_up_day(cache: Path) -> None:
-    args = ["disqualify", "1", "--reason", "bad timing", "--note", "Spring", "--follow-up", "2099-01-31"]
+    day = (date.today() + timedelta(days=90)).isoformat()
+    args = ["disqualify", "1", "--reason", "bad timing", "--note", "Spring", "--follow-up", day]
     result = run(cache, *args, "--no-push")
     assert result.exit_code == 0, result.output
-    assert "Saved: disqualify (Bad Timing), follow-up task on 2099-01-31 for lead 1" in result.stdout
+    assert f"Saved: disqualify (Bad Timing), follow-up task on {day} for lead 1" in result.stdout
     plain = run(cache, "disqualify", "2", "--reason", "bad timing", "--note", "Later", "--no-push")
     assert "Saved: disqualify (Bad Timing) for lead 2" in plain.stdout
 

@@ -191,7 +191,10 @@ def test_qualify_without_a_deal_creates_none(
 ) -> None:
     store, meta = cache
     lead_id = open_lead_ids(sandbox)[4]
-    store.outbox.enqueue(SetLeadType(lead_id=lead_id, lead_type=meta.lead_types[0].value))
+    lead = store.lead_state(lead_id)
+    assert lead is not None
+    other_type = next(t for t in meta.lead_types if t.value != lead.lead_type)  # the same one is refused
+    store.outbox.enqueue(SetLeadType(lead_id=lead_id, lead_type=other_type.value))
     op = store.outbox.enqueue(Qualify(lead_id=lead_id, note="Inbound, ready", deal=None))
 
     assert push_ready(store, gateway, meta).done == 2
