@@ -166,6 +166,8 @@ class LeadboardApp(App[int]):
         self._last_sync_error: str | None = None  # a sync failure already notified, until one succeeds
         self._board: BoardScreen | None = None
         self._first_read: Future[Any] | None = first_read
+        #: What the rep typed in a form they cancelled, per (lead id, command kind), for this session.
+        self.drafts: dict[tuple[str, CommandKind], Command] = {}
 
     @staticmethod
     def _start_first_read(cache: CacheThread) -> Future[Any]:
@@ -525,17 +527,24 @@ class LeadboardApp(App[int]):
         """Open the command's modal for `lead`; on Save, queue it and push.
 
         `on_done(command)` runs once the command is queued (and, after a call, once the suggested
-        move is saved or declined); not when the rep cancels or the outbox refuses it.
+        move is saved or declined); not when the rep cancels or the outbox refuses it. A form
+        cancelled (or refused by the outbox) leaves a draft, per lead and kind, for this session: the
+        next form of that kind on that lead opens with it, so nothing the rep typed is lost.
         """
-        self.push_screen(
-            self.command_modal(kind, lead), callback=partial(self._command_chosen, lead, on_done=on_done)
-        )
+        modal = self.command_modal(kind, lead)
+        modal.resume = self.drafts.get((lead.id, kind))
+        self.push_screen(modal, callback=partial(self._command_chosen, lead, modal, on_done=on_done))
 
-    def _command_chosen(self, lead: LeadFacts, result: Any, *, on_done: CommandDone | None = None) -> None:
+    def _command_chosen(
+        self, lead: LeadFacts, modal: CommandModal[Any], result: Any, *, on_done: CommandDone | None = None
+    ) -> None:
         from leadboard.screens.log_call import LoggedCall
 
-        if result is None:
-            return  # cancelled: nothing is queued
+        if result is None:  # cancelled: nothing is queued, what was typed is kept
+            draft = modal.draft()
+            if draft is not None:
+                self.drafts[(lead.id, draft.spec.kind)] = draft
+            return
         if isinstance(result, LoggedCall):
             self.enqueue(result.command, lead, logged=result, on_done=on_done)
         else:
@@ -560,6 +569,7 @@ class LeadboardApp(App[int]):
         try:
             await self.cache.read(lambda store: store.outbox.enqueue(command))
         except CommandRefused as refused:
+            self.drafts[(command.lead_id, command.spec.kind)] = command
             self.notify(
                 f"Not saved: {refused}\nWhat you typed: {_typed_text(command)}",
                 title="Refused",
@@ -568,6 +578,7 @@ class LeadboardApp(App[int]):
                 markup=False,
             )
             return
+        self.drafts.pop((command.lead_id, command.spec.kind), None)
         self.refresh_views(command.lead_id)
         self.notify(f"{_done_words(command)}; sending to HubSpot…", timeout=OK_TIMEOUT, markup=False)
         self.start_sync("push")

@@ -1,4 +1,10 @@
-"""Close the lead as qualified, with a note and a deal (or the rep's "no deal"); needs a lead type."""
+"""Close the lead as qualified, with a note and a deal (or the rep's "no deal"); needs a lead type.
+
+A lead with no type can be qualified in one step: the command then carries the type (`lead_type`)
+and writes it with the stage. Why in the command rather than a SetLeadType queued before it: one op
+is one outbox row and one PATCH, so the type and the stage reach HubSpot exactly once and together
+(the 3-way check covers both), with no pair of ops to keep in order, retry or discard together.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from leadboard.commands.base import LeadCommand, clean_note
 from leadboard.commands.registry import PushStep
-from leadboard.domain import PROP_STAGE, CommandRefused, PortalMeta
-from leadboard.state import LeadFacts, choices_text
+from leadboard.domain import PROP_STAGE, PROP_TYPE, CommandRefused, PortalMeta
+from leadboard.state import LeadFacts, choices_text, resolve_option
 from leadboard.text import clean_untrusted
 
 __all__ = ["Deal", "Qualify"]
@@ -34,18 +40,27 @@ class Deal(BaseModel):
 
 
 class Qualify(LeadCommand):
-    """Close the lead as qualified, with a note and a deal (`deal=None` means the rep chose "no deal")."""
+    """Close the lead as qualified, with a note and a deal (`deal=None` means the rep chose "no deal").
+
+    `lead_type`, when set, is the type chosen in the qualify form for a lead that has none: it
+    counts in place of the lead's own and is written with the stage."""
 
     kind: Literal["qualify"] = "qualify"
     note: str
     deal: Deal | None = None
+    lead_type: str | None = None
 
     @property
     def typed(self) -> str:
         return self.note
 
     def check(self, lead: LeadFacts, meta: PortalMeta, now: datetime) -> Self:
-        if not lead.lead_type:
+        lead_type = self.lead_type
+        if lead_type:
+            lead_type = resolve_option(meta.lead_types, lead_type, "lead type").value
+            if lead_type == lead.lead_type:
+                lead_type = None  # the lead has it already: nothing to write
+        elif not lead.lead_type:
             raise CommandRefused(
                 "Qualify needs a lead type: set it first (one of "
                 f"{choices_text(o.label for o in meta.lead_types if not o.hidden)})."
@@ -68,10 +83,13 @@ class Qualify(LeadCommand):
                     f"The deal amount must be below {DEAL_AMOUNT_LIMIT:,}: HubSpot would not keep it exactly."
                 )
             deal = deal.model_copy(update={"name": deal_name})
-        return self.model_copy(update={"note": note, "deal": deal})
+        return self.model_copy(update={"note": note, "deal": deal, "lead_type": lead_type})
 
     def property_changes(self, meta: PortalMeta) -> dict[str, str]:
-        return {PROP_STAGE: meta.qualified_stage_id}
+        changes = {PROP_STAGE: meta.qualified_stage_id}
+        if self.lead_type:
+            changes[PROP_TYPE] = self.lead_type
+        return changes
 
     def push_steps(self) -> tuple[PushStep, ...]:
         steps = super().push_steps()
@@ -81,9 +99,10 @@ class Qualify(LeadCommand):
         return "Qualified."
 
     def describe(self, meta: PortalMeta) -> str:
+        as_type = f" as {meta.option_label(meta.lead_types, self.lead_type)}" if self.lead_type else ""
         if self.deal is None:
-            return "qualify (no deal)"
+            return f"qualify{as_type} (no deal)"
         name = " ".join(clean_untrusted(self.deal.name).split())
         if len(name) > DEAL_NAME_CHARS:
             name = name[: DEAL_NAME_CHARS - 1].rstrip() + "…"
-        return f"qualify (deal: {name})"
+        return f"qualify{as_type} (deal: {name})"

@@ -22,6 +22,8 @@ class AddNoteModal(CommandModal[AddNote]):
         yield field_label("Note", first=True, for_id="note")
         yield TextArea(id="note")
 
+    def draft(self) -> AddNote:
+        return AddNote(lead_id=self.lead.id, text=self.query_one("#note", TextArea).text)
+
     def evaluate(self) -> AddNote:
-        text = self.query_one("#note", TextArea).text
-        return self.checked(AddNote(lead_id=self.lead.id, text=text))
+        return self.checked(self.draft())

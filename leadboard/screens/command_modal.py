@@ -165,6 +165,8 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         self.lead = lead
         self.result: ResultT | None = None
         self.refusal: str | None = "Not checked yet."
+        #: What the rep typed last time and cancelled (or the outbox refused): filled in on mount.
+        self.resume: LeadCommand | None = None
 
     @classmethod
     def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
@@ -177,6 +179,11 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         their own fields after this one's note."""
         if self.query("#note"):
             self.query_one("#note", TextArea).load_text(command.typed)
+
+    def draft(self) -> LeadCommand | None:
+        """The command as the fields stand, unchecked, kept by the app when the rep cancels so that
+        nothing typed is lost; None for a modal that keeps no draft."""
+        return None
 
     # --- what subclasses provide ------------------------------------------------------------------
 
@@ -215,6 +222,8 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        if self.resume is not None:
+            self.prefill(self.resume)
         self.revalidate()
 
     # --- checking ---------------------------------------------------------------------------------

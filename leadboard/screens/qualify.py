@@ -1,6 +1,7 @@
 """Qualify a lead: a note, and a deal (name, amount, close date) unless the rep turns the deal off.
 
-Refused while the lead has no type; the inline line says so and points at the set-type key.
+A lead with no type gets a required lead-type field first: the command carries the chosen type and
+writes it with the stage, so the rep never has to cancel (and lose the note) to set it elsewhere.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from typing import Self
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Switch, TextArea
+from textual.widgets import Input, Label, Select, Switch, TextArea
 
-from leadboard.commands.base import LeadCommand, check_command
+from leadboard.commands.base import LeadCommand
 from leadboard.commands.qualify import Deal, Qualify
 from leadboard.screens.command_modal import (
+    CHOOSE_PROMPT,
     PROBE_TEXT,
     CommandModal,
     field_label,
     fits_from,
+    select_options,
+    select_text,
 )
 from leadboard.screens.parsing import CLOSE_DATE_FORMAT, parse_amount, parse_close_date
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta
@@ -35,7 +39,8 @@ class QualifyModal(CommandModal[Qualify]):
     """`Q` on the board: close the lead as qualified and, by default, open a deal for it."""
 
     HEADING = "Qualify"
-    AUTO_FOCUS = "#note"
+    #: The lead type when the form asks for it (it comes first), else the note.
+    AUTO_FOCUS = "#lead-type, #note"
     VERTICAL_BREAKPOINTS = fits_from(40)
     DEFAULT_CSS = """
     QualifyModal #deal-switch-row {
@@ -65,6 +70,8 @@ class QualifyModal(CommandModal[Qualify]):
         today = (now or datetime.now().astimezone()).date()
         self.default_close: date = today + DEFAULT_CLOSE_IN
         self.set_type_key = set_type_key
+        #: The form asks for the type only when the lead (with its waiting changes) has none.
+        self.asks_type = not lead.lead_type
 
     @classmethod
     def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
@@ -73,6 +80,8 @@ class QualifyModal(CommandModal[Qualify]):
     def prefill(self, command: LeadCommand) -> None:
         super().prefill(command)
         assert isinstance(command, Qualify)
+        if self.asks_type and command.lead_type:
+            self.query_one("#lead-type", Select).value = command.lead_type
         deal = command.deal
         self.query_one("#with-deal", Switch).value = deal is not None
         if deal is not None:
@@ -81,7 +90,16 @@ class QualifyModal(CommandModal[Qualify]):
             self.query_one("#close-date", Input).value = deal.close_date.isoformat()
 
     def compose_fields(self) -> ComposeResult:
-        yield field_label("Note: why this lead is qualified (required)", first=True, for_id="note")
+        if self.asks_type:
+            yield field_label("Lead type (required: this lead has none yet)", first=True, for_id="lead-type")
+            yield Select(
+                select_options((o.label, o.value) for o in self.meta.lead_types if not o.hidden),
+                prompt=CHOOSE_PROMPT.format("a lead type"),
+                id="lead-type",
+            )
+        yield field_label(
+            "Note: why this lead is qualified (required)", first=not self.asks_type, for_id="note"
+        )
         yield TextArea(id="note")
         with Horizontal(id="deal-switch-row"):
             yield Switch(value=True, id="with-deal")
@@ -99,7 +117,8 @@ class QualifyModal(CommandModal[Qualify]):
         """ "No deal" hides the deal's fields, so they are neither shown nor a stop in the tab order."""
         self.set_class(not event.value, "-no-deal")
 
-    def evaluate(self) -> Qualify:
+    def unchecked(self) -> tuple[Qualify, list[str]]:
+        """The command as the fields stand, unchecked, and what could not be read (amount, date)."""
         with_deal = self.query_one("#with-deal", Switch).value
         note = self.query_one("#note", TextArea).text
         input_errors: list[str] = []
@@ -117,16 +136,16 @@ class QualifyModal(CommandModal[Qualify]):
                 input_errors.append(str(refused))
             name = self.query_one("#deal-name", Input).value
             deal = Deal(name=name, amount=amount, close_date=close_date)
-        command = Qualify(lead_id=self.lead.id, note=note, deal=deal)
-        if not self.lead.lead_type:
-            try:
-                check_command(command, self.lead, self.meta)
-            except CommandRefused as refused:
-                raise CommandRefused(
-                    f"{refused} Cancel, then press {self.set_type_key} on the board to set it."
-                ) from None
-        return self.checked(
-            command,
-            probes=[command.model_copy(update={"note": PROBE_TEXT})],
-            input_errors=input_errors,
-        )
+        lead_type = select_text(self.query_one("#lead-type", Select)) if self.asks_type else ""
+        return Qualify(lead_id=self.lead.id, note=note, deal=deal, lead_type=lead_type or None), input_errors
+
+    def draft(self) -> Qualify:
+        return self.unchecked()[0]
+
+    def evaluate(self) -> Qualify:
+        command, input_errors = self.unchecked()
+        probes = [command.model_copy(update={"note": PROBE_TEXT})]
+        some_type = next((o.value for o in self.meta.lead_types if not o.hidden), None)
+        if self.asks_type and some_type is not None:
+            probes.append(command.model_copy(update={"lead_type": some_type}))
+        return self.checked(command, probes=probes, input_errors=input_errors)

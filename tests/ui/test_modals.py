@@ -391,13 +391,26 @@ async def test_qualify_with_no_deal_hides_the_deal_and_saves_with_the_button(met
     assert app.results == [Qualify(lead_id="4001", note="ok", deal=None)]
 
 
-async def test_qualify_a_lead_without_a_type_is_refused_and_points_at_t(meta: PortalMeta) -> None:
+async def test_qualify_a_lead_without_a_type_asks_for_it_in_the_form(meta: PortalMeta) -> None:
     async with opened(lambda: QualifyModal(meta, LeadRow(lead_type=None), now=FIXED_NOW), SMALL) as (
         app,
         pilot,
     ):
+        assert app.focused is modal(app).query_one("#lead-type", Select)
+        modal(app).query_one("#note", TextArea).focus()
         await type_text(pilot, "ok")
-        await assert_refused_and_kept(app, pilot, "needs a lead type", "press t")
+        await assert_refused_and_kept(app, pilot, "needs a lead type")
+        modal(app).query_one("#lead-type", Select).value = "UPSELL"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.results == [
+        Qualify(
+            lead_id="4001",
+            note="ok",
+            deal=Deal(name="Dana Whitfield – Acme Corp", close_date=date(2026, 12, 22)),
+            lead_type="UPSELL",
+        )
+    ]
 
 
 async def test_qualify_with_a_bad_deal_field_is_refused(meta: PortalMeta) -> None:
