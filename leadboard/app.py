@@ -514,14 +514,10 @@ class LeadboardApp(App[int]):
 
     # --- commands -----------------------------------------------------------------------------------
 
-    def set_type_key(self) -> str:
-        """The key the rep has for "set lead type" (their keymap may have changed it)."""
-        return self.settings.keymap.get("set-lead-type", "t").split(",")[0]
-
     def command_modal(self, kind: CommandKind, lead: LeadFacts) -> CommandModal[Any]:
         """The modal of a command (the registry's `modal`), for `lead`."""
         modal: type[CommandModal[Any]] = spec_for(kind).modal_class()
-        return modal.for_lead(self.meta, lead, now=self.now().astimezone(), set_type_key=self.set_type_key())
+        return modal.for_lead(self.meta, lead, now=self.now().astimezone())
 
     def lead_command(self, kind: CommandKind, lead: LeadFacts, *, on_done: CommandDone | None = None) -> None:
         """Open the command's modal for `lead`; on Save, queue it and push.

@@ -169,9 +169,9 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         self.resume: LeadCommand | None = None
 
     @classmethod
-    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime) -> Self:
         """How the app opens a command's modal (`CommandSpec.modal`): every modal is offered the same
-        arguments and takes what it needs (a call's time, the key that sets the lead type)."""
+        arguments and takes what it needs (a call's time, today for a deal's close date)."""
         return cls(meta, lead)
 
     def prefill(self, command: LeadCommand) -> None:

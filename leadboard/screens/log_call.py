@@ -52,7 +52,7 @@ class LogCallModal(CommandModal[LoggedCall]):
         self.now = now or datetime.now().astimezone()
 
     @classmethod
-    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime) -> Self:
         return cls(meta, lead, now=now)
 
     def prefill(self, command: LeadCommand) -> None:

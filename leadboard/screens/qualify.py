@@ -64,18 +64,16 @@ class QualifyModal(CommandModal[Qualify]):
         lead: LeadFacts,
         *,
         now: datetime | None = None,
-        set_type_key: str = "t",
     ) -> None:
         super().__init__(meta, lead)
         today = (now or datetime.now().astimezone()).date()
         self.default_close: date = today + DEFAULT_CLOSE_IN
-        self.set_type_key = set_type_key
         #: The form asks for the type only when the lead (with its waiting changes) has none.
         self.asks_type = not lead.lead_type
 
     @classmethod
-    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime, set_type_key: str) -> Self:
-        return cls(meta, lead, now=now, set_type_key=set_type_key)
+    def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime) -> Self:
+        return cls(meta, lead, now=now)
 
     def prefill(self, command: LeadCommand) -> None:
         super().prefill(command)

@@ -258,8 +258,8 @@ async def test_refusals_keep_save_disabled_and_queue_nothing(cache_path: Path, s
     assert queued(cache_path) == []
 
 
-async def test_qualify_without_a_type_says_which_key_sets_it(cache_path: Path) -> None:
-    app = board_app(cache_path, keymap={"set-lead-type": "T"})
+async def test_qualify_without_a_type_asks_for_the_type_in_its_own_form(cache_path: Path) -> None:
+    app = board_app(cache_path)
     async with app.run_test(size=LARGE) as pilot:
         await settle(app, pilot)
         board = board_of(app)
@@ -267,7 +267,8 @@ async def test_qualify_without_a_type_says_which_key_sets_it(cache_path: Path) -
         await pilot.press("Q")
         await settle(app, pilot)
         assert isinstance(app.screen, QualifyModal)
-        assert "lead type" in str(app.screen.refusal) and "press T" in str(app.screen.refusal)
+        assert app.screen.query_one("#lead-type").has_focus  # no detour through `t` and back
+        assert "lead type" in str(app.screen.refusal)
         assert app.screen.query_one("#save", Button).disabled
 
 
