@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from tests.cli.sandbox_env import point_at_sandbox
 
 SMALL = PortalSettings(seed=13, rep_leads=8, owners=2, other_leads=6, search_lag=0.0)
 LEGACY = re.compile(r"/crm/v[34]/|/owners/v\d|/account-info/v3|/crm/associations/v4")
@@ -32,12 +33,8 @@ def sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def env(sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "cache.sqlite"
     monkeypatch.setenv("LEADBOARD_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("LEADBOARD_PORTAL", sandbox.base_url)
-    monkeypatch.setenv("LEADBOARD_EMAIL", sandbox.rep_email)
-    monkeypatch.setenv("LEADBOARD_DB", str(db))
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", sandbox.token)
+    db = point_at_sandbox(sandbox, tmp_path, monkeypatch)
     monkeypatch.setenv("LEADBOARD_RECONCILE_GRACE", "0")
     return db
 

@@ -20,6 +20,7 @@ from leadboard.cli.common import EXIT_WAITING
 from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from tests.cli.sandbox_env import point_at_sandbox
 
 SMALL = PortalSettings(seed=11, rep_leads=4, owners=2, other_leads=2, search_lag=0.0)
 NOTES = r"/objects/(2026-09/)?notes$"
@@ -40,11 +41,7 @@ def sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def env(sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "cache.sqlite"
-    monkeypatch.setenv("LEADBOARD_PORTAL", sandbox.base_url)
-    monkeypatch.setenv("LEADBOARD_EMAIL", sandbox.rep_email)
-    monkeypatch.setenv("LEADBOARD_DB", str(db))
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", sandbox.token)
+    db = point_at_sandbox(sandbox, tmp_path, monkeypatch)
     return db
 
 

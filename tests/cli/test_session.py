@@ -24,6 +24,7 @@ from leadboard.cli.main import main
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.properties import DISQUALIFICATION_REASONS
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from tests.cli.sandbox_env import point_at_sandbox
 
 SMALL = PortalSettings(seed=11, rep_leads=8, owners=2, other_leads=6, search_lag=0.0)
 
@@ -37,11 +38,7 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def env(sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point leadboard at the sandbox through the environment, as a script would; return the cache path."""
-    db = tmp_path / "cache.sqlite"
-    monkeypatch.setenv("LEADBOARD_PORTAL", sandbox.base_url)
-    monkeypatch.setenv("LEADBOARD_EMAIL", sandbox.rep_email)
-    monkeypatch.setenv("LEADBOARD_DB", str(db))
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", sandbox.token)
+    db = point_at_sandbox(sandbox, tmp_path, monkeypatch)
     monkeypatch.setenv("LEADBOARD_RECONCILE_GRACE", "0")
     return db
 
