@@ -215,7 +215,7 @@ def log_call(
     at: str | None,
     no_push: bool,
 ) -> None:
-    from leadboard.screens.parsing import parse_minutes
+    from leadboard.typed_input import parse_minutes
 
     note = plain_text(note, "note")
     chosen = _DIRECTIONS.get(direction.strip().casefold())
@@ -245,7 +245,7 @@ def parse_time(text: str) -> datetime:
     """`--at`: ISO 8601 (with or without an offset), "2026-11-22 14:05" or "14:05" today; local time.
 
     Only reads the time: a call in the future is refused by the lead process (`check_command`)."""
-    from leadboard.screens.parsing import parse_call_time
+    from leadboard.typed_input import parse_call_time
 
     text = plain_text(text, "call time").strip()
     now = datetime.now().astimezone()
@@ -288,7 +288,7 @@ def qualify(
     no_deal: bool,
     no_push: bool,
 ) -> None:
-    from leadboard.screens.parsing import parse_amount, parse_close_date
+    from leadboard.typed_input import parse_amount, parse_close_date
 
     note = plain_text(note, "note")
     if no_deal and (deal_name is not None or amount is not None or close_date is not None):
@@ -325,7 +325,7 @@ def disqualify(
     no_push: bool,
 ) -> None:
     """`--follow-up YYYY-MM-DD` (timing reasons only): HubSpot gets a task to re-attempt the contact."""
-    from leadboard.screens.parsing import parse_follow_up
+    from leadboard.typed_input import parse_follow_up
 
     note = plain_text(note, "note")
     try:

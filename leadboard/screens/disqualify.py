@@ -29,8 +29,8 @@ from leadboard.screens.command_modal import (
     select_options,
     select_text,
 )
-from leadboard.screens.parsing import FOLLOW_UP_MONTHS, add_months, parse_follow_up
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta, is_timing_reason
+from leadboard.typed_input import FOLLOW_UP_MONTHS, add_months, parse_follow_up
 
 __all__ = ["DisqualifyModal"]
 

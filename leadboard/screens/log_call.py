@@ -24,8 +24,8 @@ from leadboard.screens.command_modal import (
     select_options,
     select_text,
 )
-from leadboard.screens.parsing import format_call_time, parse_call_time, parse_minutes
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta, Stage, suggest_stage_after_call
+from leadboard.typed_input import format_call_time, parse_call_time, parse_minutes
 
 __all__ = ["LogCallModal", "LoggedCall"]
 

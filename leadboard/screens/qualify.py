@@ -25,9 +25,9 @@ from leadboard.screens.command_modal import (
     select_options,
     select_text,
 )
-from leadboard.screens.parsing import CLOSE_DATE_FORMAT, parse_amount, parse_close_date
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
+from leadboard.typed_input import CLOSE_DATE_FORMAT, parse_amount, parse_close_date
 
 __all__ = ["QualifyModal"]
 

@@ -29,7 +29,10 @@ from leadboard.screens.confirm import ConfirmModal
 from leadboard.screens.disqualify import DisqualifyModal
 from leadboard.screens.log_call import LogCallModal, LoggedCall
 from leadboard.screens.move_stage import MoveStageModal
-from leadboard.screens.parsing import (
+from leadboard.screens.qualify import QualifyModal
+from leadboard.screens.set_type import SetLeadTypeModal
+from leadboard.state import CONNECTED_DISPOSITION_ID, CommandRefused, PortalMeta
+from leadboard.typed_input import (
     add_months,
     parse_amount,
     parse_call_time,
@@ -37,9 +40,6 @@ from leadboard.screens.parsing import (
     parse_follow_up,
     parse_minutes,
 )
-from leadboard.screens.qualify import QualifyModal
-from leadboard.screens.set_type import SetLeadTypeModal
-from leadboard.state import CONNECTED_DISPOSITION_ID, CommandRefused, PortalMeta
 from tests.ui.conftest import (
     FIXED_NOW,
     HOSTILE_NAME,

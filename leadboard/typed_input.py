@@ -3,7 +3,7 @@
 Pure (no Textual) so the tests and the CLI use the same readings. Failures raise `CommandRefused`,
 the one refusal type the modals show inline. Only *reading* happens here: the lead-process rules
 (a call may not be in the future, a follow-up needs a timing reason and a later day…) stay in
-`leadboard.state.check_command`, so the board and the CLI refuse the same things.
+the command modules (`leadboard.commands`), so the board and the CLI refuse the same things.
 """
 
 from __future__ import annotations
