@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from leadboard.secret import Secret
     from leadboard.state import LeadFacts
     from leadboard.sync.engine import SyncEngine
+    from leadboard.sync.tokens import TokenProvider
 
 __all__ = ["ERROR_TIMEOUT", "LeadboardApp", "SyncThread", "hubspot_lead_url"]
 
@@ -71,7 +72,9 @@ MODAL_RETRY_SECONDS = 15.0
 
 #: Told which command was queued (the work queue moves on to the next lead).
 CommandDone = Callable[["Command"], None]
-EngineFactory = Callable[[Settings, "Secret | str | None", Callable[[Any], None]], "SyncEngine"]
+EngineFactory = Callable[
+    [Settings, "Secret | str | TokenProvider | None", Callable[[Any], None]], "SyncEngine"
+]
 
 
 def hubspot_lead_url(portal_id: str, lead_id: str) -> str:
@@ -79,7 +82,9 @@ def hubspot_lead_url(portal_id: str, lead_id: str) -> str:
     return f"https://app.hubspot.com/contacts/{portal_id}/record/0-136/{lead_id}"
 
 
-def _default_engine(settings: Settings, token: Secret | str | None, on_status: Callable[[Any], None]) -> Any:
+def _default_engine(
+    settings: Settings, token: Secret | str | TokenProvider | None, on_status: Callable[[Any], None]
+) -> Any:
     from leadboard.sync.engine import SyncEngine  # imported on the sync thread, after first paint
 
     return SyncEngine(settings, token, on_status=on_status)
@@ -139,7 +144,7 @@ class LeadboardApp(App[int]):
     def __init__(
         self,
         settings: Settings,
-        token: Secret | str | None = None,
+        token: Secret | str | TokenProvider | None = None,
         *,
         sync: bool = True,
         clock: Callable[[], datetime] | None = None,

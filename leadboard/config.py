@@ -24,7 +24,8 @@ import platformdirs
 if TYPE_CHECKING:
     pass
 
-from leadboard.logs import redact
+from leadboard.logs import redact, register_secret
+from leadboard.secret import Secret
 from leadboard.setting_checks import Checker, Invalid, text, whole_number
 from leadboard.sla_settings import SlaSettings
 
@@ -44,6 +45,12 @@ ENV_OVERRIDES = {
 DEFAULT_API_VERSION = "2026-09"
 FIRST_API_VERSION = "2026-03"
 _API_VERSION_SHAPE = re.compile(r"^\d{4}-(03|09)$")
+
+#: `[auth]` keys that the environment may set (the company's user-level app, see AuthSettings).
+AUTH_ENV_OVERRIDES = {"client_id": "LEADBOARD_CLIENT_ID", "client_secret": "LEADBOARD_CLIENT_SECRET"}
+#: The loopback port `leadboard login` listens on unless `[auth] redirect_port` says otherwise; the
+#: admin registers `http://127.0.0.1:PORT/callback` on the app with this port.
+DEFAULT_REDIRECT_PORT = 7823
 
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
@@ -65,6 +72,77 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False) / "cache.sqlite"
 
 
+# --- The user-level app -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """The company's user-level HubSpot app that `leadboard login` signs a rep in with.
+
+    An admin creates it once and hands out its client id and secret; the secret is a `Secret`, so
+    it never shows in a repr, a log line or a traceback. `redirect_port` must match the redirect
+    URL registered on the app (`http://127.0.0.1:PORT/callback`); 0 picks a free port (the sandbox
+    accepts any loopback port). `authorize_url` overrides where the browser is sent.
+    """
+
+    client_id: str | None = None
+    client_secret: Secret | None = field(default=None, repr=False)
+    redirect_port: int = DEFAULT_REDIRECT_PORT
+    authorize_url: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> AuthSettings:
+        if isinstance(value, AuthSettings):
+            return value
+        checker = Checker()
+        table = checker.table(value, (), ("client_id", "client_secret", "redirect_port", "authorize_url"))
+        found: dict[str, Any] = {}
+        checks: dict[str, Callable[[Any], Any]] = {
+            "client_id": _client_id,
+            "client_secret": _client_secret,
+            "redirect_port": _port,
+            "authorize_url": _https_or_loopback_url,
+        }
+        for key, check in checks.items():
+            if key in table:
+                found[key] = checker.field((key,), check, table[key])
+        checker.done()
+        return cls(**found)
+
+    @property
+    def configured(self) -> bool:
+        """Both halves of the app's credentials are known."""
+        return bool(self.client_id and self.client_secret)
+
+
+def _client_id(value: Any) -> str:
+    client_id = text(value).strip()
+    if not client_id or any(ch.isspace() or not ch.isprintable() for ch in client_id):
+        raise ValueError("must be the app's client id (no spaces)")
+    return client_id
+
+
+def _client_secret(value: Any) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    secret = text(value).strip()
+    if not secret or any(ch.isspace() or not ch.isprintable() for ch in secret):
+        raise ValueError("must be the app's client secret (no spaces)")
+    register_secret(secret)
+    return Secret(secret)
+
+
+def _port(value: Any) -> int:
+    port = whole_number(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number between 1 and 65535 (0: any free port)")
+    return port
+
+
+def _https_or_loopback_url(value: Any) -> str:
+    return _http_url(value)
+
+
 # --- The settings -------------------------------------------------------------------------------------
 
 
@@ -84,6 +162,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     sla: SlaSettings = field(default_factory=SlaSettings)
     api_version: str = DEFAULT_API_VERSION  # HubSpot's date version in every path
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "portal", self.portal.strip().rstrip("/"))
@@ -196,6 +275,7 @@ _FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "keymap": _keymap,
     "sla": SlaSettings.parse,
     "api_version": _api_version,
+    "auth": AuthSettings.parse,
 }
 SETTING_NAMES = tuple(_FIELD_CHECKS)
 
@@ -221,6 +301,12 @@ def load_settings(
         elif env_value is not None and env_value.strip():
             values[key] = env_value
             sources[key] = env_name
+    for key, env_name in AUTH_ENV_OVERRIDES.items():
+        env_value = os.environ.get(env_name, "")
+        if env_value.strip():
+            auth = values.get("auth")
+            values["auth"] = {**(auth if isinstance(auth, dict) else {}), key: env_value}
+            sources[f"auth.{key}"] = env_name
     try:
         return Settings.parse(values)
     except Invalid as exc:
@@ -307,12 +393,13 @@ def _describe(exc: Invalid, path: Path, sources: Mapping[str, str]) -> str:
     for problem in exc.problems:
         loc = list(problem.loc)
         key = ".".join(loc) or "(top level)"
-        origin = sources.get(loc[0]) if loc else None
+        origin = (sources.get(".".join(loc[:2])) or sources.get(loc[0])) if loc else None
         where = origin if origin else f"{path}: {key}"
         if problem.unknown:
             lines.append(f"{where}: unknown setting{_hint_for_unknown(loc)}")
             continue
-        lines.append(f"{where}: {problem.message}{_shown_input(problem.input)}")
+        shown = "" if loc and loc[-1] == "client_secret" else _shown_input(problem.input)
+        lines.append(f"{where}: {problem.message}{shown}")
     return "\n".join(lines)
 
 

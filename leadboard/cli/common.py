@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from leadboard.cli.credentials import ResolvedToken
     from leadboard.config import Settings
     from leadboard.state import PortalMeta
+    from leadboard.sync.tokens import TokenProvider
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -132,12 +133,19 @@ class Session:
                     click.echo(f"Warning: {one_line(problem)}", err=True)
         return self._settings
 
+    def check_rep_known(self) -> None:
+        """Stop unless leadboard can tell who the rep is: signed in as themselves (OAuth), or an email."""
+        resolved = self.token_source()
+        if resolved is None or resolved.oauth is None:
+            self.rep_email()
+
     def rep_email(self) -> str:
         email = self.settings().email
         if not email:
             fail(
                 "No email is set: pass --email you@example.com, set LEADBOARD_EMAIL, "
-                'or add `email = "you@example.com"` to the config file.'
+                'or add `email = "you@example.com"` to the config file; or sign in as yourself with '
+                "`leadboard login`."
             )
         return email
 
@@ -148,6 +156,15 @@ class Session:
             return resolve_token_source(self.settings())
         except CredentialsError as exc:
             fail(str(exc))
+
+    def token_provider(self) -> TokenProvider | None:
+        """The credential as the gateway's token provider (a sign-in refreshes itself); None if none."""
+        resolved = self.token_source()
+        if resolved is None:
+            return None
+        from leadboard.cli.oauth_tokens import provider_for
+
+        return provider_for(self.settings(), resolved)
 
     def open_store(self) -> Store:
         """The existing cache; commands other than `sync` never create one (it would be empty)."""

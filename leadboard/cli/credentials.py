@@ -5,6 +5,11 @@ user name = the portal URL), then a JSON file in the user config dir that only t
 The file is the fallback for machines without a keyring (servers, containers); it is refused if
 its mode lets anyone else read it, because then the token may already have leaked. The token is
 handed out as a `Secret` (secret.py), registered with the log filter, and never put in SQLite or a message.
+
+Two kinds are kept apart by their key: a plain token (a service key or a private-app token, both
+account-level) under the portal URL, and a rep's OAuth sign-in under `oauth:` + the portal URL,
+as one JSON value: the refresh token, the current access token and its expiry, and who it acts as
+(`OAuthCredential`). Storing one kind removes the other, so a portal has one credential at a time.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import logging
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
 import keyring
 import keyring.backend
@@ -31,6 +37,11 @@ from leadboard.secret import Secret, secret_text
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"
 KEYRING_SERVICE = "leadboard"
 TOKEN_FILE_NAME = "credentials.json"
+OAUTH_KEY_PREFIX = "oauth:"
+#: Said wherever an account-level credential is reported: what it means for the rep's changes.
+ACCOUNT_LEVEL = "account-level: your changes appear in HubSpot as made by the key, not by you"
+
+CredentialKind = Literal["oauth", "service key", "private app", "token"]
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +51,115 @@ class CredentialsError(Exception):
 
 
 @dataclass(frozen=True)
+class OAuthCredential:
+    """A rep's sign-in through the company's user-level app: what `leadboard login` keeps.
+
+    Only the keyring (or the 0600 file) holds it; the cache holds none of it. `lifetime` is how long
+    HubSpot said an access token lives (seconds), so the refresh margin follows it.
+    """
+
+    client_id: str
+    refresh_token: Secret = field(repr=False)
+    access_token: Secret = field(repr=False)
+    expires_at: float
+    lifetime: float
+    user_id: int | None = None
+    hub_id: int | None = None
+    user_email: str | None = None
+    user_name: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": "oauth",
+                "client_id": self.client_id,
+                "refresh_token": self.refresh_token.get_secret_value(),
+                "access_token": self.access_token.get_secret_value(),
+                "expires_at": self.expires_at,
+                "lifetime": self.lifetime,
+                "user_id": self.user_id,
+                "hub_id": self.hub_id,
+                "user_email": self.user_email,
+                "user_name": self.user_name,
+                "scopes": list(self.scopes),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> OAuthCredential | None:
+        """The stored credential, or None when `raw` is not one (then it is ignored)."""
+        try:
+            data: Any = json.loads(raw)
+            if not isinstance(data, dict) or data.get("kind") != "oauth":
+                return None
+            refresh, access = str(data["refresh_token"]), str(data.get("access_token") or "")
+            register_secret(refresh)
+            register_secret(access)
+            return cls(
+                client_id=str(data["client_id"]),
+                refresh_token=Secret(refresh),
+                access_token=Secret(access),
+                expires_at=float(data.get("expires_at") or 0),
+                lifetime=float(data.get("lifetime") or 1800),
+                user_id=_maybe_int(data.get("user_id")),
+                hub_id=_maybe_int(data.get("hub_id")),
+                user_email=_maybe_str(data.get("user_email")),
+                user_name=_maybe_str(data.get("user_name")),
+                scopes=tuple(str(s) for s in data.get("scopes") or ()),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def with_access(self, access_token: Secret, expires_at: float, lifetime: float) -> OAuthCredential:
+        return replace(self, access_token=access_token, expires_at=expires_at, lifetime=lifetime)
+
+    @property
+    def who(self) -> str:
+        """ "Dana Rep (portal 12345)": the words every place that says who is signed in uses."""
+        name = self.user_name or self.user_email or f"HubSpot user {self.user_id}"
+        return f"{name} (portal {self.hub_id})" if self.hub_id is not None else name
+
+
+def _maybe_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _maybe_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def token_kind(token: str | Secret) -> CredentialKind:
+    """An account-level token's kind by its shape: private-app tokens start `pat-`; HubSpot's
+    service keys are told apart by nothing documented yet, so the rest is "service key"."""
+    text = (secret_text(token) or "").strip()
+    return "private app" if text.startswith("pat-") else "service key"
+
+
+def kind_words(kind: CredentialKind) -> str:
+    return {
+        "oauth": "signed in as yourself (user-level OAuth)",
+        "service key": f"a service key ({ACCOUNT_LEVEL})",
+        "private app": f"a private-app token ({ACCOUNT_LEVEL})",
+        "token": f"an access token ({ACCOUNT_LEVEL})",
+    }[kind]
+
+
+@dataclass(frozen=True)
 class ResolvedToken:
-    """A token and a human description of where it came from (for `doctor` and the status line)."""
+    """A token and a human description of where it came from (for `doctor` and the status line).
+
+    `oauth` is the whole sign-in when the credential is a rep's OAuth one (`token` is then its
+    current access token)."""
 
     token: Secret
     source: str
+    oauth: OAuthCredential | None = None
+
+    @property
+    def kind(self) -> CredentialKind:
+        return "oauth" if self.oauth is not None else token_kind(self.token)
 
 
 @dataclass(frozen=True)
@@ -82,18 +197,52 @@ def resolve_token_source(settings: Settings) -> ResolvedToken | None:
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
         return _found(from_env, f"the {TOKEN_ENV} environment variable")
+    signed_in = _load_value(oauth_key(settings.portal))
+    if signed_in is not None:
+        credential = OAuthCredential.from_json(signed_in[0])
+        if credential is not None:
+            return ResolvedToken(credential.access_token, signed_in[1], oauth=credential)
+    plain = _load_value(settings.portal)
+    if plain is not None:
+        return _found(*plain)
+    return None
+
+
+def oauth_key(portal: str) -> str:
+    return OAUTH_KEY_PREFIX + portal
+
+
+def load_oauth(settings: Settings) -> OAuthCredential | None:
+    """The rep's stored sign-in for `settings.portal` (read afresh: another process may have refreshed it)."""
+    found = _load_value(oauth_key(settings.portal))
+    return OAuthCredential.from_json(found[0]) if found else None
+
+
+def store_oauth(settings: Settings, credential: OAuthCredential) -> StoredToken:
+    """Keep the rep's sign-in (and drop a plain token stored for the same portal)."""
+    stored = _store_value(oauth_key(settings.portal), credential.to_json())
+    _forget_value(settings.portal)
+    return stored
+
+
+def forget_oauth(settings: Settings) -> list[str]:
+    return _forget_value(oauth_key(settings.portal))
+
+
+def _load_value(key: str) -> tuple[str, str] | None:
+    """(value, where it was found) for `key`: the keyring first, then the 0600 file."""
     backend = usable_keyring()
     if backend is not None:
         try:
-            from_keyring = backend.get_password(KEYRING_SERVICE, settings.portal)
+            from_keyring = backend.get_password(KEYRING_SERVICE, key)
         except Exception as exc:  # a locked or broken keyring must not stop the file fallback
             log.warning("keyring read failed (%s); trying the token file", type(exc).__name__)
         else:
             if from_keyring:
-                return _found(from_keyring, f"the system keyring ({_backend_name(backend)})")
-    from_file = _read_token_file(check_mode=True).get(settings.portal)
+                return from_keyring, f"the system keyring ({_backend_name(backend)})"
+    from_file = _read_token_file(check_mode=True).get(key)
     if from_file:
-        return _found(from_file, str(token_file_path()))
+        return from_file, str(token_file_path())
     return None
 
 
@@ -104,38 +253,53 @@ def store_token(settings: Settings, token: str | Secret) -> StoredToken:
     if not secret:
         raise CredentialsError("the token is empty")
     register_secret(secret)
+    stored = _store_value(settings.portal, secret)
+    _forget_value(oauth_key(settings.portal))  # one credential per portal: the token replaces a sign-in
+    return stored
+
+
+def _store_value(key: str, secret: str) -> StoredToken:
     backend = usable_keyring()
     fallback_reason = "no system keyring is available"
     if backend is not None:
         try:
-            backend.set_password(KEYRING_SERVICE, settings.portal, secret)
+            backend.set_password(KEYRING_SERVICE, key, secret)
         except Exception as exc:
             fallback_reason = f"the system keyring refused it ({type(exc).__name__}: {redact(str(exc))})"
             log.warning("keyring write failed (%s); using the token file", type(exc).__name__)
         else:
             # A plain-text copy from an earlier login would outlive this one; remove it.
-            _remove_from_file(settings.portal)
+            _remove_from_file(key)
             return StoredToken(location=f"the system keyring ({_backend_name(backend)})", in_keyring=True)
     tokens = _read_token_file(check_mode=True)
-    tokens[settings.portal] = secret
+    tokens[key] = secret
     _write_token_file(tokens)
     return StoredToken(location=str(token_file_path()), in_keyring=False, fallback_reason=fallback_reason)
 
 
 def forget_token(settings: Settings) -> list[str]:
     """Remove the stored token for `settings.portal` from the keyring and the file; say where from."""
+    return _forget_value(settings.portal)
+
+
+def _forget_value(key: str) -> list[str]:
     removed: list[str] = []
     backend = usable_keyring()
     if backend is not None:
         try:
-            if backend.get_password(KEYRING_SERVICE, settings.portal) is not None:
-                backend.delete_password(KEYRING_SERVICE, settings.portal)
+            if backend.get_password(KEYRING_SERVICE, key) is not None:
+                backend.delete_password(KEYRING_SERVICE, key)
                 removed.append(f"the system keyring ({_backend_name(backend)})")
         except Exception as exc:
             log.warning("keyring delete failed (%s)", type(exc).__name__)
-    if _remove_from_file(settings.portal):
+    if _remove_from_file(key):
         removed.append(str(token_file_path()))
     return removed
+
+
+def lock_path() -> Path:
+    """The file whose lock one leadboard process holds while it refreshes the rep's access token."""
+    return token_file_path().with_name("credentials.lock")
 
 
 def _found(token: str, source: str) -> ResolvedToken:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from leadboard.sync.engine import SyncEngine
+    from leadboard.sync.tokens import TokenProvider
 
 __all__ = ["DemoStartError", "board_start_problem", "demo_paths", "demo_portal", "run_board", "run_demo"]
 
@@ -47,13 +48,14 @@ def _ensure_logging() -> None:
         setup_logging()
 
 
-def _open_board(settings: Settings, token: Secret | None) -> int:
+def _open_board(settings: Settings, token: Secret | TokenProvider | None) -> int:
     """Run the board; with no `token`, the sync thread looks it up when the first sync starts."""
     from leadboard.app import LeadboardApp
     from leadboard.logs import register_secret
 
     if token is not None:
-        register_secret(token)
+        if isinstance(token, Secret):
+            register_secret(token)
         app = LeadboardApp(settings, token)
     else:
         app = LeadboardApp(settings, None, engine_factory=_engine_with_stored_token)
@@ -62,53 +64,69 @@ def _open_board(settings: Settings, token: Secret | None) -> int:
 
 
 def _engine_with_stored_token(
-    settings: Settings, _token: Secret | str | None, on_status: Callable[[Any], None]
+    settings: Settings, _token: Secret | str | TokenProvider | None, on_status: Callable[[Any], None]
 ) -> SyncEngine:
     """The sync engine, built on the sync thread after the first frame, with the stored token.
 
     A token that cannot be read (a token file others can read, say) raises `CredentialsError`,
     whose sentence the board shows; no token at all gives an engine whose first request says
     "token needs attention" and to run `leadboard login`, while the board keeps working offline."""
-    from leadboard.cli.credentials import resolve_token
-    from leadboard.logs import register_secret
+    from leadboard.cli.oauth_tokens import resolve_provider
     from leadboard.sync.engine import SyncEngine
 
-    token = resolve_token(settings)
-    register_secret(token)
-    return SyncEngine(settings, token, on_status=on_status)
+    return SyncEngine(settings, resolve_provider(settings), on_status=on_status)
 
 
 def board_start_problem(settings: Settings) -> str | None:
     """Why the board cannot open for `settings` (no token, no email), or None when it can.
 
-    A returning rep (an email and a cache) always can: the token is looked up after the first frame."""
-    return None if settings.email and settings.db.is_file() else _first_start(settings)[1]
+    A returning rep (a cache, and an email or a sign-in) always can: the token is looked up after the
+    first frame."""
+    return None if _returning(settings) else _first_start(settings)[1]
 
 
-def _first_start(settings: Settings) -> tuple[Secret | None, str | None]:
-    """The token for a first start without a cache, or the sentence that says what is missing."""
-    from leadboard.cli.credentials import CredentialsError, resolve_token
+def _returning(settings: Settings) -> bool:
+    """A cache that knows the rep already (it holds their owner), so the board opens before any lookup."""
+    return settings.db.is_file() and (bool(settings.email) or _has_rep(settings.db))
+
+
+def _has_rep(db: Path) -> bool:
+    import sqlite3
 
     try:
-        token = resolve_token(settings)
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT 1 FROM owners WHERE is_me = 1 LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None
+
+
+def _first_start(settings: Settings) -> tuple[TokenProvider | None, str | None]:
+    """The credential for a first start without a cache, or the sentence that says what is missing."""
+    from leadboard.cli.credentials import CredentialsError, resolve_token_source
+    from leadboard.cli.oauth_tokens import provider_for
+
+    try:
+        resolved = resolve_token_source(settings)
     except CredentialsError as exc:
         return None, str(exc)
-    if token is None:
+    if resolved is None:
         return None, (
             f"no HubSpot access token for {settings.portal}. Run `leadboard login` to store one, "
             "or `leadboard demo` to try leadboard with a sandbox portal (no account needed)."
         )
-    if not settings.email:
+    if resolved.oauth is None and not settings.email:
         return None, (
             'leadboard needs your HubSpot email to find your leads: set `email = "you@company.com"` '
-            "in the config file, LEADBOARD_EMAIL, or pass --email."
+            "in the config file, LEADBOARD_EMAIL, or pass --email (or sign in as yourself: "
+            "`leadboard login`)."
         )
-    return token, None
+    return provider_for(settings, resolved), None
 
 
 def run_board(settings: Settings) -> int:
     """`leadboard`: the board for the configured portal and rep. 1 with a clear message if it can't."""
-    if settings.email and settings.db.is_file():
+    if _returning(settings):
         _ensure_logging()
         return _open_board(settings, None)  # a returning rep: the cache first, the token after
     token, problem = _first_start(settings)

@@ -253,19 +253,61 @@ def _settings_or_exit(portal: str | None) -> Settings:
 
 
 @main.command()
-@click.option("--token-stdin", is_flag=True, help="Read the token from standard input instead of prompting.")
+@click.option(
+    "--with-token",
+    "with_token",
+    is_flag=True,
+    help="Read a service key (or private-app token) from standard input: account-level, no sign-in.",
+)
+@click.option("--token-stdin", "with_token", is_flag=True, hidden=True, help="Same as --with-token.")
+@click.option(
+    "--no-browser", is_flag=True, help="Print the sign-in address; the answer may also be pasted here."
+)
+@click.option(
+    "--timeout",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="How long to wait for the browser's answer.",
+)
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Loopback port for HubSpot's redirect (default: [auth] redirect_port; 0: any free port).",
+)
 @session_options
-def login(session: Session, token_stdin: bool) -> None:
-    """Store a HubSpot private-app access token for this portal (keyring, else a private file).
+def login(session: Session, with_token: bool, no_browser: bool, timeout: float, port: int | None) -> None:
+    """Sign in to HubSpot as yourself, through your company's leadboard app (OAuth in the browser).
 
-    It is only stored here; `leadboard doctor` checks that HubSpot accepts it.
+    The app's client id and secret come from [auth] in the config file (or LEADBOARD_CLIENT_ID and
+    LEADBOARD_CLIENT_SECRET). For scripts, --with-token stores a service key instead: account-level,
+    so changes appear in HubSpot as the key, not as you.
     """
-    from leadboard.cli.credentials import TOKEN_ENV, CredentialsError, store_token
+    from leadboard.cli.credentials import TOKEN_ENV
 
     settings = session.settings()
-    if token_stdin:
+    if with_token or not settings.auth.configured:
+        _store_plain_token(settings, from_stdin=with_token)
+    else:
+        from leadboard.cli.login import run_login
+
+        run_login(settings, open_browser=not no_browser, timeout=timeout, port=port)
+    if os.environ.get(TOKEN_ENV, "").strip():
+        click.echo(f"Note: {TOKEN_ENV} is set and takes precedence over the stored credential.")
+
+
+def _store_plain_token(settings: Settings, *, from_stdin: bool) -> None:
+    from leadboard.cli.credentials import ACCOUNT_LEVEL, CredentialsError, store_token, token_kind
+
+    if from_stdin:
         token = sys.stdin.read().strip()
     else:
+        click.echo(
+            "No leadboard app is configured ([auth] client_id and client_secret), so leadboard stores a "
+            "service key or private-app token instead."
+        )
         token = click.prompt(
             f"Access token for {settings.portal}", hide_input=True, default="", show_default=False
         )
@@ -280,25 +322,17 @@ def login(session: Session, token_stdin: bool) -> None:
     if stored.fallback_reason:
         click.echo(f"Note: {stored.fallback_reason}, so the token is kept in a file only you can read.")
     click.echo(f"Token for {settings.portal} saved in {stored.location}.")
-    if os.environ.get(TOKEN_ENV, "").strip():
-        click.echo(f"Note: {TOKEN_ENV} is set and takes precedence over the stored token.")
+    click.echo(f"It is a {token_kind(token)}: {ACCOUNT_LEVEL}.")
 
 
 @main.command()
 @session_options
 def logout(session: Session) -> None:
-    """Forget the stored access token for this portal."""
-    from leadboard.cli.credentials import TOKEN_ENV, CredentialsError, forget_token
+    """Sign out: revoke your sign-in at HubSpot and forget the stored credential for this portal."""
+    from leadboard.cli.credentials import TOKEN_ENV
+    from leadboard.cli.logout import run_logout
 
-    settings = session.settings()
-    try:
-        removed = forget_token(settings)
-    except CredentialsError as exc:
-        raise click.ClickException(str(exc)) from None
-    if removed:
-        click.echo(f"Forgot the token for {settings.portal} (removed from {' and '.join(removed)}).")
-    else:
-        click.echo(f"No stored token for {settings.portal}.")
+    run_logout(session.settings())
     if os.environ.get(TOKEN_ENV, "").strip():
         click.echo(f"Note: {TOKEN_ENV} is still set in this environment; unset it to stop using that token.")
 
@@ -306,7 +340,10 @@ def logout(session: Session) -> None:
 def _token_shape_problem(token: str) -> str | None:
     """Catch paste mistakes before storing; the message never repeats the token."""
     if not token:
-        return "No token given. Create a private app in HubSpot (Settings → Integrations → Private apps)."
+        return (
+            "No token given. A HubSpot admin creates a service key (Development → Keys → Service keys); "
+            "to sign in as yourself instead, configure leadboard's app ([auth]) and run `leadboard login`."
+        )
     if len(token) > 4096:
         return "That is too long to be an access token."
     if any(ch.isspace() or not ch.isprintable() for ch in token):

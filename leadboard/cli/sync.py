@@ -24,6 +24,7 @@ from leadboard.cli.common import (
 )
 from leadboard.cli.describe import describe_op, lead_title, problem_text
 from leadboard.sla import zone_for
+from leadboard.sync.errors import SIGN_IN_AGAIN
 from leadboard.time_words import RepCalendar
 
 if TYPE_CHECKING:
@@ -39,10 +40,10 @@ def make_engine(session: Session, *, need_token: bool) -> SyncEngine:
     """The engine for these settings and the stored token (None allowed only for status)."""
     from leadboard.sync.engine import SyncEngine
 
-    resolved = session.token_source()
-    if resolved is None and need_token:
+    provider = session.token_provider()
+    if provider is None and need_token:
         fail("No HubSpot access token: run `leadboard login` (or set HUBSPOT_ACCESS_TOKEN).")
-    return SyncEngine(session.settings(), resolved.token if resolved else None)
+    return SyncEngine(session.settings(), provider)
 
 
 # --- progress -------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ class ProgressDisplay:
 
 
 def run_sync(session: Session, *, full: bool) -> None:
-    session.rep_email()
+    session.check_rep_known()
     engine = make_engine(session, need_token=True)
     try:
         # Leads pulled now get their deadlines under the config's [sla], and stored ones follow a change.
@@ -139,6 +140,8 @@ def limit_resets(until: datetime) -> str:
 def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
     """Exit with the code the sync's outcome calls for (see common.EXIT_CODES_HELP)."""
     kept = f" {plural(status.pending, 'change')} saved and waiting." if status.pending else ""
+    if status.sign_in_again:
+        fail(f"HubSpot ended your sign-in: {SIGN_IN_AGAIN}.{kept}", EXIT_ERROR)
     if status.auth_needed:
         fail(f"HubSpot refused the access token: run `leadboard login`.{kept}", EXIT_ERROR)
     if status.offline:
@@ -176,6 +179,7 @@ def run_status(session: Session) -> None:
     finally:
         engine.close()
     click.echo(one_line(status.line()))
+    click.echo(who_line(session))
     calendar = RepCalendar(datetime.now(UTC), zone_for(session.settings().sla))
     last = calendar.moment(status.last_sync_at) if status.last_sync_at else "never"
     click.echo(
@@ -189,10 +193,24 @@ def run_status(session: Session) -> None:
         attention = print_attention(store, calendar)
     finally:
         store.close()
+    if status.sign_in_again:
+        fail(f"HubSpot ended your sign-in: {SIGN_IN_AGAIN}, then `leadboard sync`.")
     if status.auth_needed:
         fail("HubSpot refused the access token: run `leadboard login`, then `leadboard sync`.")
     if attention:
         raise SystemExit(EXIT_ATTENTION)
+
+
+def who_line(session: Session) -> str:
+    """Who the changes are made as: "signed in as NAME (portal ID)", or the account-level key."""
+    from leadboard.cli.credentials import kind_words
+
+    resolved = session.token_source()
+    if resolved is None:
+        return "not signed in: run `leadboard login`"
+    if resolved.oauth is not None:
+        return f"signed in as {one_line(resolved.oauth.who)}"
+    return f"using {kind_words(resolved.kind)}"
 
 
 def print_attention(store: Store, calendar: RepCalendar) -> int:
@@ -222,11 +240,12 @@ def push_and_report(session: Session, store: Store, op_id: str) -> None:
             "Saved, not pushed: no HubSpot access token. Run `leadboard login`, then `leadboard sync`.",
             EXIT_WAITING,
         )
-    if not session.settings().email:
+    if resolved.oauth is None and not session.settings().email:
         fail("Saved, not pushed: no email is set (--email or LEADBOARD_EMAIL).", EXIT_WAITING)
+    from leadboard.cli.oauth_tokens import provider_for
     from leadboard.sync.engine import SyncEngine
 
-    engine = SyncEngine(session.settings(), resolved.token)
+    engine = SyncEngine(session.settings(), provider_for(session.settings(), resolved))
     try:
         engine.push(max_pause_wait=CLI_MAX_PAUSE_WAIT)
         status = engine.status()
@@ -251,6 +270,8 @@ def push_and_report(session: Session, store: Store, op_id: str) -> None:
 
 def waiting_reason(store: Store, lead_id: str, seq: int, status: SyncStatus) -> str:
     """Why a queued change is still waiting, and what gets it moving."""
+    if status.sign_in_again:
+        return f"HubSpot ended your sign-in: {SIGN_IN_AGAIN}, then `leadboard sync`."
     if status.auth_needed:
         return "HubSpot refused the access token. Run `leadboard login`, then `leadboard sync`."
     if status.offline:

@@ -27,12 +27,14 @@ from leadboard.config import Settings
 from leadboard.secret import Secret
 from leadboard.state import PortalMeta
 from leadboard.sync.errors import (
+    SIGN_IN_AGAIN,
     AuthFailed,
     Cancelled,
     GatewayError,
     MissingScopes,
     Offline,
     RateLimited,
+    SignInAgain,
 )
 from leadboard.sync.push import DEFAULT_MAX_PAUSE_WAIT, DEFAULT_RECONCILE_GRACE, PushReport, push_ready
 from leadboard.sync.ratelimit import RateLimiter
@@ -41,6 +43,7 @@ from leadboard.time_words import ago, within
 if TYPE_CHECKING:
     from leadboard.sync.hubspot import HubSpotGateway
     from leadboard.sync.pull import PullReport
+    from leadboard.sync.tokens import TokenProvider
 
 logger = logging.getLogger("leadboard.sync.engine")
 
@@ -50,6 +53,9 @@ METADATA_MAX_AGE_MS = 6 * 3600 * 1000  # pipelines and options change rarely; re
 RECONCILE_EVERY_MS = 15 * 60 * 1000  # archiving does not bump the cursor: look for it this often
 KEY_LAST_RECONCILE = "last_reconcile_at"
 KEY_META_SAVED = "meta_saved_at"  # written by Store.save_portal_meta
+#: KEY_AUTH_STATE's value when the rep's OAuth sign-in ended (a refresh was refused): only
+#: `leadboard login` mends it, and every process on the cache (board, `leadboard status`) says so.
+AUTH_SIGN_IN = "sign-in"
 
 ProgressFn = Callable[[str, int, int | None], None]
 
@@ -74,12 +80,18 @@ class SyncStatus:
     missing_scopes: tuple[str, ...]
     #: The last pull ended in an error: the board may be out of date, whatever the last good sync was.
     pull_failed: bool = False
+    #: The auth trouble is an ended OAuth sign-in (not a wrong token): "sign in again: leadboard login".
+    sign_in_again: bool = False
+    #: "NAME (portal ID)" when the rep is signed in as themselves (OAuth); None for an account-level key.
+    signed_in_as: str | None = None
 
     def line(self, now: datetime | None = None) -> str:
         """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
         now = now or datetime.now(UTC)
         waiting = _count(self.pending, "change", "changes")
         if self.auth_needed:
+            if self.sign_in_again:
+                return SIGN_IN_AGAIN + (f" · {waiting} waiting" if self.pending else "")
             return "token needs attention" + (f": {waiting} waiting" if self.pending else "")
         if self.rate_limited_until is not None and self.rate_limited_until > now:
             seconds = max(1, round((self.rate_limited_until - now).total_seconds()))
@@ -132,7 +144,7 @@ class SyncEngine:
     def __init__(
         self,
         settings: Settings,
-        token: Secret | str | None,
+        token: Secret | str | TokenProvider | None,
         *,
         on_status: Callable[[SyncStatus], None] | None = None,
         limiter: RateLimiter | None = None,
@@ -161,6 +173,7 @@ class SyncEngine:
         self._auth_needed = False
         self._missing_scopes: tuple[str, ...] = ()
         self._pull_failed = False
+        self._sign_in_again = False
         self._snapshot: SyncStatus | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------
@@ -220,7 +233,8 @@ class SyncEngine:
         counts = self.store().sync_status()
         with self._lock:
             syncing, offline = self._syncing, self._offline
-            auth = self._auth_needed or counts.auth_state == "invalid"
+            auth = self._auth_needed or counts.auth_state in ("invalid", AUTH_SIGN_IN)
+            sign_in = auth and (self._sign_in_again or counts.auth_state == AUTH_SIGN_IN)
             scopes = self._missing_scopes
             pull_failed = self._pull_failed
         return SyncStatus(
@@ -235,7 +249,13 @@ class SyncEngine:
             auth_needed=auth,
             missing_scopes=scopes,
             pull_failed=pull_failed,
+            sign_in_again=sign_in,
+            signed_in_as=self._signed_in_as(),
         )
+
+    def _signed_in_as(self) -> str | None:
+        who = getattr(self._token, "who", None)
+        return who if isinstance(who, str) else None
 
     def _set(self, **flags: Any) -> None:
         with self._lock:
@@ -256,8 +276,9 @@ class SyncEngine:
         if isinstance(exc, Offline):
             self._set(offline=True)
         elif isinstance(exc, AuthFailed):
-            self.store().set_state(KEY_AUTH_STATE, "invalid")
-            self._set(auth_needed=True)
+            signed_out = isinstance(exc, SignInAgain)
+            self.store().set_state(KEY_AUTH_STATE, AUTH_SIGN_IN if signed_out else "invalid")
+            self._set(auth_needed=True, sign_in_again=signed_out)
         elif isinstance(exc, MissingScopes):
             self._set(missing_scopes=exc.scopes)
         elif isinstance(exc, RateLimited):
@@ -275,9 +296,9 @@ class SyncEngine:
     def _note_ok(self) -> None:
         """HubSpot answered: we are online and the token works."""
         store = self.store()
-        if store.get_state(KEY_AUTH_STATE) == "invalid":
+        if store.get_state(KEY_AUTH_STATE) in ("invalid", AUTH_SIGN_IN):
             store.set_state(KEY_AUTH_STATE, "ok")
-        self._set(offline=False, auth_needed=False, pull_failed=False)
+        self._set(offline=False, auth_needed=False, sign_in_again=False, pull_failed=False)
 
     # --- the parts ---------------------------------------------------------------------------------
 
@@ -298,15 +319,18 @@ class SyncEngine:
         meta = self.meta()
         saved = store.get_state(KEY_META_SAVED)
         if meta is None or meta.owner_id is None or full or _older_than(saved, METADATA_MAX_AGE_MS):
+            # Signed in as a user (OAuth): the token says who the rep is; else the configured email.
+            user_id = gateway.tokens.user_id
             email = self.settings.email
-            if not email:
+            if user_id is None and not email:
                 raise SetupNeeded(
                     "leadboard needs your HubSpot email to find your leads: "
-                    "set it with --email, LEADBOARD_EMAIL or `email = ...` in the config file."
+                    "set it with --email, LEADBOARD_EMAIL or `email = ...` in the config file "
+                    "(or sign in as yourself with `leadboard login`)."
                 )
             if progress is not None:
                 progress("metadata", 0, None)
-            meta = pull.pull_metadata(store, gateway, email)
+            meta = pull.pull_metadata(store, gateway, email, user_id=user_id)
         leads_progress = None if progress is None else (lambda n, total: progress("leads", n, total))
         report = pull.pull_leads(store, gateway, meta, full=full, progress=leads_progress)
         last_reconcile = store.get_state(KEY_LAST_RECONCILE)
@@ -339,9 +363,11 @@ class SyncEngine:
                 max_pause_wait=max_pause_wait,
                 wait=wait,
             )
+        signed_out = report.auth_failed and store.get_state(KEY_AUTH_STATE) == AUTH_SIGN_IN
         self._set(
             offline=report.offline,
             auth_needed=report.auth_failed,
+            sign_in_again=signed_out,
             missing_scopes=tuple(dict.fromkeys(self._missing_scopes + report.missing_scopes)),
         )
         return report

@@ -13,6 +13,7 @@ What the sync engine should do with each (research/sync-reliability.md, Recommen
     RateLimited    not an attempt: the gateway has already paused its limiter (sent=True);
                    `daily` -> nothing before midnight; sent=False -> the pause was too long to wait
     AuthFailed     stop pushing, ops stay pending, status "token needs attention"
+    SignInAgain    an AuthFailed whose refresh was refused: status "sign in again: leadboard login"
     MissingScopes  fail the op naming `scopes`
     NotFound       the lead is archived/deleted (or merged): block its property ops
     Rejected       fail the op and keep it, showing the message (`codes`, `properties` locate it)
@@ -150,6 +151,15 @@ class RateLimited(GatewayError):
 
 class AuthFailed(GatewayError):
     """401: the token is missing, wrong or revoked. Stop pushing and ask the rep for a new token."""
+
+
+#: What the rep reads when their own sign-in ended (refresh refused): the one command that fixes it.
+SIGN_IN_AGAIN = "sign in again: leadboard login"
+
+
+class SignInAgain(AuthFailed):
+    """The rep's OAuth sign-in ended: HubSpot refused the refresh token (revoked, app uninstalled,
+    user removed) or there is none. Only `leadboard login` mends it; the outbox waits meanwhile."""
 
 
 class MissingScopes(GatewayError):

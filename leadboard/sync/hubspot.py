@@ -11,7 +11,9 @@ default), lets urllib3 retry only connection attempts that never sent anything, 
 JSON (`_preload_content=False`; SDK models are ~40x slower and not what we store), and turns any
 failure into one of our own errors (errors.py). It returns plain data (remote.py).
 
-The token lives only inside the client's configuration: not in our repr, messages or logs.
+The bearer comes from a `TokenProvider` (sync/tokens.py) on every request, so an OAuth access token
+refreshed meanwhile (here or by another leadboard process) is the one sent; a 401 is answered by one
+refresh and one retry of the same request. The token is never in our repr, messages or logs.
 
 Creates take the outbox op id as `marker` and write `lb:<op id>` into the object's body (a deal's
 description), so `find_created` can find an object whose create had an unknown outcome by reading
@@ -46,7 +48,7 @@ from urllib3.util.retry import Retry
 
 from leadboard.config import DEFAULT_API_VERSION
 from leadboard.op_markers import marker_for, markers_in
-from leadboard.secret import Secret, secret_text
+from leadboard.secret import Secret
 from leadboard.sync.creates import CreatesActivities, wire_value
 from leadboard.sync.errors import (
     Ambiguous,
@@ -76,6 +78,7 @@ from leadboard.sync.remote import (
     SearchPage,
     next_after,
 )
+from leadboard.sync.tokens import TokenProvider, as_provider
 from leadboard.sync.translate import translate
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -126,7 +129,7 @@ class HubSpotGateway(CreatesActivities):
     def __init__(
         self,
         base_url: str,
-        token: str | Secret,
+        token: str | Secret | TokenProvider,
         *,
         limiter: RateLimiter | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
@@ -134,26 +137,17 @@ class HubSpotGateway(CreatesActivities):
         max_rate_wait: float = DEFAULT_MAX_RATE_WAIT,
         api_version: str = DEFAULT_API_VERSION,
     ) -> None:
-        secret = secret_text(token) or ""
-        if not secret or not secret.strip():
-            raise AuthFailed(
-                "No HubSpot access token is set. Run `leadboard login` or set HUBSPOT_ACCESS_TOKEN."
-            )
+        self.tokens = as_provider(token)
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.limiter = limiter if limiter is not None else RateLimiter()
         self.timeout = timeout
         self.paths = HubSpotPaths(api_version)
         self._cancel = cancel
         self._max_rate_wait = max_rate_wait
-        self._secrets = (secret.strip(),)
         self._apis: dict[tuple[str, str], Any] = {}
         self._apis_lock = threading.Lock()
-        self._client = HubSpot(
-            access_token=secret.strip(),
-            host=self.base_url,
-            retry=transport_retry(),
-            api_factory=self._api_factory,
-        )
+        # The bearer is set on each request (`_send`), so the client's own configuration holds none.
+        self._client = HubSpot(host=self.base_url, retry=transport_retry(), api_factory=self._api_factory)
 
     def __repr__(self) -> str:
         return f"HubSpotGateway(base_url={self.base_url!r}, api_version={self.paths.version!r})"
@@ -193,10 +187,60 @@ class HubSpotGateway(CreatesActivities):
         expect: type | None = dict,
         **kwargs: Any,
     ) -> Any:
+        """Send with the current bearer; after a 401, refresh once and send the same request again
+        (a 401 means HubSpot did nothing with it, so even a create is safe to repeat)."""
+        bearer = self.tokens.bearer()
+        try:
+            return self._call_once(
+                operation,
+                fn,
+                *args,
+                bearer=bearer,
+                method=method,
+                kind=kind,
+                is_create=is_create,
+                expect=expect,
+                **kwargs,
+            )
+        except AuthFailed as exc:
+            refused: AuthFailed = exc
+        fresh = self.tokens.refresh_after(bearer)  # outside the except: a SignInAgain chains nothing
+        if fresh is None:
+            raise refused
+        return self._call_once(
+            operation,
+            fn,
+            *args,
+            bearer=fresh,
+            method=method,
+            kind=kind,
+            is_create=is_create,
+            expect=expect,
+            **kwargs,
+        )
+
+    def _call_once(
+        self,
+        operation: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        bearer: Secret,
+        method: str,
+        kind: Kind,
+        is_create: bool,
+        expect: type | None,
+        **kwargs: Any,
+    ) -> Any:
         """Acquire, send with the timeout, decode the JSON (of type `expect`) or raise our error."""
         self.limiter.acquire(kind, cancel=self._cancel, max_wait=self._max_rate_wait)
         try:
-            response = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            response = fn(
+                *args,
+                _preload_content=False,
+                _request_timeout=self.timeout,
+                _request_auth=_bearer_header(bearer),  # never a local: tracebacks show locals
+                **kwargs,
+            )
             raw = response.data
         except Exception as exc:
             error = translate(
@@ -205,7 +249,7 @@ class HubSpotGateway(CreatesActivities):
                 method=method,
                 is_create=is_create,
                 host=self.base_url,
-                secrets=self._secrets,
+                secrets=(bearer.get_secret_value(),),
             )
             if error is None:
                 raise
@@ -255,7 +299,7 @@ class HubSpotGateway(CreatesActivities):
             query_params=list(query),
             header_params=headers,
             body=body,
-            auth_settings=["oauth2"],
+            auth_settings=["oauth2"],  # replaced per call by `_request_auth` (the current bearer)
             response_types_map={},
             collection_formats=dict(_REPEATED_QUERY),
         )
@@ -609,6 +653,11 @@ class HubSpotGateway(CreatesActivities):
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _bearer_header(bearer: Secret) -> dict[str, str]:
+    """The generated client's per-request auth override: `Authorization: Bearer …`."""
+    return {"in": "header", "key": "Authorization", "value": f"Bearer {bearer.get_secret_value()}"}
 
 
 def _decode(raw: bytes | None, expect: type | None, *, operation: str, method: str, is_create: bool) -> Any:

@@ -21,9 +21,9 @@ from leadboard.state import (
     PortalMeta,
     Stage,
 )
-from leadboard.sync.errors import NotFound
+from leadboard.sync.errors import NotFound, OwnerNotFound
 from leadboard.sync.hubspot import HubSpotGateway
-from leadboard.sync.remote import Pipeline, PropertyDefinition
+from leadboard.sync.remote import Owner, Pipeline, PropertyDefinition
 from leadboard.text import clean_untrusted
 
 #: sync_state key written here (beside what `Store.save_portal_meta` keeps): the rep's email as configured.
@@ -32,13 +32,17 @@ KEY_OWNER_EMAIL = "owner_email"
 METADATA_REQUESTS = 5
 
 
-def pull_metadata(store: Store, gateway: HubSpotGateway, rep_email: str) -> PortalMeta:
+def pull_metadata(
+    store: Store, gateway: HubSpotGateway, rep_email: str | None, *, user_id: int | None = None
+) -> PortalMeta:
     """Read the portal's metadata, store it in one transaction and return it.
 
-    Raises `OwnerNotFound` (its message names the email) when no HubSpot user has `rep_email`,
-    `NotFound` when the portal has no lead pipeline, and any other gateway error as it comes.
+    The rep is the owner of `user_id` when the token acts as a user (OAuth), else the owner with
+    `rep_email`. Raises `OwnerNotFound` when there is no such owner, `NotFound` when the portal has
+    no lead pipeline, and any other gateway error as it comes.
     """
-    owner = gateway.find_owner_by_email(rep_email)
+    owner = _the_rep(gateway, rep_email, user_id)
+    rep_email = owner.email or rep_email or ""
     pipeline = _lead_pipeline(gateway.lead_pipelines())
     properties = gateway.lead_properties((PROP_TYPE, PROP_LABEL, PROP_REASON, PROP_SOURCE))
     dispositions = gateway.call_dispositions()
@@ -113,3 +117,15 @@ def _options(prop: PropertyDefinition | None) -> tuple[Option, ...]:
 def _text(value: str | None) -> str | None:
     cleaned = clean_untrusted(value).strip() if value else ""
     return cleaned or None
+
+
+def _the_rep(gateway: HubSpotGateway, rep_email: str | None, user_id: int | None) -> Owner:
+    if user_id is None:
+        return gateway.find_owner_by_email(rep_email or "")
+    try:
+        return gateway.owner_by_user_id(user_id)
+    except NotFound:
+        raise OwnerNotFound(
+            f"You are signed in as HubSpot user {user_id}, who is not an owner in this portal: "
+            "ask an admin to make you one (Settings → Users & Teams)."
+        ) from None

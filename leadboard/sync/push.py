@@ -42,6 +42,7 @@ from leadboard.sync.errors import (
     Offline,
     RateLimited,
     ServerError,
+    SignInAgain,
 )
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.ops import OpRunner, WaitBeforeResend, steps_for
@@ -188,7 +189,8 @@ class Pusher:
             return "stop"
         if isinstance(exc, AuthFailed):
             outbox.defer(op.op_id, until=now, counts_as_attempt=False, error=message, http_status=exc.status)
-            self.store.set_state(KEY_AUTH_STATE, "invalid")
+            # "sign-in" (engine.AUTH_SIGN_IN): the rep's OAuth sign-in ended, only `leadboard login` helps.
+            self.store.set_state(KEY_AUTH_STATE, "sign-in" if isinstance(exc, SignInAgain) else "invalid")
             report.auth_failed = True
             report.errors.append(message)
             return "stop"
@@ -211,13 +213,17 @@ class Pusher:
             self._server_errors += 1
             return "stop" if self._server_errors >= MAX_SERVER_ERRORS_IN_A_ROW else "continue"
         self._note_success()  # HubSpot answered: the token works
-        if isinstance(exc, MissingScopes):
-            scopes = ", ".join(exc.scopes) or "(HubSpot did not name them)"
+        if isinstance(exc, MissingScopes) and exc.scopes:
+            scopes = ", ".join(exc.scopes)
             message = (
-                f"HubSpot refused this: the access token lacks the scopes {scopes}. Add them to the "
-                "private app in HubSpot (Settings → Integrations → Private apps), then retry."
+                f"HubSpot refused this: the access token lacks the scopes {scopes}. An admin adds them "
+                "to leadboard's app in HubSpot, then you run `leadboard login` again and retry."
             )
             report.missing_scopes = tuple(dict.fromkeys(report.missing_scopes + exc.scopes))
+        elif isinstance(exc, MissingScopes):
+            # A 403 without scopes: the signed-in user may not change this record (another owner's
+            # lead, a team they are not on). Only HubSpot's permissions, or the owner, can change that.
+            message = f"{message} You may only change what your HubSpot user may edit; the change is kept."
         elif isinstance(exc, NotFound):
             reason = f"{message} Your change was not sent; discard it or retry later."
             outbox.finish_blocked(op.op_id, self._with_steps(op, reason))

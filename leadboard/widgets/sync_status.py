@@ -107,7 +107,11 @@ class SyncStatusBar(Static):
     def line(self) -> str:
         info = self.sync_info
         if info.engine is not None:
-            return str(info.engine.line())
+            line = str(info.engine.line())
+            who = getattr(info.engine, "signed_in_as", None)
+            if who and not info.engine.auth_needed:
+                line += f" · signed in as {who}"
+            return line
         if info.busy:
             return "syncing…"
         if info.cached is not None and self.cache_words:
