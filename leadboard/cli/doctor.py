@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from leadboard.cli.common import EXIT_ERROR, Session, one_line
+from leadboard.sync.scopes import WRITE_SCOPES, missing_scopes
 
 if TYPE_CHECKING:
+    from leadboard.cli.credentials import OAuthCredential
     from leadboard.config import Settings
     from leadboard.sync.hubspot import HubSpotGateway
 
-#: Read scopes leadboard needs; write scopes (leads, contacts for notes and calls, deals) are only
-#: exercised by a push, so doctor names them as advice instead of probing with a write.
-WRITE_SCOPES = ("crm.objects.leads.write", "crm.objects.contacts.write", "crm.objects.deals.write")
+#: Write scopes are only exercised by a push, so for an account-level key (which cannot be
+#: introspected) doctor names them as advice instead of probing with a write. A sign-in's granted
+#: scopes are read by introspection and checked against every scope leadboard needs.
 
 
 @dataclass
@@ -68,14 +70,17 @@ def run_doctor(session: Session) -> None:
         _finish(report)
         return
     report.ok("portal", settings.portal)
+    signed_in = _signed_in(session)
     if settings.email:
         report.ok("email", settings.email)
+    elif signed_in is not None:
+        report.ok("email", "not needed: you are signed in as yourself")
     else:
         report.bad("email", 'not set: pass --email, set LEADBOARD_EMAIL, or add `email = "…"` to the config')
     gateway = _check_token(session, settings, report)
     if gateway is not None:
         with gateway:
-            _check_portal(gateway, settings, report)
+            _check_portal(gateway, settings, report, signed_in)
     else:
         for what in ("owner", "scopes", "lead pipeline"):
             report.skip(what, "needs an accepted token")
@@ -90,10 +95,21 @@ def _finish(report: Report) -> None:
     click.echo("All checks passed.")
 
 
-def _check_token(session: Session, settings: Settings, report: Report) -> HubSpotGateway | None:
-    """Token present (and where from) and accepted by the portal; returns a gateway when accepted."""
+def _signed_in(session: Session) -> OAuthCredential | None:
     from leadboard.cli.credentials import CredentialsError, resolve_token_source
-    from leadboard.sync.errors import AuthFailed, GatewayError, MissingScopes
+
+    try:
+        resolved = resolve_token_source(session.settings())
+    except CredentialsError:
+        return None
+    return resolved.oauth if resolved is not None else None
+
+
+def _check_token(session: Session, settings: Settings, report: Report) -> HubSpotGateway | None:
+    """Token present (its kind, and where from) and accepted by the portal; a gateway when accepted."""
+    from leadboard.cli.credentials import CredentialsError, kind_words, resolve_token_source
+    from leadboard.cli.oauth_tokens import provider_for
+    from leadboard.sync.errors import AuthFailed, GatewayError, MissingScopes, SignInAgain
     from leadboard.sync.hubspot import HubSpotGateway
 
     try:
@@ -104,10 +120,21 @@ def _check_token(session: Session, settings: Settings, report: Report) -> HubSpo
     if resolved is None:
         report.bad("token", "none found: run `leadboard login` (or set HUBSPOT_ACCESS_TOKEN)")
         return None
-    report.ok("token", f"from {resolved.source}")
+    report.ok("token", f"{kind_words(resolved.kind)}, from {resolved.source}")
+    provider = provider_for(settings, resolved)
+    if resolved.oauth is not None:
+        try:
+            provider.bearer()  # refreshed now if it has expired, so the checks below use a live one
+        except SignInAgain as exc:
+            report.bad("token accepted", str(exc))
+            return None
+        except GatewayError as exc:
+            report.bad("token accepted", f"could not refresh the access token at {settings.portal}: {exc}")
+            return None
+        _check_sign_in(settings, provider, report)
     gateway = HubSpotGateway(
         settings.portal,
-        resolved.token,
+        provider,
         timeout=(5.0, 15.0),
         max_rate_wait=10.0,
         api_version=settings.api_version,
@@ -118,7 +145,7 @@ def _check_token(session: Session, settings: Settings, report: Report) -> HubSpo
         report.bad(
             "token accepted",
             f"{settings.portal} refused the token (401): it is wrong, expired or revoked. "
-            "Run `leadboard login` with a new private-app token.",
+            "Run `leadboard login` (or `leadboard login --with-token` with a new service key).",
         )
         return None
     except MissingScopes:
@@ -130,7 +157,47 @@ def _check_token(session: Session, settings: Settings, report: Report) -> HubSpo
     return gateway
 
 
-def _check_portal(gateway: HubSpotGateway, settings: Settings, report: Report) -> None:
+def _check_sign_in(settings: Settings, provider: object, report: Report) -> None:
+    """A sign-in: who, which portal, the scopes granted against those needed, when the token expires."""
+    import time
+
+    from leadboard.cli.oauth_tokens import OAuthTokens, endpoints_for
+    from leadboard.sync.errors import GatewayError
+    from leadboard.time_words import within
+
+    if not isinstance(provider, OAuthTokens):
+        return
+    credential = provider.credential
+    report.ok("signed in as", f"{credential.who}, HubSpot user {credential.user_id}")
+    try:
+        info = endpoints_for(settings, credential.client_id).introspect(credential.access_token)
+    except GatewayError as exc:
+        report.bad("scopes granted", f"could not ask HubSpot about the token: {exc}")
+        return
+    granted = info.scopes or credential.scopes
+    lacking = missing_scopes(granted)
+    if lacking:
+        report.bad(
+            "scopes granted",
+            f"the sign-in lacks {', '.join(lacking)}: an admin adds them to leadboard's app in HubSpot, "
+            "then run `leadboard login` again",
+        )
+    else:
+        report.ok("scopes granted", f"all {len(granted)} leadboard needs ({', '.join(sorted(granted))})")
+    from datetime import timedelta
+
+    left = credential.expires_at - time.time()
+    report.ok(
+        "access token",
+        f"expires {within(timedelta(seconds=max(0, round(left))))}; refreshed automatically"
+        if info.active
+        else "expired; it is refreshed on the next request",
+    )
+
+
+def _check_portal(
+    gateway: HubSpotGateway, settings: Settings, report: Report, signed_in: OAuthCredential | None = None
+) -> None:
     from leadboard.sync.errors import GatewayError, MissingScopes, OwnerNotFound
 
     missing: list[str] = []
@@ -149,7 +216,12 @@ def _check_portal(gateway: HubSpotGateway, settings: Settings, report: Report) -
             report.bad(what, f"HubSpot answered: {exc}")
         return None
 
-    if settings.email:
+    if signed_in is not None and signed_in.user_id is not None:
+        user_id = signed_in.user_id
+        owner = probe("owner", lambda: gateway.owner_by_user_id(user_id))
+        if owner is not None:
+            report.ok("owner", f"HubSpot user {user_id} is owner {owner.id} ({owner.name})")
+    elif settings.email:
         owner = probe("owner", lambda: gateway.find_owner_by_email(settings.email or ""))
         if owner is not None:
             report.ok("owner", f"{settings.email} is owner {owner.id} ({owner.name})")
@@ -174,8 +246,8 @@ def _check_portal(gateway: HubSpotGateway, settings: Settings, report: Report) -
     if missing:
         report.bad(
             "scopes",
-            f"add {'; '.join(missing)} to the private app in HubSpot (Settings → Integrations → Private "
-            "apps → Scopes), then run `leadboard doctor` again",
+            f"add {'; '.join(missing)} to the key (or leadboard's app) in HubSpot, then run "
+            "`leadboard doctor` again",
         )
     else:
         report.ok("scopes", f"read scopes granted; a push also needs {', '.join(WRITE_SCOPES)}")

@@ -23,14 +23,25 @@ import platformdirs
 
 from leadboard.config import APP_NAME, ConfigError, Settings, load_settings
 from leadboard.secret import Secret
+from leadboard.sync.errors import GatewayError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from leadboard.sandbox.runner import SandboxHandle
     from leadboard.sync.engine import SyncEngine
     from leadboard.sync.tokens import TokenProvider
 
-__all__ = ["DemoStartError", "board_start_problem", "demo_paths", "demo_portal", "run_board", "run_demo"]
+__all__ = [
+    "DemoStartError",
+    "board_start_problem",
+    "demo_paths",
+    "demo_portal",
+    "demo_sandbox",
+    "run_board",
+    "run_demo",
+    "signed_in_demo",
+]
 
 DEMO_PORTAL_FILE = "demo-portal.json"
 DEMO_CACHE_FILE = "demo-cache.sqlite"
@@ -162,10 +173,11 @@ class DemoStartError(RuntimeError):
 
 
 @contextmanager
-def demo_portal(*, reset: bool = False) -> Iterator[tuple[Settings, Secret]]:
-    """The demo portal running for the block's length, with the settings and token to reach it.
+def demo_sandbox(*, reset: bool = False) -> Iterator[tuple[Settings, SandboxHandle]]:
+    """The demo portal running for the block's length, with settings pointed at it (its app too).
 
     `reset` starts over. `DemoStartError` says why the portal could not start."""
+    from leadboard.config import AuthSettings
     from leadboard.sandbox.runner import SandboxStartError, demo_settings, running_sandbox
 
     portal_file, cache_file = demo_paths()
@@ -180,15 +192,47 @@ def demo_portal(*, reset: bool = False) -> Iterator[tuple[Settings, Secret]]:
             raise DemoStartError(
                 f"the demo portal could not start: {exc}. Try `leadboard demo --reset`."
             ) from exc
-        settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file)
+        app = AuthSettings(client_id=sandbox.client_id, client_secret=Secret(sandbox.client_secret))
+        settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file, auth=app)
+        yield settings, sandbox
+
+
+@contextmanager
+def demo_portal(*, reset: bool = False) -> Iterator[tuple[Settings, Secret]]:
+    """The demo portal with its account-level token (what `leadboard demo --serve`'s tabs use)."""
+    with demo_sandbox(reset=reset) as (settings, sandbox):
         yield settings, Secret(sandbox.token)
+
+
+@contextmanager
+def signed_in_demo(*, reset: bool = False) -> Iterator[tuple[Settings, TokenProvider]]:
+    """The demo portal with the demo rep signed in through its OAuth, as a real rep would be: the
+    sign-in is stored like `leadboard login` stores it (and removed when the demo ends), and the
+    board asks the same refreshing provider for each request. No email: the token says who it is."""
+    from leadboard.cli.credentials import forget_oauth, store_oauth
+    from leadboard.cli.demo_sign_in import DemoSignInError, sign_in_demo_rep
+    from leadboard.cli.oauth_tokens import OAuthTokens
+
+    with demo_sandbox(reset=reset) as (settings, sandbox):
+        settings = settings.replace(email=None)
+        owners = sandbox.portal.list_owners()["results"]
+        rep = next(o for o in owners if str(o.get("email", "")).lower() == sandbox.rep_email.lower())
+        try:
+            credential = sign_in_demo_rep(settings, int(rep["userId"]))
+        except (DemoSignInError, GatewayError) as exc:
+            raise DemoStartError(f"the demo rep could not sign in to the demo portal: {exc}") from exc
+        store_oauth(settings, credential)
+        try:
+            yield settings, OAuthTokens(settings, credential)
+        finally:
+            forget_oauth(settings)
 
 
 def run_demo(*, reset: bool = False) -> int:
     """`leadboard demo`: a sandbox portal behind the board, as the demo rep. `reset` starts over."""
     try:
-        with demo_portal(reset=reset) as (settings, token):
-            return _open_board(settings, token)
+        with signed_in_demo(reset=reset) as (settings, tokens):
+            return _open_board(settings, tokens)
     except DemoStartError as exc:
         _say(str(exc))
         return 1

@@ -162,8 +162,7 @@ def run_login(settings: Settings, *, open_browser: bool, timeout: float, port: i
             click.echo(url)
             click.echo(
                 "Then come back here. If that browser cannot reach this machine, paste the address it "
-                "was sent to (or the code) here and press Enter.",
-                err=True,
+                "was sent to (or the code) here and press Enter."
             )
             threading.Thread(
                 target=_read_pasted, args=(answers,), name="leadboard-paste", daemon=True

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import urllib3
 
@@ -92,11 +92,11 @@ def approve(url: str, user_id: int, decision: str = "connect") -> str:
     fields = {name: unescape(value) for name, value in _HIDDEN.findall(page.data.decode())}
     fields.update({"user_id": str(user_id), "decision": decision})
     parts = urlsplit(url)
-    answer = http.request_encode_body(
+    answer = http.request(
         "POST",
         f"{parts.scheme}://{parts.netloc}/oauth/authorize",
-        fields=fields,
-        encode_multipart=False,
+        body=urlencode(fields).encode("utf-8"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
         redirect=False,
         retries=False,
         timeout=TIMEOUT,

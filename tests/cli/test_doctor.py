@@ -120,7 +120,7 @@ def test_missing_scopes_are_named(sandbox: SandboxHandle, db: Path, monkeypatch:
     assert "crm.objects.leads.read" in check(doctor, "leads readable")
     assert check(doctor, "contacts readable").startswith("ok")
     scopes = check(doctor, "scopes")
-    assert scopes.startswith("FAIL") and "crm.objects.owners.read" in scopes and "Private apps" in scopes
+    assert scopes.startswith("FAIL") and "crm.objects.owners.read" in scopes and "to the key" in scopes
 
 
 def test_a_write_scope_missing_fails_the_push_and_status_names_it(
