@@ -139,7 +139,8 @@ def http_error(
         )
     if status == 401:
         return AuthFailed(
-            "HubSpot refused the access token (401). Run `leadboard login` with a valid private-app token.",
+            "HubSpot refused the access token (401). Run `leadboard login` (or store a valid service key "
+            "with `leadboard login --with-token`).",
             status=status,
             **common,
         )
@@ -147,8 +148,8 @@ def http_error(
         scopes = _required_scopes(data)
         if scopes:
             message = (
-                f"The HubSpot private app is missing scopes for {operation}: {', '.join(scopes)}. "
-                "Add them to the app in HubSpot and try again."
+                f"The HubSpot token is missing scopes for {operation}: {', '.join(scopes)}. "
+                "An admin adds them to leadboard's app (or the key) in HubSpot; then try again."
             )
         else:
             message = f"HubSpot refused {operation} (403): {hub_message or 'access denied'}"

@@ -51,8 +51,12 @@ def sandbox(clock: FakeClock) -> Iterator[SandboxHandle]:
 
 
 @pytest.fixture
-def env(sandbox: SandboxHandle, isolated_dirs: Path, tmp_path: Path) -> dict[str, str]:
-    """The processes share this test's dirs, so the test reads the same token store they write."""
+def env(
+    sandbox: SandboxHandle, isolated_dirs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The processes share this test's dirs and app, so the test reads the same token store they write."""
+    monkeypatch.setenv("LEADBOARD_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("LEADBOARD_CLIENT_SECRET", sandbox.client_secret)
     return oauth_env(sandbox, isolated_dirs, tmp_path / "cache.sqlite")
 
 
@@ -184,12 +188,14 @@ def test_an_access_token_that_expires_in_the_middle_of_a_push_is_refreshed_once(
         assert sum(text in body for body in notes) == 1
 
 
-def test_two_processes_refreshing_at_once_send_one_refresh_and_both_work(
+def test_processes_refreshing_together_send_one_refresh_and_all_end_with_a_working_token(
     env: dict[str, str], sandbox: SandboxHandle
 ) -> None:
     credential = signed_in(env, sandbox)
     settings = load_settings(portal=env["LEADBOARD_PORTAL"])
-    store_oauth(settings, dataclasses.replace(credential, expires_at=0.0))  # due for a refresh
+    expired = dataclasses.replace(credential, expires_at=0.0)
+    store_oauth(settings, expired)  # due for a refresh
+    board = OAuthTokens(settings, expired)  # a board that read the sign-in before the others ran
     sandbox.clear_request_log()
     doctors = [
         subprocess.Popen(
@@ -204,9 +210,13 @@ def test_two_processes_refreshing_at_once_send_one_refresh_and_both_work(
     outputs = [d.communicate(timeout=120) for d in doctors]
     for out, _ in outputs:
         assert "ok    token accepted" in out, out
-    assert refreshes(sandbox) == 1
     after = stored(env)
     assert after.access_token != credential.access_token and after.refresh_token == credential.refresh_token
+    # The board's token has expired too: under the lock it finds the one the others stored and uses it,
+    # both before a request and after a 401 to its old one.
+    assert board.bearer() == after.access_token
+    assert board.refresh_after(credential.access_token) == after.access_token
+    assert refreshes(sandbox) == 1
 
 
 def test_a_revoked_sign_in_asks_to_sign_in_again_and_the_waiting_change_goes_once_after(
