@@ -210,6 +210,10 @@ def test_processes_refreshing_together_send_one_refresh_and_all_end_with_a_worki
     outputs = [d.communicate(timeout=120) for d in doctors]
     for out, _ in outputs:
         assert "ok    token accepted" in out, out
+        assert "ok    token: signed in as yourself (user-level OAuth)" in out
+        assert f"ok    signed in as: {credential.who}" in out
+        assert "ok    scopes granted: all 8 leadboard needs" in out
+        assert "ok    access token: expires in" in out
     after = stored(env)
     assert after.access_token != credential.access_token and after.refresh_token == credential.refresh_token
     # The board's token has expired too: under the lock it finds the one the others stored and uses it,
