@@ -542,19 +542,28 @@ class LeadboardApp(App[int]):
         from leadboard.screens.log_call import LoggedCall
 
         if result is None:  # cancelled: nothing is queued, what was typed is kept
-            draft = modal.draft()
-            if draft is not None:
-                self.drafts[(lead.id, draft.spec.kind)] = draft
+            self._keep_draft(lead, modal)
             return
         if isinstance(result, LoggedCall):
             self.enqueue(result.command, lead, logged=result, on_done=on_done)
         else:
             self.enqueue(result, lead, on_done=on_done)
 
-    def _follow_up_chosen(self, lead: LeadFacts, done: Callable[[], None], result: Any) -> None:
-        """The move suggested after a call: queue it if saved; the call is queued either way."""
+    def _keep_draft(self, lead: LeadFacts, modal: CommandModal[Any]) -> None:
+        """A cancelled form's draft, if the rep changed it, for the next form of its kind on the lead."""
+        draft = modal.edited_draft()
+        if draft is not None:
+            self.drafts[(lead.id, draft.spec.kind)] = draft
+
+    def _follow_up_chosen(
+        self, lead: LeadFacts, modal: CommandModal[Any], done: Callable[[], None], result: Any
+    ) -> None:
+        """The move suggested after a call: queue it if saved (an edited one cancelled is a draft);
+        the call is queued either way."""
         if result is not None:
             self.enqueue(result, lead)
+        else:
+            self._keep_draft(lead, modal)
         done()
 
     @work(group="enqueue", exit_on_error=False)
@@ -589,7 +598,7 @@ class LeadboardApp(App[int]):
             fresh = await self.cache.read(lambda store: store.lead_state(command.lead_id)) or lead
             modal = MoveStageModal.after_call(self.meta, fresh, logged)
             done = partial(on_done, command) if on_done is not None else lambda: None
-            self.push_screen(modal, callback=partial(self._follow_up_chosen, fresh, done))
+            self.push_screen(modal, callback=partial(self._follow_up_chosen, fresh, modal, done))
         elif on_done is not None:
             on_done(command)
 

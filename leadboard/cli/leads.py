@@ -34,7 +34,13 @@ from leadboard.commands.move_stage import MoveStage
 from leadboard.commands.qualify import Deal, Qualify
 from leadboard.commands.registry import CommandKind, spec_for
 from leadboard.commands.set_lead_type import SetLeadType
-from leadboard.state import CommandRefused, PortalMeta, resolve_stage, suggest_stage_after_call
+from leadboard.state import (
+    CommandRefused,
+    PortalMeta,
+    choices_text,
+    resolve_stage,
+    suggest_stage_after_call,
+)
 
 #: A qualify's deal closes this far out unless `--close-date` says otherwise (as on the board).
 DEFAULT_CLOSE_IN = timedelta(days=30)
@@ -287,10 +293,14 @@ def qualify(
     close_date: str | None,
     no_deal: bool,
     no_push: bool,
+    lead_type: str | None = None,
 ) -> None:
+    """`--type` carries the lead type in the qualify itself (checked against the portal's types by the
+    command, as `set-type` is): one change, one write of the type and the stage together."""
     from leadboard.typed_input import parse_amount, parse_close_date
 
     note = plain_text(note, "note")
+    chosen_type = plain_text(lead_type, "lead type") if lead_type is not None else None
     if no_deal and (deal_name is not None or amount is not None or close_date is not None):
         fail("--no-deal cannot be combined with --deal-name, --amount or --close-date.")
     deal_amount: float | None = None
@@ -305,12 +315,15 @@ def qualify(
     name = plain_text(deal_name, "deal name") if deal_name is not None else None
 
     def build(meta: PortalMeta, lead: BoardLead) -> Command:
+        if chosen_type is None and not lead.lead_type:
+            types = choices_text(o.label for o in meta.lead_types if not o.hidden)
+            raise CommandRefused(f"This lead has no lead type yet: add --type TYPE (one of {types}).")
         deal = (
             None
             if no_deal
             else Deal(name=lead.name if name is None else name, amount=deal_amount, close_date=closes)
         )
-        return Qualify(lead_id=lead.id, note=note, deal=deal)
+        return Qualify(lead_id=lead.id, note=note, deal=deal, lead_type=chosen_type)
 
     submit(session, lead_id, build, no_push=no_push)
 

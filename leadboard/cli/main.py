@@ -498,6 +498,13 @@ def set_type(session: Session, lead: str, lead_type: str, no_push: bool) -> None
     help="When the deal should close (default: in 30 days).",
 )
 @click.option("--no-deal", is_flag=True, help="Qualify without creating a deal.")
+@click.option(
+    "--type",
+    "lead_type",
+    default=None,
+    metavar="TYPE",
+    help="The lead type (label or value), written with the stage: for a lead that has none yet.",
+)
 @_NO_PUSH
 @session_options
 def qualify(
@@ -508,15 +515,18 @@ def qualify(
     amount: str | None,
     close_date: str | None,
     no_deal: bool,
+    lead_type: str | None,
     no_push: bool,
 ) -> None:
-    """Close LEAD as qualified, with a note and a deal (unless --no-deal). Needs a lead type."""
+    """Close LEAD as qualified, with a note and a deal (unless --no-deal). Needs a lead type: the
+    lead's own, or --type."""
     from leadboard.cli.leads import qualify as run
 
     run(
         session,
         lead,
         note=note,
+        lead_type=lead_type,
         deal_name=deal_name,
         amount=amount,
         close_date=close_date,

@@ -167,6 +167,8 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         self.refusal: str | None = "Not checked yet."
         #: What the rep typed last time and cancelled (or the outbox refused): filled in on mount.
         self.resume: LeadCommand | None = None
+        #: The draft as the form opened (prefilled, resumed): cancelling it unchanged keeps no draft.
+        self.opened_as: LeadCommand | None = None
 
     @classmethod
     def for_lead(cls, meta: PortalMeta, lead: LeadFacts, *, now: datetime) -> Self:
@@ -184,6 +186,12 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
         """The command as the fields stand, unchecked, kept by the app when the rep cancels so that
         nothing typed is lost; None for a modal that keeps no draft."""
         return None
+
+    def edited_draft(self) -> LeadCommand | None:
+        """The draft if the rep changed anything since the form opened, else None: an untouched form
+        (a call's time as it was prefilled, the move offered after a call) leaves nothing to keep."""
+        draft = self.draft()
+        return draft if draft is not None and draft != self.opened_as else None
 
     # --- what subclasses provide ------------------------------------------------------------------
 
@@ -224,6 +232,7 @@ class CommandModal(ModalScreen[ResultT | None], Generic[ResultT]):
     def on_mount(self) -> None:
         if self.resume is not None:
             self.prefill(self.resume)
+        self.opened_as = self.draft()
         self.revalidate()
 
     # --- checking ---------------------------------------------------------------------------------

@@ -75,7 +75,10 @@ class DisqualifyModal(CommandModal[Disqualify]):
     def prefill(self, command: LeadCommand) -> None:
         super().prefill(command)
         assert isinstance(command, Disqualify)
-        self.query_one("#reason", Select).value = command.reason
+        if command.reason:  # a draft may have none yet
+            self.query_one("#reason", Select).value = command.reason
+        if command.follow_up is not None:
+            self.query_one("#follow-up", Input).value = command.follow_up.isoformat()
 
     def compose_fields(self) -> ComposeResult:
         self.reasons = [o for o in self.meta.disqualification_reasons if not o.hidden]
@@ -114,17 +117,26 @@ class DisqualifyModal(CommandModal[Disqualify]):
         months = int((event.button.id or "in-0-months").split("-")[1])
         self.query_one("#follow-up", Input).value = add_months(self.today, months).isoformat()
 
-    def evaluate(self) -> Disqualify:
+    def unchecked(self, *, any_reason: bool = False) -> tuple[Disqualify, list[str]]:
+        """The command as the fields stand, unchecked, and what could not be read (the date). The
+        follow-up counts only for a timing reason, unless `any_reason` (a draft keeps what was typed)."""
         reason = select_text(self.query_one("#reason", Select))
         note = self.query_one("#note", TextArea).text
         follow_up: date | None = None
         input_errors: list[str] = []
-        if self._timing_chosen(reason):
+        if any_reason or self._timing_chosen(reason):
             try:
                 follow_up = parse_follow_up(self.query_one("#follow-up", Input).value)
             except CommandRefused as refused:
                 input_errors.append(str(refused))
-        command = Disqualify(lead_id=self.lead.id, reason=reason, note=note, follow_up=follow_up)
+        return Disqualify(lead_id=self.lead.id, reason=reason, note=note, follow_up=follow_up), input_errors
+
+    def draft(self) -> Disqualify:
+        return self.unchecked(any_reason=True)[0]
+
+    def evaluate(self) -> Disqualify:
+        command, input_errors = self.unchecked()
+        reason = command.reason
         probe_reason = self.reasons[0].value if self.reasons else reason
         return self.checked(
             command,

@@ -58,7 +58,8 @@ class LogCallModal(CommandModal[LoggedCall]):
     def prefill(self, command: LeadCommand) -> None:
         super().prefill(command)
         assert isinstance(command, LogCall)
-        self.query_one("#outcome", Select).value = command.outcome_id
+        if command.outcome_id:  # a draft may have none yet
+            self.query_one("#outcome", Select).value = command.outcome_id
         self.query_one("#direction", Select).value = command.direction
         minutes = command.duration_seconds // 60
         self.query_one("#duration", Input).value = str(minutes) if minutes else ""
@@ -80,7 +81,8 @@ class LogCallModal(CommandModal[LoggedCall]):
         yield field_label("Note: what happened on the call", for_id="note")
         yield TextArea(id="note")
 
-    def evaluate(self) -> LoggedCall:
+    def unchecked(self) -> tuple[LogCall, list[str]]:
+        """The call as the fields stand, unchecked, and what could not be read (duration, time)."""
         outcome = select_text(self.query_one("#outcome", Select))
         inbound = select_text(self.query_one("#direction", Select)) == "INBOUND"
         direction: CallDirection = "INBOUND" if inbound else "OUTBOUND"
@@ -104,7 +106,14 @@ class LogCallModal(CommandModal[LoggedCall]):
             duration_seconds=duration,
             at=at,
         )
-        probe_outcome = next((d.id for d in self.meta.dispositions if not d.deleted), outcome)
+        return command, input_errors
+
+    def draft(self) -> LogCall:
+        return self.unchecked()[0]
+
+    def evaluate(self) -> LoggedCall:
+        command, input_errors = self.unchecked()
+        probe_outcome = next((d.id for d in self.meta.dispositions if not d.deleted), command.outcome_id)
         checked = self.checked(
             command,
             probes=[

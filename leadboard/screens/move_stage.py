@@ -64,10 +64,13 @@ class MoveStageModal(CommandModal[MoveStage]):
         yield field_label("Note: what happened (required)", for_id="note")
         yield TextArea(self.initial_note, id="note")
 
-    def evaluate(self) -> MoveStage:
+    def draft(self) -> MoveStage:
         stage_id = select_text(self.query_one("#stage", Select))
-        note = self.query_one("#note", TextArea).text
-        command = MoveStage(lead_id=self.lead.id, stage_id=stage_id, note=note)
+        return MoveStage(lead_id=self.lead.id, stage_id=stage_id, note=self.query_one("#note", TextArea).text)
+
+    def evaluate(self) -> MoveStage:
+        command = self.draft()
+        stage_id = command.stage_id
         probe_stage = self.targets[0].id if self.targets else stage_id
         return self.checked(
             command,

@@ -37,6 +37,8 @@ class SetLeadTypeModal(CommandModal[SetLeadType]):
         index = self.query_one("#lead-type", RadioSet).pressed_index
         return self.choices[index].value if 0 <= index < len(self.choices) else ""
 
+    def draft(self) -> SetLeadType:
+        return SetLeadType(lead_id=self.lead.id, lead_type=self.chosen_value())
+
     def evaluate(self) -> SetLeadType:
-        value = self.chosen_value()
-        return self.checked(SetLeadType(lead_id=self.lead.id, lead_type=value))
+        return self.checked(self.draft())

@@ -265,3 +265,34 @@ def test_a_portal_rule_exits_3_saying_what_the_portal_requires(
         assert "Your HubSpot portal requires more before creating a deal" in result.stderr
         assert "Amount (amount) is required to create a deal in this account." in result.stderr
         assert "the change is kept" in result.stderr
+
+
+def test_qualify_a_lead_with_no_type_takes_the_type_in_the_same_command(
+    sandbox: SandboxHandle, env: Path
+) -> None:
+    """#13 item 2: `qualify --type` (checked against the portal's types like `set-type`) writes the type
+    with the stage in one PATCH; without it the refusal says to add it."""
+    assert cli("sync").exit_code == 0
+    lead_id = open_leads()[0]["id"]
+    sandbox.portal.remote_edit("leads", lead_id, {"hs_lead_type": ""})
+    assert cli("sync").exit_code == 0
+
+    refused = cli("qualify", lead_id, "--note", "Signed off", "--no-deal")
+    assert refused.exit_code == 1
+    assert "add --type TYPE" in refused.stderr
+    unknown = cli("qualify", lead_id, "--note", "Signed off", "--no-deal", "--type", "Partner")
+    assert unknown.exit_code == 1
+    assert "lead type" in unknown.stderr and "Partner" in unknown.stderr
+    assert outbox_rows(env) == []
+
+    sandbox.clear_request_log()
+    done = cli("qualify", lead_id, "--note", "Signed off", "--no-deal", "--type", "upsell")
+    assert done.exit_code == 0, done.output
+    assert "Pushed to HubSpot." in done.stdout
+    patches = [
+        r for r in sandbox.request_log() if r.method == "PATCH" and r.path.endswith(f"/leads/{lead_id}")
+    ]
+    assert len(patches) == 1
+    lead = next(o for o in sandbox.portal.objects("leads") if o["id"] == lead_id)
+    assert lead["properties"]["hs_lead_type"] == "UPSELL"
+    assert lead["properties"]["hs_pipeline_stage"] == "qualified-stage-id"
