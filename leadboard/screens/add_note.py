@@ -7,6 +7,7 @@ from textual.widgets import TextArea
 
 from leadboard.commands.add_note import AddNote
 from leadboard.screens.command_modal import CommandModal, field_label, fits_from
+from leadboard.widgets.pasted_text import NoteArea
 
 __all__ = ["AddNoteModal"]
 
@@ -20,7 +21,7 @@ class AddNoteModal(CommandModal[AddNote]):
 
     def compose_fields(self) -> ComposeResult:
         yield field_label("Note", first=True, for_id="note")
-        yield TextArea(id="note")
+        yield NoteArea(id="note")
 
     def draft(self) -> AddNote:
         return AddNote(lead_id=self.lead.id, text=self.query_one("#note", TextArea).text)

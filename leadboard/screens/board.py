@@ -500,9 +500,9 @@ class BoardScreen(LeadActions, Screen[None]):
         return cast("Input", found.first()) if found else None
 
     def _add_filter_field(self) -> Input:
-        from textual.widgets import Input
+        from leadboard.widgets.pasted_text import PlainInput
 
-        field = Input(placeholder="filter: name, company or email (escape clears)", id="filter")
+        field = PlainInput(placeholder="filter: name, company or email (escape clears)", id="filter")
         self.query_one("#topbar").mount(field)
         self.watch(field, "value", self._filter_changed, init=False)
         return field

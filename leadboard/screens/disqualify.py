@@ -31,6 +31,7 @@ from leadboard.screens.command_modal import (
 )
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta, is_timing_reason
 from leadboard.typed_input import FOLLOW_UP_MONTHS, add_months, parse_follow_up
+from leadboard.widgets.pasted_text import NoteArea, PlainInput
 
 __all__ = ["DisqualifyModal"]
 
@@ -89,14 +90,14 @@ class DisqualifyModal(CommandModal[Disqualify]):
             id="reason",
         )
         yield field_label("Note: why this lead is disqualified (required)", for_id="note")
-        yield TextArea(id="note")
+        yield NoteArea(id="note")
         with Vertical(id="follow-up-row"):
             yield field_label(
                 "Follow-up: a HubSpot task to re-attempt on (YYYY-MM-DD, blank: none)",
                 for_id="follow-up",
             )
             with Horizontal(id="follow-up-fields"):
-                yield Input(placeholder="YYYY-MM-DD", max_length=10, id="follow-up", compact=True)
+                yield PlainInput(placeholder="YYYY-MM-DD", max_length=10, id="follow-up", compact=True)
                 for months in FOLLOW_UP_MONTHS:
                     label = f"{months} month" + ("" if months == 1 else "s")
                     yield Button(label, id=f"in-{months}-months", compact=True)

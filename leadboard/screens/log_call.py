@@ -26,6 +26,7 @@ from leadboard.screens.command_modal import (
 )
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta, Stage, suggest_stage_after_call
 from leadboard.typed_input import format_call_time, parse_call_time, parse_minutes
+from leadboard.widgets.pasted_text import NoteArea, PlainInput
 
 __all__ = ["LogCallModal", "LoggedCall"]
 
@@ -75,11 +76,11 @@ class LogCallModal(CommandModal[LoggedCall]):
         yield field_label("Direction", for_id="direction")
         yield Select[str](select_options(DIRECTIONS), allow_blank=False, value="OUTBOUND", id="direction")
         yield field_label("Duration in minutes (blank: not recorded)", for_id="duration")
-        yield Input(placeholder="e.g. 5", restrict=r"[0-9]*", max_length=4, id="duration")
+        yield PlainInput(placeholder="e.g. 5", restrict=r"[0-9]*", max_length=4, id="duration")
         yield field_label("When (14:05 for today, or 2026-11-22 14:05)", for_id="time")
-        yield Input(format_call_time(self.now), id="time")
+        yield PlainInput(format_call_time(self.now), id="time")
         yield field_label("Note: what happened on the call", for_id="note")
-        yield TextArea(id="note")
+        yield NoteArea(id="note")
 
     def unchecked(self) -> tuple[LogCall, list[str]]:
         """The call as the fields stand, unchecked, and what could not be read (duration, time)."""

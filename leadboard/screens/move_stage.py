@@ -18,6 +18,7 @@ from leadboard.screens.command_modal import (
 )
 from leadboard.screens.log_call import LoggedCall
 from leadboard.state import LeadFacts, PortalMeta, move_targets
+from leadboard.widgets.pasted_text import NoteArea
 
 __all__ = ["MoveStageModal"]
 
@@ -62,7 +63,7 @@ class MoveStageModal(CommandModal[MoveStage]):
             id="stage",
         )
         yield field_label("Note: what happened (required)", for_id="note")
-        yield TextArea(self.initial_note, id="note")
+        yield NoteArea(self.initial_note, id="note")
 
     def draft(self) -> MoveStage:
         stage_id = select_text(self.query_one("#stage", Select))

@@ -28,6 +28,7 @@ from leadboard.screens.command_modal import (
 from leadboard.state import CommandRefused, LeadFacts, PortalMeta
 from leadboard.text import clean_untrusted
 from leadboard.typed_input import CLOSE_DATE_FORMAT, parse_amount, parse_close_date
+from leadboard.widgets.pasted_text import NoteArea, PlainInput
 
 __all__ = ["QualifyModal"]
 
@@ -98,17 +99,17 @@ class QualifyModal(CommandModal[Qualify]):
         yield field_label(
             "Note: why this lead is qualified (required)", first=not self.asks_type, for_id="note"
         )
-        yield TextArea(id="note")
+        yield NoteArea(id="note")
         with Horizontal(id="deal-switch-row"):
             yield Switch(value=True, id="with-deal")
             yield Label("Create a deal (turn off for no deal)")
         with Vertical(id="deal"):
             yield field_label("Deal name", for_id="deal-name")
-            yield Input(clean_untrusted(self.lead.name).strip(), id="deal-name")
+            yield PlainInput(clean_untrusted(self.lead.name).strip(), id="deal-name")
             yield field_label("Amount (blank: no amount)", for_id="amount")
-            yield Input(placeholder="e.g. 12000", id="amount")
+            yield PlainInput(placeholder="e.g. 12000", id="amount")
             yield field_label("Close date (YYYY-MM-DD)", for_id="close-date")
-            yield Input(self.default_close.strftime(CLOSE_DATE_FORMAT), id="close-date")
+            yield PlainInput(self.default_close.strftime(CLOSE_DATE_FORMAT), id="close-date")
 
     @on(Switch.Changed, "#with-deal")
     def _deal_switched(self, event: Switch.Changed) -> None:
