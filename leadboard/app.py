@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from leadboard.cache.outbox import Op
     from leadboard.cache.read_model import SyncCounts
     from leadboard.commands.base import Command
+    from leadboard.contact_links import ContactChannel
     from leadboard.screens.app_api import AppApi
     from leadboard.screens.board import BoardScreen
     from leadboard.screens.command_modal import CommandModal
@@ -623,6 +624,53 @@ class LeadboardApp(App[int]):
             self.notify(f"Copied {url}", timeout=OK_TIMEOUT, markup=False)
 
     @work(group="links", exit_on_error=False)
+    async def reach_contact(self, lead_id: str, channel: ContactChannel, *, open_it: bool) -> None:
+        """Copy the contact's phone or email (`p`, `e`), or open it as a `tel:` / `mailto:` link
+        (`P`, `E`); says which contact has none, and when nothing here can open the link."""
+        from leadboard.contact_links import contact_link, one_line_value
+
+        detail = await self.cache.read(lambda store: store.lead_detail(lead_id))
+        if detail is None:
+            return
+        contact = detail.contact
+        raw = (
+            (contact.phone if contact else None)
+            if channel == "phone"
+            else (contact.email if contact else None)
+        )
+        if channel == "email":
+            raw = raw or detail.lead.contact_email
+        value = one_line_value(raw)
+        what = "phone number" if channel == "phone" else "email address"
+        who = one_line_value(
+            (contact.name if contact else None) or detail.lead.contact_name or detail.lead.name
+        )
+        if not value:
+            self.notify(f"{who or 'This lead'} has no {what} in HubSpot.", severity="warning", markup=False)
+            return
+        if not open_it:
+            self.copy_to_clipboard(value)
+            self.notify(f"Copied {who}'s {what}: {value}", timeout=OK_TIMEOUT, markup=False)
+            return
+        link = contact_link(channel, value)
+        if link is None:
+            self.notify(
+                f"{who}'s {what} ({value}) is not one a link can carry.", severity="warning", markup=False
+            )
+            return
+        if await self.cache.run(lambda: open_link(link)):
+            self.notify(f"Opened {link}", timeout=OK_TIMEOUT, markup=False)
+        else:
+            key = "p" if channel == "phone" else "e"
+            self.notify(
+                f"Nothing on this system opens {link.split(':')[0]}: links. {who}'s {what} is {value} "
+                f"({key} copies it).",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+
+    @work(group="links", exit_on_error=False)
     async def open_in_hubspot(self, lead_id: str) -> None:
         url = await self.lead_url(lead_id)
         if url is None:
@@ -652,6 +700,44 @@ if TYPE_CHECKING:
     #: The screens reach the app through `AppApi` (they do not import this module): mypy holds the
     #: app to it here.
     _SERVES_THE_SCREENS: type[AppApi] = LeadboardApp
+
+
+def open_link(url: str) -> bool:
+    """Hand a `tel:` or `mailto:` link to the desktop's handler; False when there is none to hand it to.
+
+    Not `webbrowser`: in a terminal with no desktop it starts a text browser, and a browser that
+    knows no `tel:` still reports success. xdg-open (and macOS's open) fail when no application
+    takes the link, so the rep is told instead of left waiting."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if sys.platform == "win32":
+        try:
+            os.startfile(url)  # type: ignore[attr-defined,unused-ignore]
+        except OSError:
+            return False
+        return True
+    if sys.platform == "darwin":
+        command = ["open", url]
+    else:
+        opener = shutil.which("xdg-open")
+        if opener is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return False
+        command = [opener, url]
+    try:
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=15,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def _typed_text(command: Command) -> str:

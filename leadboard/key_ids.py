@@ -22,6 +22,10 @@ KEY_IDS: frozenset[str] = frozenset(
         # the links on a lead
         "open-in-hubspot",
         "copy-lead-url",
+        "copy-phone",
+        "copy-email",
+        "call-phone",
+        "write-email",
         # the board
         "cursor-down",
         "cursor-up",

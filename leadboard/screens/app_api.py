@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from leadboard.commands.base import Command
     from leadboard.commands.registry import CommandKind
     from leadboard.config import Settings
+    from leadboard.contact_links import ContactChannel
     from leadboard.domain import PortalMeta
     from leadboard.screens.command_modal import CommandModal
     from leadboard.state import LeadFacts
@@ -101,6 +102,8 @@ class AppApi(Protocol):
     def open_in_hubspot(self, lead_id: str) -> object: ...
 
     def copy_link(self, lead_id: str) -> object: ...
+
+    def reach_contact(self, lead_id: str, channel: ContactChannel, *, open_it: bool) -> object: ...
 
 
 def app_api(app: App[Any]) -> AppApi:

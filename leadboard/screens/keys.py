@@ -26,6 +26,10 @@ LEAD_COMMAND_BINDINGS: list[Binding] = [
     *(Binding(c.key, c.action, c.label, id=c.key_id, tooltip=c.tooltip) for c in COMMANDS),
     Binding("o", "open_in_hubspot", "Open", id="open-in-hubspot", show=False, tooltip="Open in HubSpot"),
     Binding("y", "copy_link", "Copy link", id="copy-lead-url", show=False, tooltip="Copy the HubSpot link"),
+    Binding("p", "copy_phone", "Copy phone", id="copy-phone", show=False, tooltip="Copy the contact's phone"),
+    Binding("e", "copy_email", "Copy email", id="copy-email", show=False, tooltip="Copy the contact's email"),
+    Binding("P", "call_phone", "Call", id="call-phone", show=False, tooltip="Call the contact (a tel: link)"),
+    Binding("E", "write_email", "Email", id="write-email", show=False, tooltip="Email the contact (mailto:)"),
 ]
 
 #: Moving around the board, filtering and sorting.

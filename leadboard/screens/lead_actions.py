@@ -1,10 +1,10 @@
 """The lead commands every screen that shows a lead offers: the board, the lead screen, the queue.
 
-The keys (c, n, m, t, Q, X, o, y) and their binding ids live in `leadboard.screens.keys`; the actions they
-run are written once here, one per command of the registry (leadboard/commands/registry.py). A
-screen names the lead it shows (`current_lead`), may say what happens around a command (the queue
-advances after one) by overriding `_lead_command`; its `check_action` greys out
-`OPEN_ONLY` on a closed lead.
+The keys (c, n, m, t, Q, X, o, y, p, e, P, E) and their binding ids live in `leadboard.screens.keys`;
+the actions they run are written once here, one per command of the registry
+(leadboard/commands/registry.py), then the links and the contact's phone and email. A screen names
+the lead it shows (`current_lead`), may say what happens around a command (the queue advances after
+one) by overriding `_lead_command`; its `check_action` greys out `OPEN_ONLY` on a closed lead.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from leadboard.commands.registry import COMMANDS, OPEN_ONLY_ACTIONS, CommandKind
 COMMAND_ACTIONS = frozenset(spec.action for spec in COMMANDS)
 OPEN_ONLY = OPEN_ONLY_ACTIONS
 #: The actions on the lead shown that are links, not commands: they need a lead too.
-LINK_ACTIONS = frozenset({"open_in_hubspot", "copy_link"})
+LINK_ACTIONS = frozenset(
+    {"open_in_hubspot", "copy_link", "copy_phone", "copy_email", "call_phone", "write_email"}
+)
 
 if TYPE_CHECKING:
     from leadboard.cache.read_model import BoardLead
@@ -52,6 +54,22 @@ class LeadActions:
     def action_copy_link(self) -> None:
         if (lead_id := self._shown_lead_id()) is not None:
             self.lb_app.copy_link(lead_id)
+
+    def action_copy_phone(self) -> None:
+        if (lead_id := self._shown_lead_id()) is not None:
+            self.lb_app.reach_contact(lead_id, "phone", open_it=False)
+
+    def action_copy_email(self) -> None:
+        if (lead_id := self._shown_lead_id()) is not None:
+            self.lb_app.reach_contact(lead_id, "email", open_it=False)
+
+    def action_call_phone(self) -> None:
+        if (lead_id := self._shown_lead_id()) is not None:
+            self.lb_app.reach_contact(lead_id, "phone", open_it=True)
+
+    def action_write_email(self) -> None:
+        if (lead_id := self._shown_lead_id()) is not None:
+            self.lb_app.reach_contact(lead_id, "email", open_it=True)
 
 
 def _command_action(kind: CommandKind) -> Callable[[LeadActions], None]:
