@@ -385,13 +385,16 @@ class Outbox:
         ambiguous: bool = False,
         counts_as_attempt: bool = True,
         http_status: int | None = None,
+        no_answer: bool = False,
     ) -> Op:
         """Put an in_flight op back to wait until `until` (epoch ms).
 
         `ambiguous=True` (timeout or reset after a create was sent) makes it `unknown`: the push must
         look for what it may have created before sending again. Once ambiguous, an op stays `unknown`
         until it finishes, so every later attempt reconciles first. `counts_as_attempt=False` (a 429) undoes
-        the attempt count: rate limits are not the op's fault.
+        the attempt count: rate limits are not the op's fault. `no_answer=True` (the connection dropped
+        or timed out) logs the attempt as `no_answer`: the op waits for the network, not for HubSpot,
+        so `retry_offline_now` may send it as soon as HubSpot answers again.
         """
 
         op = self.get(op_id)
@@ -405,7 +408,13 @@ class Outbox:
         if not counts_as_attempt:
             updates["attempts"] = max(op.attempts - 1, 0)
         with self.store.transaction():
-            outcome = "unknown" if ambiguous else ("rate_limited" if not counts_as_attempt else "retry")
+            outcome = (
+                "no_answer"
+                if no_answer
+                else "unknown"
+                if ambiguous
+                else ("rate_limited" if not counts_as_attempt else "retry")
+            )
             self._log_end(op_id, outcome, http_status, None, error)
             return self._update(op_id, updates, expect=("in_flight",))
 
@@ -424,18 +433,22 @@ class Outbox:
         """Make the ops that wait only because HubSpot could not be reached due at once; return how many.
 
         For an explicit sync whose pull just worked (HubSpot is reachable again): such an op should not
-        sit out the rest of its backoff. Only a `pending` op whose last attempt ended in a plain retry
-        with no HTTP answer (a connection error) qualifies: not a 429 pause (not an attempt), a 5xx
-        backoff (HubSpot answered), an `unknown` op waiting out its reconcile grace, or a failed op.
+        sit out the rest of its backoff. An op qualifies when its last attempt got no HTTP answer: a
+        `pending` op whose connection failed (a plain retry), or one whose connection dropped or timed
+        out (`no_answer`, `pending` or `unknown`: an unknown one is still looked for before any re-send,
+        and waits out its reconcile grace if not found). Not a 429 pause (not an attempt), a 5xx
+        backoff (HubSpot answered), an `unknown` op already waiting out its grace, or a failed op.
         """
 
         stamp = now if now is not None else now_ms()
         with self.store.transaction() as conn:
             cur = conn.execute(
                 """UPDATE outbox SET next_attempt_at = NULL, updated_at = ?
-                WHERE state = 'pending' AND first_ambiguous_at IS NULL AND next_attempt_at > ?
+                WHERE state IN ('pending', 'unknown') AND next_attempt_at > ?
                   AND EXISTS (SELECT 1 FROM op_attempts a
-                              WHERE a.op_id = outbox.op_id AND a.outcome = 'retry' AND a.http_status IS NULL
+                              WHERE a.op_id = outbox.op_id AND a.http_status IS NULL
+                                AND (a.outcome = 'no_answer'
+                                     OR (a.outcome = 'retry' AND outbox.first_ambiguous_at IS NULL))
                                 AND a.n = (SELECT max(n) FROM op_attempts m WHERE m.op_id = outbox.op_id))""",
                 [stamp, stamp],
             )

@@ -30,6 +30,7 @@ from leadboard.sync.errors import (
     SIGN_IN_AGAIN,
     AuthFailed,
     Cancelled,
+    Dropped,
     GatewayError,
     MissingScopes,
     Offline,
@@ -273,7 +274,7 @@ class SyncEngine:
 
     def _note_error(self, exc: GatewayError) -> None:
         """Turn a pull error into the status flags the rep sees."""
-        if isinstance(exc, Offline):
+        if isinstance(exc, Offline | Dropped):  # no answer at all: the network, not HubSpot
             self._set(offline=True)
         elif isinstance(exc, AuthFailed):
             signed_out = isinstance(exc, SignInAgain)
@@ -400,7 +401,7 @@ class SyncEngine:
                 self._set(pull_failed=not isinstance(exc, Cancelled))
                 self._note_error(exc)
                 error = str(exc)
-                if isinstance(exc, Offline | AuthFailed | RateLimited | Cancelled):
+                if isinstance(exc, Offline | Dropped | AuthFailed | RateLimited | Cancelled):
                     return self._finish(pull_report, push_report, error)
             if progress is not None:
                 progress("push", 0, None)

@@ -10,6 +10,7 @@ What the sync engine should do with each (research/sync-reliability.md, Recommen
     Offline        nothing was sent: back off with jitter, show offline, op stays pending
     Ambiguous      may have been applied: a create -> op `unknown`, reconcile with
                    gateway.find_created(...) before any retry; a PATCH -> re-read, 3-way check
+    Dropped        an Ambiguous with no answer at all (connection dropped, timed out): also offline
     RateLimited    not an attempt: the gateway has already paused its limiter (sent=True);
                    `daily` -> nothing before midnight; sent=False -> the pause was too long to wait
     AuthFailed     stop pushing, ops stay pending, status "token needs attention"
@@ -113,6 +114,12 @@ class Ambiguous(GatewayError):
         super().__init__(message, operation=operation)
         self.method = method
         self.is_create = is_create
+
+
+class Dropped(Ambiguous):
+    """No answer came at all: the connection dropped or timed out, so the network (not HubSpot) is
+    in the way. The op is handled as Ambiguous; the rep is shown "offline", as for `Offline`, and the
+    change is sent again as soon as HubSpot answers (`Outbox.retry_offline_now`)."""
 
 
 class RateLimited(GatewayError):

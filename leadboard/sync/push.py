@@ -6,6 +6,7 @@ as HubSpot returned it) is committed in one transaction after the answer. What H
 through `_on_error` (DESIGN.md "Errors" and the table in errors.py):
 
     Offline, 5xx            back to pending with backoff + jitter; the run stops when offline
+    Dropped (no answer)     as Ambiguous below, and the report says offline (the network, not HubSpot)
     Ambiguous / 5xx create  unknown: the next attempt reconciles (marker, or re-read) before any re-send
     429                     the whole queue pauses (not an attempt, not a failure), then resumes
     401                     pushing stops; ops stay pending; status "token needs attention"
@@ -36,6 +37,7 @@ from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
     Cancelled,
+    Dropped,
     GatewayError,
     MissingScopes,
     NotFound,
@@ -167,6 +169,7 @@ class Pusher:
             return "continue"
         self._server_errors = 0
         self._note_success()
+        report.offline = False  # HubSpot answered after all
         if outcome == "done":
             report.done += 1
         elif outcome == "conflict":
@@ -208,8 +211,10 @@ class Pusher:
                 ambiguous=unknown,
                 error=message,
                 http_status=exc.status,
+                no_answer=isinstance(exc, Dropped),
             )
             report.deferred += 1
+            report.offline = report.offline or isinstance(exc, Dropped)
             self._server_errors += 1
             return "stop" if self._server_errors >= MAX_SERVER_ERRORS_IN_A_ROW else "continue"
         self._note_success()  # HubSpot answered: the token works

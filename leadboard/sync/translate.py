@@ -29,8 +29,8 @@ from urllib3.exceptions import (
 )
 
 from leadboard.sync.errors import (
-    Ambiguous,
     AuthFailed,
+    Dropped,
     GatewayError,
     MissingScopes,
     NotFound,
@@ -78,7 +78,7 @@ def translate(
 
 
 def network_error(exc: HTTPError, *, operation: str, method: str, is_create: bool, host: str) -> GatewayError:
-    """Offline when nothing was sent; Ambiguous once the request may have reached HubSpot."""
+    """Offline when nothing was sent; Dropped (an Ambiguous) once the request may have reached HubSpot."""
     reason: BaseException = exc
     if isinstance(exc, MaxRetryError) and exc.reason is not None:
         reason = exc.reason
@@ -109,7 +109,7 @@ def network_error(exc: HTTPError, *, operation: str, method: str, is_create: boo
         message = f"{what.capitalize()} while {operation}; it may have been saved, so it is checked first."
     else:
         message = f"{what.capitalize()} while {operation}; it will be retried."
-    return Ambiguous(message, method=method, is_create=is_create, operation=operation)
+    return Dropped(message, method=method, is_create=is_create, operation=operation)
 
 
 def http_error(

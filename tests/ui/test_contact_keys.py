@@ -115,4 +115,3 @@ def test_links_carry_only_what_a_dialler_or_mail_client_takes() -> None:
     assert contact_link("email", "pat2@example.test") == "mailto:pat2@example.test"
     assert contact_link("email", "pat@example.test?cc=boss@evil.test") is None
     assert contact_link("email", "not an address") is None
-
