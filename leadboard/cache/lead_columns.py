@@ -5,8 +5,10 @@ Each lead row keeps:
 - `sla_deadline` and `sla_allowance` (epoch ms / ms), from `leadboard.sla` and the SLA settings in
   force;
 - `first_touch` (epoch ms): the earliest of HubSpot's `hs_lead_first_outreach_date`, a cached call or
-  note on the lead by its owner, and the rep's own call/note-making ops that were not discarded (a
-  cached task is not a touch: it is work still to do, and its date is when it falls due);
+  note by its owner on the lead or on its contact (one made since the lead was created; every pull
+  caches those of the leads it found changed, sync/pull_activity.py), and the rep's own
+  call/note-making ops that were not discarded (a cached task is not a touch: it is work still to
+  do, and its date is when it falls due);
 - `board_stage` and `last_touch_at`: the stage and last touch the rep sees, with their open ops
   applied (the same overlay `read_model._SELECT` computes per row, stored for the page query).
 
@@ -68,6 +70,10 @@ UPDATE leads SET
       SELECT min(a.timestamp) FROM activities a
       WHERE a.lead_id = leads.id AND a.kind IN ('call', 'note')
         AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id
+      UNION ALL
+      SELECT min(a.timestamp) FROM activities a
+      WHERE leads.contact_id IS NOT NULL AND a.contact_id = leads.contact_id AND a.kind IN ('call', 'note')
+        AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id AND a.timestamp >= leads.created_at
       UNION ALL
       SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state != 'cancelled')),
   board_stage = coalesce(

@@ -115,6 +115,8 @@ class BoardLead:
     sla_allowance_ms: int | None = None
     #: HubSpot's disqualification reason (an option value), shown on a closed card.
     disqualification_reason: str | None = None
+    #: HubSpot changed the lead (activity feed) since the rep last opened it: the card's marker.
+    changed: bool = False
 
     # Kept as epoch ms and converted on access: only the rows on screen ever need the datetimes.
     @property
@@ -180,7 +182,8 @@ SELECT l.id, l.name, coalesce(ops.ov_stage, l.stage_id) AS stage_id, l.stage_id 
   coalesce(st.closed, 0) AS closed, l.archived,
   coalesce(ops.n_pending, 0), coalesce(ops.n_failed, 0),
   coalesce(ops.n_conflict, 0), coalesce(ops.n_blocked, 0),
-  l.sla_deadline, l.first_touch, l.sla_allowance, l.disqualification_reason, l.name_fold
+  l.sla_deadline, l.first_touch, l.sla_allowance, l.disqualification_reason,
+  coalesce(l.remote_change_at > coalesce(l.seen_at, 0), 0) AS changed, l.name_fold
 FROM leads l
 LEFT JOIN ops ON ops.lead_id = l.id
 LEFT JOIN stages st ON st.id = coalesce(ops.ov_stage, l.stage_id)
@@ -192,7 +195,7 @@ WHERE {{where}}
 _ALL_ROWS = """SELECT l.id, l.name, l.board_stage, l.stage_id, l.lead_type, l.lead_type, l.label, l.owner_id,
   l.created_at, l.last_touch_at, l.contact_name, l.contact_email, l.company_name,
   coalesce(st.closed, 0), l.archived, 0, 0, 0, 0, l.sla_deadline, l.first_touch, l.sla_allowance,
-  l.disqualification_reason
+  l.disqualification_reason, coalesce(l.remote_change_at > coalesce(l.seen_at, 0), 0)
 FROM leads l LEFT JOIN stages st ON st.id = l.board_stage
 WHERE {where} ORDER BY {order}"""
 _WITH_OPEN_OPS = f"l.id IN (SELECT lead_id FROM outbox WHERE state IN ({_OPEN}))"
@@ -213,7 +216,7 @@ _NEEDLE = "instr(l.search_fold, :needle)"
 def _row(r: tuple[Any, ...]) -> BoardLead:
     return BoardLead(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21], r[22],
+        bool(r[13]), bool(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21], r[22], bool(r[23]),
     )  # fmt: skip
 
 

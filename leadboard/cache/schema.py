@@ -152,3 +152,20 @@ def m004_task_activities(db: Database) -> None:
     for statement in script.split(";"):
         if statement.strip():
             db.conn.execute(statement)
+
+
+@migrations()
+def m005_activity_feed(db: Database) -> None:
+    """What changed on HubSpot's side for the rep, as the pull found it (issue 12): one row per event,
+    newest read first; and on each lead when it last changed there, and when the rep last opened it,
+    so the board marks the cards changed since the rep looked."""
+    for statement in (
+        "CREATE TABLE activity_feed ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " lead_id TEXT NOT NULL, lead_name TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',"
+        " actor TEXT, found_at INTEGER NOT NULL)",
+        "CREATE INDEX activity_feed_at ON activity_feed(at)",
+        "ALTER TABLE leads ADD COLUMN remote_change_at INTEGER",
+        "ALTER TABLE leads ADD COLUMN seen_at INTEGER",
+    ):
+        db.conn.execute(statement)

@@ -338,7 +338,7 @@ class SyncEngine:
         if full or report.reconcile_advised or _older_than(last_reconcile, RECONCILE_EVERY_MS):
             if progress is not None:
                 progress("reconcile", 0, None)
-            pull.reconcile_membership(store, gateway, meta)
+            report.events += pull.reconcile_membership(store, gateway, meta).events
             store.set_state(KEY_LAST_RECONCILE, str(now_ms()))
         self._note_ok()
         return report

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from leadboard.activity import FeedEvent
+from leadboard.cache.activity_feed import record_events
 from leadboard.cache.read_model import KEY_LAST_PULL
 from leadboard.cache.remote_tables import LeadVersion, now_ms
 from leadboard.cache.store import Store
@@ -34,6 +36,8 @@ from leadboard.sync.pull_membership import (
     departures,
     reconcile_membership,
 )
+from leadboard.sync.pull_activity import pull_activities
+from leadboard.sync.pull_feed import LeadChanges
 from leadboard.sync.pull_meta import pull_metadata
 from leadboard.sync.pull_related import RelatedFetcher, as_wire
 from leadboard.sync.pull_search import SEARCH_CAP, SEARCH_PAGE, SearchTally, by_modified, modified_ms
@@ -78,6 +82,8 @@ class PullReport:
     reassigned: list[str] = field(default_factory=list)
     cursor: int | None = None
     reconcile_advised: bool = False
+    #: What changed on HubSpot's side (not the rep's own changes coming back), as stored in the feed.
+    events: list[FeedEvent] = field(default_factory=list)
 
 
 def pull_leads(
@@ -105,6 +111,7 @@ def pull_leads(
     full = full or cursor is None
     since = None if full or cursor is None else cursor - lookback_ms
     store.set_state(KEY_PULL_STARTED, str(started))
+    changes = LeadChanges(store, meta, None if cursor is None else cursor - lookback_ms)
 
     tally = SearchTally()
     related = RelatedFetcher(store, gateway)
@@ -122,7 +129,9 @@ def pull_leads(
                 max_seen = stamp
         fresh = list(results) if full or broke_off else _changed(store, results)
         if fresh:
+            changes.before(fresh)
             store.upsert_leads(as_wire(obj) for obj in fresh)
+            changes.after(fresh)
             changed.extend(obj.id for obj in fresh)
             related.add(obj.id for obj in fresh)
         if progress is not None:
@@ -137,16 +146,20 @@ def pull_leads(
         )
 
     related.finish()
+    found, activity_requests = pull_activities(store, gateway, changed, owner_id, changes.since_ms)
+    changes.left(moved, now_ms())
+    events = changes.events + found
     next_cursor = cursor if max_seen is None else min(max_seen, started)
     with store.transaction():
         store.mark_leads_reassigned(moved)
+        record_events(store.db.conn, events)
         store.set_state(KEY_CURSOR, None if next_cursor is None else str(next_cursor))
         store.set_state(KEY_PULL_STARTED, None)
         store.set_state(KEY_LAST_PULL, str(now_ms()))
         if not complete:
             store.set_state(KEY_RECONCILE_ADVISED, str(started))
     return PullReport(
-        requests=tally.requests + departures_tally.requests + related.requests,
+        requests=tally.requests + departures_tally.requests + related.requests + activity_requests,
         leads_seen=seen,
         leads_changed=len(changed),
         contacts=related.contacts,
@@ -155,6 +168,7 @@ def pull_leads(
         reassigned=sorted(moved),
         cursor=next_cursor,
         reconcile_advised=not complete,
+        events=events,
     )
 
 

@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from leadboard.activity import FeedEvent
+from leadboard.cache.activity_feed import record_events
+from leadboard.cache.remote_tables import now_ms
 from leadboard.cache.store import Store
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
+from leadboard.sync.pull_feed import LeadChanges
 from leadboard.sync.pull_related import as_wire, read_requests
 from leadboard.sync.pull_search import (
     MODIFIED,
@@ -50,6 +54,7 @@ class ReconcileReport:
     merged: dict[str, str] = field(default_factory=dict)
     listed: int = 0
     requests: int = 0
+    events: list[FeedEvent] = field(default_factory=list)
 
 
 def departures(
@@ -115,19 +120,23 @@ def reconcile_membership(
         report.requests += read_requests(len(unaccounted))
         archived = set(binned.found)
 
+    changes = LeadChanges(store, meta, None)
+    gone = {
+        **{old: f"merged into {new}" for old, new in merged.items()},
+        **{i: "archived" if i in archived else "deleted" for i in unaccounted},
+    }
+    changes.left({i: obj.get(PROP_OWNER) or "" for i, obj in moved.items()}, now_ms())
+    changes.gone(gone, now_ms())
     with store.transaction():
         store.upsert_leads(as_wire(obj) for obj in [*still_mine.values(), *moved.values()])
         store.mark_leads_reassigned({i: obj.get(PROP_OWNER) or "" for i, obj in moved.items()})
-        store.mark_leads_gone(
-            {
-                **{old: f"merged into {new}" for old, new in merged.items()},
-                **{i: "archived" if i in archived else "deleted" for i in unaccounted},
-            }
-        )
+        store.mark_leads_gone(gone)
+        record_events(store.db.conn, changes.events)
         store.set_state(KEY_RECONCILE_ADVISED, None)
     report.reassigned = sorted(moved, key=_id_order)
     report.archived = sorted(unaccounted, key=_id_order)
     report.merged = merged
+    report.events = changes.events
     return report
 
 
