@@ -15,12 +15,18 @@ from typing import Any, Literal
 
 from leadboard.text import clean_untrusted
 
-__all__ = ["EVENT_KINDS", "FeedEvent", "LEFT_BOARD", "event_words", "summary"]
+__all__ = ["EVENT_KINDS", "EventKind", "FeedEvent", "event_words", "summary"]
 
 EventKind = Literal["new_lead", "stage", "reassigned", "gone", "lead_type", "label", "activity"]
-EVENT_KINDS: tuple[EventKind, ...] = ("new_lead", "stage", "reassigned", "gone", "lead_type", "label", "activity")
-#: Events after which the lead is no longer on the rep's board (the Activity screen says so).
-LEFT_BOARD: frozenset[str] = frozenset({"reassigned", "gone"})
+EVENT_KINDS: tuple[EventKind, ...] = (
+    "new_lead",
+    "stage",
+    "reassigned",
+    "gone",
+    "lead_type",
+    "label",
+    "activity",
+)
 #: The summary names at most this many events one by one; the rest are counted.
 _NAMED = 3
 
@@ -53,7 +59,6 @@ class FeedEvent:
             "at": self.at,
             "detail": _plain(self.detail),
             "actor": None if self.actor is None else _plain(self.actor),
-            "left_board": self.kind in LEFT_BOARD,
         }
 
 

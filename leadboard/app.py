@@ -63,6 +63,8 @@ log = logging.getLogger("leadboard.app")
 #: Errors stay until dismissed (in practice: an hour); successes go quickly.
 ERROR_TIMEOUT = 3600.0
 OK_TIMEOUT = 3.0
+#: What the pull found changed in HubSpot: long enough to read, then it goes (the Activity screen keeps it).
+FEED_TIMEOUT = 8.0
 #: How long the app waits for the first read before showing the board without it ("Reading the
 #: cache…"): the read runs while Textual starts, so it is nearly always done by then.
 FIRST_READ_WAIT = 0.5
@@ -420,6 +422,7 @@ class LeadboardApp(App[int]):
                     timeout=ERROR_TIMEOUT,
                     markup=False,
                 )
+        self._report_feed(getattr(getattr(report, "pull", None), "events", None))
         error = getattr(report, "error", None)
         status = getattr(report, "status", None)
         auth_needed = bool(getattr(status, "auth_needed", False))
@@ -438,6 +441,13 @@ class LeadboardApp(App[int]):
             self.notify(clean_untrusted(error), title="Sync", severity="warning", timeout=10, markup=False)
         if status is not None and not auth_needed:
             self._told_auth = False
+
+    def _report_feed(self, events: Any) -> None:
+        """One quiet line for what the pull found changed in HubSpot (`a` shows it all)."""
+        if events:
+            from leadboard.activity import summary
+
+            self.notify(summary(events), title="In HubSpot", timeout=FEED_TIMEOUT, markup=False)
 
     # --- workers: one place for their errors ---------------------------------------------------------
 
@@ -484,6 +494,13 @@ class LeadboardApp(App[int]):
 
         if not isinstance(self.screen, StatsScreen):
             self.push_screen(StatsScreen(self.settings.db, self.settings.sla, clock=self.now))
+
+    def open_activity(self) -> None:
+        """What changed in HubSpot for the rep, newest first (`a`); escape comes back."""
+        from leadboard.screens.activity import ActivityScreen
+
+        if not isinstance(self.screen, ActivityScreen):
+            self.push_screen(ActivityScreen())
 
     def open_work_queue(self) -> None:
         """The open leads one at a time, most urgent first (`w`); escape comes back."""

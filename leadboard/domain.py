@@ -56,6 +56,7 @@ LEAD_PROPERTIES: tuple[str, ...] = (
     "hs_associated_contact_firstname",
     "hs_associated_contact_lastname",
     "hs_associated_company_name",
+    "hs_updated_by_user_id",  # who made the last change (the activity feed's "by whom")
 )
 
 #: HubSpot's limit on `hs_note_body` (and, we assume, `hs_call_body`), counted on the HTML we send.

@@ -38,6 +38,7 @@ KEY_IDS: frozenset[str] = frozenset(
         "toggle-closed",
         "work-queue",
         "stats",
+        "activity",
         # the lead screen
         "lead-back",
         # the work queue
@@ -53,6 +54,8 @@ KEY_IDS: frozenset[str] = frozenset(
         "stats-90-days",
         "stats-next-period",
         "stats-refresh",
+        # the activity screen
+        "activity-close",
         # forms and dialogs
         "modal-save",
         "modal-cancel",

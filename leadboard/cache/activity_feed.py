@@ -62,9 +62,7 @@ WHERE f.at >= ? ORDER BY f.at DESC, f.id DESC LIMIT ?
 def feed(conn: sqlite3.Connection, *, since_ms: int | None = None, limit: int = 1000) -> list[FeedEntry]:
     """The feed newest first (events at or after `since_ms` when given), at most `limit` of them."""
     entries = []
-    for at, kind, lead_id, name, detail, actor, on_board in conn.execute(
-        _FEED, [since_ms or 0, limit]
-    ):
+    for at, kind, lead_id, name, detail, actor, on_board in conn.execute(_FEED, [since_ms or 0, limit]):
         if kind not in EVENT_KINDS:
             continue
         event_kind: EventKind = kind

@@ -51,7 +51,7 @@ ACCOUNT_KEYS = (
     ("ui_domain", "portal_ui_domain"),
 )
 #: The last migration the read queries need; `first_board` falls back to `Store.open` before it.
-SCHEMA_NEEDED = "m003_board_columns"
+SCHEMA_NEEDED = "m005_activity_feed"
 
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
 #: Outbox kinds that count as the lead's last touch while they wait (the registry's), as SQL.

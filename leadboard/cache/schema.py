@@ -167,5 +167,6 @@ def m005_activity_feed(db: Database) -> None:
         "CREATE INDEX activity_feed_at ON activity_feed(at)",
         "ALTER TABLE leads ADD COLUMN remote_change_at INTEGER",
         "ALTER TABLE leads ADD COLUMN seen_at INTEGER",
+        "ALTER TABLE owners ADD COLUMN user_id INTEGER",
     ):
         db.conn.execute(statement)

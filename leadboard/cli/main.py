@@ -558,6 +558,18 @@ def disqualify(
 
 
 @main.command()
+@click.option("--since", default=None, metavar="WHEN", help="Only events since then: 2h, 3d, 1w or a date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@session_options
+def activity(session: Session, since: str | None, as_json: bool) -> None:
+    """What changed in HubSpot for you (new, moved, reassigned leads; colleagues' calls and notes),
+    newest first, from the cache: run `leadboard sync` first."""
+    from leadboard.cli.activity import run_activity
+
+    run_activity(session, since=since, as_json=as_json)
+
+
+@main.command()
 @click.option(
     "--days",
     type=click.IntRange(1, 365),

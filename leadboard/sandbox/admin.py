@@ -117,6 +117,19 @@ def admin_routes(context: SandboxContext) -> list[BaseRoute]:
             return admin_response(201, {"results": portal_rules.to_json()})
         return admin_response(200, {"results": portal_rules.to_json()})
 
+    async def live_step(request: Request) -> Response:
+        """One live-mode event now: `{"event": name, "seed": n}` (see sandbox/live.py)."""
+        spec = await _json_object(request)
+        name, seed = spec.get("event"), spec.get("seed", 0)
+        if not isinstance(name, str) or not isinstance(seed, int):
+            raise AdminError(400, 'expected {"event": name, "seed": integer}')
+        try:
+            described = context.portal.live_event(name, seed)
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from exc
+        context.on_write()
+        return admin_response(200, {"happened": described})
+
     async def info(request: Request) -> Response:
         portal = context.portal
         counts = {name: len(portal.objects(name)) for name in TYPE_IDS}
@@ -139,4 +152,5 @@ def admin_routes(context: SandboxContext) -> list[BaseRoute]:
         Route("/_sandbox/tokens/{token}", revoke, methods=["DELETE"]),
         Route("/_sandbox/rules", rules, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/info", info, methods=["GET"]),
+        Route("/_sandbox/live", live_step, methods=["POST"]),
     ]

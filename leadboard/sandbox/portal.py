@@ -217,6 +217,12 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
         return live.live_tick(self, rng)
 
     @locked
+    def live_event(self, name: str, seed: int = 0) -> str | None:
+        """One named HubSpot-side event (`live.LIVE_EVENTS`), its choices drawn from `seed`; tests
+        step the live mode with this instead of waiting for the clock."""
+        return live.live_event(self, name, random.Random(seed))
+
+    @locked
     def remote_edit(self, object_type: str, object_id: str, properties: dict[str, str]) -> dict[str, Any]:
         """Another HubSpot user edits a record (validated like a PATCH); the record's full wire form."""
         return self.update_object(object_type, object_id, {"properties": properties})

@@ -84,6 +84,9 @@ class AppApi(Protocol):
 
     def open_stats(self) -> None: ...
 
+    def open_activity(self) -> None:
+        """What changed in HubSpot, newest first (`a`)."""
+
     def open_work_queue(self) -> None: ...
 
     def filter_board(self) -> None:

@@ -612,6 +612,9 @@ class BoardScreen(LeadActions, Screen[None]):
     def action_stats(self) -> None:
         self.lb_app.open_stats()
 
+    def action_activity(self) -> None:
+        self.lb_app.open_activity()
+
     def action_toggle_closed(self) -> None:
         self.view = "closed" if self.view == "open" else "open"
 

@@ -47,6 +47,14 @@ BOARD_BINDINGS: list[Binding] = [
         "w", "work_queue", "Queue", id="work-queue", show=False, tooltip="Work the open leads one at a time"
     ),
     Binding("S", "stats", "Stats", id="stats", show=False, tooltip="Funnel, speed to lead and SLA breaches"),
+    Binding(
+        "a",
+        "activity",
+        "Activity",
+        id="activity",
+        show=False,
+        tooltip="What changed in HubSpot, newest first",
+    ),
     *LEAD_COMMAND_BINDINGS,
 ]
 

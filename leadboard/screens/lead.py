@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from leadboard.cache.activity_feed import mark_seen
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.cache.read_model import Activity, BoardLead, LeadDetail, to_datetime
 from leadboard.screens.app_api import AppApi, app_api
@@ -250,7 +251,12 @@ class LeadScreen(LeadActions, Screen[None]):
         lead_id = self.lead_id
 
         def read(store: Any) -> LeadDetailLoaded:
-            return LeadDetailLoaded(lead_id, store.lead_detail(lead_id), store.get_state("portal_id"))
+            detail = store.lead_detail(lead_id)
+            cleared = detail is not None and detail.lead.changed
+            if cleared:  # the rep is looking at it now
+                with store.transaction() as conn:
+                    mark_seen(conn, lead_id)
+            return LeadDetailLoaded(lead_id, detail, store.get_state("portal_id"), cleared)
 
         self.post_message(await self.lb_app.cache.read(read))
 
@@ -275,6 +281,8 @@ class LeadScreen(LeadActions, Screen[None]):
         self.detail, self.portal_id = event.detail, event.portal_id
         self._paint()
         self.refresh_bindings()
+        if event.marker_cleared:
+            self.lb_app.refresh_views(self.lead_id)
 
     # --- painting ---------------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ class LeadDetailLoaded(Message):
     lead_id: str
     detail: LeadDetail | None
     portal_id: str | None = None
+    #: The read cleared the lead's "changed in HubSpot" marker: the board repaints without it.
+    marker_cleared: bool = False
 
 
 @dataclass

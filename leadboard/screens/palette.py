@@ -86,6 +86,7 @@ class LeadPaletteProvider(Provider):
         found.append(
             ("Stats", "Funnel, speed to lead, SLA breaches over 7/30/90 days (S)", self.lb_app.open_stats)
         )
+        found.append(("Activity", "What changed in HubSpot, newest first (a)", self.lb_app.open_activity))
         found.append(("Sync now", "Pull from and push to HubSpot (r)", self.lb_app.action_sync_now))
         return found
 

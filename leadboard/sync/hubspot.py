@@ -337,6 +337,13 @@ class HubSpotGateway(CreatesActivities):
         )
         return Owner.from_json(data)
 
+    def owner_by_id(self, owner_id: str) -> Owner:
+        """One owner by owner id (a colleague a lead was reassigned to); `NotFound` if none."""
+        data = self._send(
+            f"looking up owner {owner_id}", "GET", self.paths.one_owner, {"ownerId": str(owner_id)}
+        )
+        return Owner.from_json(data)
+
     def pipelines(self, object_type: str) -> tuple[Pipeline, ...]:
         """All pipelines of an object type (`leads`, `deals`), stages in display order."""
         data = self._send(

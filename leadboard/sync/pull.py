@@ -30,14 +30,14 @@ from leadboard.cache.remote_tables import LeadVersion, now_ms
 from leadboard.cache.store import Store
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
+from leadboard.sync.pull_activity import pull_activities
+from leadboard.sync.pull_feed import LeadChanges, OwnerBook
 from leadboard.sync.pull_membership import (
     KEY_RECONCILE_ADVISED,
     ReconcileReport,
     departures,
     reconcile_membership,
 )
-from leadboard.sync.pull_activity import pull_activities
-from leadboard.sync.pull_feed import LeadChanges
 from leadboard.sync.pull_meta import pull_metadata
 from leadboard.sync.pull_related import RelatedFetcher, as_wire
 from leadboard.sync.pull_search import SEARCH_CAP, SEARCH_PAGE, SearchTally, by_modified, modified_ms
@@ -111,7 +111,8 @@ def pull_leads(
     full = full or cursor is None
     since = None if full or cursor is None else cursor - lookback_ms
     store.set_state(KEY_PULL_STARTED, str(started))
-    changes = LeadChanges(store, meta, None if cursor is None else cursor - lookback_ms)
+    owners = OwnerBook(store, gateway)
+    changes = LeadChanges(store, meta, None if cursor is None else cursor - lookback_ms, owners)
 
     tally = SearchTally()
     related = RelatedFetcher(store, gateway)
@@ -146,7 +147,7 @@ def pull_leads(
         )
 
     related.finish()
-    found, activity_requests = pull_activities(store, gateway, changed, owner_id, changes.since_ms)
+    found, activity_requests = pull_activities(store, gateway, changed, owner_id, changes.since_ms, owners)
     changes.left(moved, now_ms())
     events = changes.events + found
     next_cursor = cursor if max_seen is None else min(max_seen, started)
@@ -159,7 +160,11 @@ def pull_leads(
         if not complete:
             store.set_state(KEY_RECONCILE_ADVISED, str(started))
     return PullReport(
-        requests=tally.requests + departures_tally.requests + related.requests + activity_requests,
+        requests=tally.requests
+        + departures_tally.requests
+        + related.requests
+        + activity_requests
+        + owners.requests,
         leads_seen=seen,
         leads_changed=len(changed),
         contacts=related.contacts,

@@ -23,7 +23,7 @@ from leadboard.cache.store import Store
 from leadboard.op_markers import markers_in, strip_marker
 from leadboard.state import parse_hubspot_time
 from leadboard.sync.hubspot import ASSOCIATION_BATCH_MAX, HubSpotGateway
-from leadboard.sync.pull_feed import owner_names
+from leadboard.sync.pull_feed import OwnerBook
 from leadboard.sync.pull_related import as_wire, read_requests
 from leadboard.sync.pull_timeline import CALL_PROPERTIES, NOTE_PROPERTIES
 from leadboard.sync.remote import RemoteObject
@@ -36,7 +36,12 @@ _BODY = {"call": "hs_call_body", "note": "hs_note_body"}
 
 
 def pull_activities(
-    store: Store, gateway: HubSpotGateway, lead_ids: Sequence[str], owner_id: str, since_ms: int | None
+    store: Store,
+    gateway: HubSpotGateway,
+    lead_ids: Sequence[str],
+    owner_id: str,
+    since_ms: int | None,
+    owners: OwnerBook,
 ) -> tuple[list[FeedEvent], int]:
     """Read and store the calls and notes of these leads and their contacts; return the feed events
     (none when `since_ms` is None: a first pull) and the requests sent."""
@@ -44,14 +49,19 @@ def pull_activities(
     requests = 0
     for start in range(0, len(lead_ids), ASSOCIATION_BATCH_MAX):
         batch = list(lead_ids[start : start + ASSOCIATION_BATCH_MAX])
-        found, sent = _batch(store, gateway, batch, owner_id, since_ms)
+        found, sent = _batch(store, gateway, batch, owner_id, since_ms, owners)
         events += found
         requests += sent
     return events, requests
 
 
 def _batch(
-    store: Store, gateway: HubSpotGateway, lead_ids: list[str], owner_id: str, since_ms: int | None
+    store: Store,
+    gateway: HubSpotGateway,
+    lead_ids: list[str],
+    owner_id: str,
+    since_ms: int | None,
+    owners: OwnerBook,
 ) -> tuple[list[FeedEvent], int]:
     conn = store.db.conn
     contact_of = {
@@ -74,7 +84,9 @@ def _batch(
         for kind, object_type, properties in TOUCH_KINDS:
             on_lead = gateway.batch_read_associations("leads", object_type, lead_ids)
             requests += 1
-            on_contact = gateway.batch_read_associations("contacts", object_type, contacts) if contacts else {}
+            on_contact = (
+                gateway.batch_read_associations("contacts", object_type, contacts) if contacts else {}
+            )
             requests += 1 if contacts else 0
             links: dict[str, tuple[str | None, str | None]] = {}  # activity id: (lead, contact)
             for lead_id in lead_ids:
@@ -96,7 +108,7 @@ def _batch(
             objects = list(gateway.batch_read(object_type, missing, properties).found.values())
             requests += read_requests(len(missing))
             _store(store, kind, objects, links)
-            events += _events(store, kind, objects, links, names, owner_id, since_ms)
+            events += _events(owners, kind, objects, links, names, owner_id, since_ms)
         refresh_lead_columns(
             conn,
             "id IN (SELECT value FROM json_each(?)) OR contact_id IN (SELECT value FROM json_each(?))",
@@ -124,7 +136,7 @@ def _store(
 
 
 def _events(
-    store: Store,
+    owners: OwnerBook,
     kind: str,
     objects: list[RemoteObject],
     links: dict[str, tuple[str | None, str | None]],
@@ -139,7 +151,7 @@ def _events(
         for o in objects
         if o.get("hubspot_owner_id") != owner_id and not markers_in(o.get(_BODY[kind])) and links[o.id][0]
     ]
-    who = owner_names(store, (o.get("hubspot_owner_id") or "" for o in theirs))
+    who = owners.names(o.get("hubspot_owner_id") or "" for o in theirs)
     events = []
     for obj in theirs:
         when = parse_hubspot_time(obj.get("hs_timestamp") or obj.created_at)

@@ -12,18 +12,24 @@ pull_activity.py. A first, full pull of an empty cache finds no events: everythi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from leadboard.activity import FeedEvent
+from leadboard.activity import EventKind, FeedEvent
 from leadboard.cache.store import Store
 from leadboard.domain import PROP_LABEL, PROP_NAME, PROP_OWNER, PROP_STAGE, PROP_TYPE, PortalMeta
 from leadboard.state import parse_hubspot_time
+from leadboard.sync.errors import NotFound
+from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_search import modified_ms
-from leadboard.sync.remote import RemoteObject
+from leadboard.sync.remote import Owner, RemoteObject
+from leadboard.text import clean_untrusted
 
-__all__ = ["LeadChanges", "owner_names"]
+__all__ = ["UPDATED_BY", "LeadChanges", "OwnerBook"]
 
+#: The HubSpot user who made a record's last change (empty for integrations and HubSpot's automation).
+UPDATED_BY = "hs_updated_by_user_id"
 _OPEN_OR_DONE = "('pending', 'in_flight', 'unknown', 'failed', 'conflict', 'blocked', 'done')"
 
 
@@ -36,25 +42,79 @@ class _Cached:
     gone: bool
 
 
-def owner_names(store: Store, owner_ids: Iterable[str]) -> dict[str, str]:
-    """Cached owners' names (else emails) by id."""
-    names: dict[str, str] = {}
-    for owner_id, first, last, email in store.db.conn.execute(
-        "SELECT id, first_name, last_name, email FROM owners WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(set(owner_ids)))],
-    ):
-        name = " ".join(p for p in (first, last) if p) or email
-        if name:
-            names[str(owner_id)] = str(name)
-    return names
+class OwnerBook:
+    """Colleagues' names for the feed's "by whom": read from the owners table, and an owner the cache
+    does not know yet is looked up once (one request, only when an event names them) and kept."""
+
+    def __init__(self, store: Store, gateway: HubSpotGateway) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.requests = 0
+        self._missing: set[str] = set()  # asked HubSpot this pull, not found
+
+    def names(self, owner_ids: Iterable[str]) -> dict[str, str]:
+        """Names (else emails) by owner id; ids HubSpot does not know are left out."""
+        wanted = sorted({i for i in owner_ids if i})
+        names = self._cached("id", wanted)
+        for owner_id in wanted:
+            if owner_id not in names and owner_id not in self._missing:
+                self._learn(owner_id, partial(self.gateway.owner_by_id, owner_id))
+        return self._cached("id", wanted)
+
+    def by_user(self, user_id: str | None) -> tuple[str, str] | None:
+        """(owner id, name) of a HubSpot user (`hs_updated_by_user_id`), or None."""
+        if not user_id or not user_id.isdigit():
+            return None
+        row = self._row(user_id)
+        if row is None and f"user:{user_id}" not in self._missing:
+            self._learn(f"user:{user_id}", partial(self.gateway.owner_by_user_id, user_id))
+            row = self._row(user_id)
+        return row
+
+    def _row(self, user_id: str) -> tuple[str, str] | None:
+        found = self.store.db.conn.execute(
+            "SELECT id, first_name, last_name, email FROM owners WHERE user_id = ?", [int(user_id)]
+        ).fetchone()
+        if found is None:
+            return None
+        return str(found[0]), " ".join(p for p in found[1:3] if p) or str(found[3] or found[0])
+
+    def _cached(self, column: str, ids: list[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for owner_id, first, last, email in self.store.db.conn.execute(
+            f"SELECT id, first_name, last_name, email FROM owners WHERE {column} IN "
+            "(SELECT value FROM json_each(?))",
+            [json.dumps(ids)],
+        ):
+            name = " ".join(p for p in (first, last) if p) or email
+            if name:
+                names[str(owner_id)] = clean_untrusted(str(name))
+        return names
+
+    def _learn(self, key: str, fetch: Callable[[], Owner]) -> None:
+        self.requests += 1
+        try:
+            owner = fetch()
+        except NotFound:
+            self._missing.add(key)
+            return
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO owners (id, email, first_name, last_name, user_id, is_me) "
+                "VALUES (?, ?, ?, ?, ?, 0) "
+                "ON CONFLICT(id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name, "
+                "last_name = excluded.last_name, user_id = excluded.user_id",
+                [owner.id, owner.email, owner.first_name, owner.last_name, owner.user_id],
+            )
 
 
 class LeadChanges:
     """Collects the feed events of one pull; `events` is what it found."""
 
-    def __init__(self, store: Store, meta: PortalMeta, since_ms: int | None) -> None:
+    def __init__(self, store: Store, meta: PortalMeta, since_ms: int | None, owners: OwnerBook) -> None:
         self.store = store
         self.meta = meta
+        self.owners = owners
         self.since_ms = since_ms  # None: a first or full pull, which reports nothing
         self.events: list[FeedEvent] = []
         self._cached: dict[str, _Cached] = {}
@@ -87,20 +147,25 @@ class LeadChanges:
                 self.events.append(FeedEvent("new_lead", obj.id, name, _created_ms(obj) or at))
                 continue
             stage, lead_type, label = obj.get(PROP_STAGE), obj.get(PROP_TYPE), obj.get(PROP_LABEL)
+            found: list[tuple[EventKind, str]] = []
             if stage != old.stage_id and ("stage", stage) not in mine.get(obj.id, set()):
-                self.events.append(FeedEvent("stage", obj.id, name, at, self.meta.stage_label(stage)))
+                found.append(("stage", self.meta.stage_label(stage)))
             if lead_type != old.lead_type and ("type", lead_type) not in mine.get(obj.id, set()):
-                words = self.meta.option_label(self.meta.lead_types, lead_type) or ""
-                self.events.append(FeedEvent("lead_type", obj.id, name, at, words))
+                found.append(("lead_type", self.meta.option_label(self.meta.lead_types, lead_type) or ""))
             if label != old.label:
-                words = self.meta.option_label(self.meta.lead_labels, label) or ""
-                self.events.append(FeedEvent("label", obj.id, name, at, words))
+                found.append(("label", self.meta.option_label(self.meta.lead_labels, label) or ""))
+            if not found:
+                continue
+            by = self.owners.by_user(obj.get(UPDATED_BY))
+            if by is not None and by[0] == self.meta.owner_id:
+                continue  # the rep, in HubSpot's own app or through leadboard with their user token
+            self.events += [FeedEvent(kind, obj.id, name, at, words, by and by[1]) for kind, words in found]
 
     def left(self, new_owners: Mapping[str, str], at: int) -> None:
         """Leads of mine HubSpot now gives another owner (`{lead id: owner id}`)."""
         if not new_owners:
             return
-        names = owner_names(self.store, new_owners.values())
+        names = self.owners.names(new_owners.values())
         for lead_id, owner in new_owners.items():
             who = names.get(owner) or (f"owner {owner}" if owner else "no owner")
             self.events.append(FeedEvent("reassigned", lead_id, self._name(lead_id), at, who))

@@ -24,7 +24,7 @@ from leadboard.cache.remote_tables import now_ms
 from leadboard.cache.store import Store
 from leadboard.state import LEAD_PROPERTIES, PROP_OWNER, PortalMeta
 from leadboard.sync.hubspot import HubSpotGateway
-from leadboard.sync.pull_feed import LeadChanges
+from leadboard.sync.pull_feed import LeadChanges, OwnerBook
 from leadboard.sync.pull_related import as_wire, read_requests
 from leadboard.sync.pull_search import (
     MODIFIED,
@@ -120,7 +120,8 @@ def reconcile_membership(
         report.requests += read_requests(len(unaccounted))
         archived = set(binned.found)
 
-    changes = LeadChanges(store, meta, None)
+    owners = OwnerBook(store, gateway)
+    changes = LeadChanges(store, meta, None, owners)
     gone = {
         **{old: f"merged into {new}" for old, new in merged.items()},
         **{i: "archived" if i in archived else "deleted" for i in unaccounted},
@@ -137,6 +138,7 @@ def reconcile_membership(
     report.archived = sorted(unaccounted, key=_id_order)
     report.merged = merged
     report.events = changes.events
+    report.requests += owners.requests
     return report
 
 

@@ -33,6 +33,7 @@ from leadboard.text import clean_untrusted
 from leadboard.time_words import ago, compact
 
 __all__ = [
+    "CHANGED_MARK",
     "LINES_PER_LEAD",
     "MARKERS",
     "QUIET",
@@ -64,6 +65,9 @@ _LABEL_STYLE = {label: f".stage-column--label-{label}" for label in ("hot", "war
 #: Secondary words (age, last touch): quieter than the row, never dim (dim is blended by the
 #: terminal and falls below a readable contrast on light themes).
 QUIET = ".stage-column--quiet"
+#: On a card HubSpot changed since the rep last opened the lead (the activity feed, issue 12): a
+#: glyph and a word, so it is not colour alone; opening the lead clears it.
+CHANGED_MARK: Part = ("● changed ", "bold")
 #: The SLA levels that lead the first line, each with a glyph so the state is not colour alone.
 SLA_GLYPHS: dict[str, str] = {"breached": "⚠", "due_soon": "◷"}
 #: The style of each SLA level's words: a `StageColumn` component class (theme colours, from CSS).
@@ -116,8 +120,8 @@ def closed_outcome(lead: BoardLead, meta: PortalMeta) -> str:
 def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState | None = None) -> RowLines:
     """The two lines a lead shows on the board, as parts built from plain (cleaned) strings only.
 
-    Line 1: SLA (breached or due soon), marker, name, label. Line 2: the SLA time left when there
-    is time to spare, company, lead type (or "type?"), age, last touch.
+    Line 1: SLA (breached or due soon), changed in HubSpot, marker, name, label. Line 2: the SLA time
+    left when there is time to spare, company, lead type (or "type?"), age, last touch.
     """
     if lead.closed:
         sla = None  # a qualified or disqualified lead is past speed to lead
@@ -125,6 +129,8 @@ def lead_lines(lead: BoardLead, meta: PortalMeta, now: datetime, sla: SlaState |
     first: list[Part] = []
     if sla is not None and level in SLA_GLYPHS:
         first += [(f"{SLA_GLYPHS[level]} {describe_short(sla)}", SLA_STYLES[level]), _DOT]
+    if lead.changed:
+        first.append(CHANGED_MARK)
     if lead.marker:
         glyph, word = MARKERS[lead.marker]
         first.append((f"{glyph} {word} ", _MARKER_STYLE[lead.marker]))
