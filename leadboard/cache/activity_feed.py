@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from leadboard.activity import EVENT_KINDS, EventKind, FeedEvent
 from leadboard.cache.remote_tables import now_ms
 
-__all__ = ["FeedEntry", "feed", "mark_seen", "record_events"]
+__all__ = ["FeedEntry", "feed", "left_board", "mark_seen", "record_events"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,18 @@ def record_events(conn: sqlite3.Connection, events: Iterable[FeedEvent]) -> int:
         [(found, row[2]) for row in rows],
     )
     return len(rows)
+
+
+def left_board(conn: sqlite3.Connection, lead_id: str) -> str | None:
+    """Why the lead is no longer on the rep's board ("reassigned to Ann Lee", "archived"), or None."""
+    row = conn.execute(
+        "SELECT l.archived, l.gone_reason, l.owner_id IS NOT (SELECT id FROM owners WHERE is_me = 1) "
+        "FROM leads l WHERE l.id = ?",
+        [lead_id],
+    ).fetchone()
+    if row is None or not (row[0] or row[1] or row[2]):
+        return None
+    return str(row[1] or ("archived" if row[0] else "now another owner's"))
 
 
 def mark_seen(conn: sqlite3.Connection, lead_id: str) -> None:

@@ -98,11 +98,7 @@ class ActivityScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#activity-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         entry = self.entries[int(event.option.id or 0)]
-        if not entry.on_board:
-            self.notify(
-                f"{event_words(entry.event)}: it is no longer on your board.", timeout=5, markup=False
-            )
-        self.lb_app.open_lead(entry.event.lead_id)
+        self.lb_app.open_lead(entry.event.lead_id)  # one that left says so on its screen
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from leadboard.cache.activity_feed import mark_seen
+from leadboard.cache.activity_feed import left_board, mark_seen
 from leadboard.cache.outbox import ATTENTION_STATES, OPEN_STATES, Op
 from leadboard.cache.read_model import Activity, BoardLead, LeadDetail, to_datetime
 from leadboard.screens.app_api import AppApi, app_api
@@ -212,6 +212,7 @@ class LeadScreen(LeadActions, Screen[None]):
         self.portal_id: str | None = None
         self.timeline_note = "refreshing from HubSpot…"
         self.open_ops: list[Op] = []
+        self.left: str | None = None  # why the lead left the rep's board, if it did
 
     @property
     def lb_app(self) -> AppApi:
@@ -256,7 +257,8 @@ class LeadScreen(LeadActions, Screen[None]):
             if cleared:  # the rep is looking at it now
                 with store.transaction() as conn:
                     mark_seen(conn, lead_id)
-            return LeadDetailLoaded(lead_id, detail, store.get_state("portal_id"), cleared)
+            left = left_board(store.db.conn, lead_id)
+            return LeadDetailLoaded(lead_id, detail, store.get_state("portal_id"), cleared, left)
 
         self.post_message(await self.lb_app.cache.read(read))
 
@@ -278,7 +280,7 @@ class LeadScreen(LeadActions, Screen[None]):
     @on(LeadDetailLoaded)
     def _detail_loaded(self, event: LeadDetailLoaded) -> None:
         event.stop()
-        self.detail, self.portal_id = event.detail, event.portal_id
+        self.detail, self.portal_id, self.left = event.detail, event.portal_id, event.left
         self._paint()
         self.refresh_bindings()
         if event.marker_cleared:
@@ -309,6 +311,8 @@ class LeadScreen(LeadActions, Screen[None]):
         props = Text(end="")
         remote = detail.remote
         calendar = rep_calendar(self.lb_app)
+        if self.left:
+            add_field(props, "Not yours", f"no longer on your board: {self.left}")
         add_field(props, "Stage", meta.stage_label(lead.stage_id))
         add_field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
         add_field(props, "Label", meta.option_label(meta.lead_labels, lead.label))

@@ -39,6 +39,8 @@ class LeadDetailLoaded(Message):
     portal_id: str | None = None
     #: The read cleared the lead's "changed in HubSpot" marker: the board repaints without it.
     marker_cleared: bool = False
+    #: Why the lead left the rep's board (reassigned, archived), shown on its screen; None if it did not.
+    left: str | None = None
 
 
 @dataclass
