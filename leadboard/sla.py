@@ -7,7 +7,8 @@ spaces, dashes and underscores alike: `demo` applies to `DEMO_REQUEST`, `pricing
 
 **When several rules apply** (label HOT and source CONTENT, say), **the strictest wins**: every
 applicable target is turned into a deadline and the earliest deadline is the lead's. A lead no
-rule applies to (no label, a source nobody configured) has no SLA: `sla_deadline` returns None.
+rule applies to (no label, a source nobody configured) gets `[sla] default` (3 business days unless
+configured); only with `default = "none"` does it have no SLA (`sla_deadline` returns None).
 
 Units (`SlaTarget.unit`):
 - `minutes`, `hours`: clock time from the lead's creation, day and night (a hot lead created at
@@ -245,6 +246,8 @@ def rule_applies(key: str, value: str | None) -> bool:
 def _applicable(lead: SlaLead, settings: SlaSettings) -> list[tuple[str, SlaTarget]]:
     rules = [(f"label {k}", t) for k, t in settings.by_label.items() if rule_applies(k, lead.label)]
     rules += [(f"source {k}", t) for k, t in settings.by_source.items() if rule_applies(k, lead.source)]
+    if not rules and settings.default is not None:
+        rules.append(("default", settings.default))
     return rules
 
 

@@ -89,6 +89,17 @@ def _default_by_label() -> dict[str, SlaTarget]:
     }
 
 
+def _default_target() -> SlaTarget:
+    return SlaTarget(amount=3, unit="business_days")
+
+
+def _optional_target(value: Any) -> SlaTarget | None:
+    """A target, or None for `"none"`: leads no rule names then have no SLA."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+        return None
+    return SlaTarget.parse(value)
+
+
 def _default_by_source() -> dict[str, SlaTarget]:
     return {"demo": SlaTarget(amount=1, unit="hours"), "pricing": SlaTarget(amount=1, unit="hours")}
 
@@ -155,6 +166,9 @@ class SlaSettings:
     by_source: dict[str, SlaTarget] = field(default_factory=_default_by_source)
     business_hours: BusinessHours = field(default_factory=BusinessHours)
     time_zone: str | None = None  # None: the machine's local zone
+    #: For a lead no label or source rule names, so "most urgent first" never ranks an untouched
+    #: two-week-old lead below one due in two days; `default = "none"` leaves such leads without one.
+    default: SlaTarget | None = field(default_factory=_default_target)
 
     @classmethod
     def parse(cls, value: Any) -> SlaSettings:
@@ -162,7 +176,7 @@ class SlaSettings:
         if isinstance(value, SlaSettings):
             return value
         checker = Checker()
-        table = checker.table(value, (), ("by_label", "by_source", "business_hours", "time_zone"))
+        table = checker.table(value, (), ("by_label", "by_source", "business_hours", "time_zone", "default"))
         found: dict[str, Any] = {}
         for key, defaults in (("by_label", _default_by_label), ("by_source", _default_by_source)):
             if key in table:
@@ -173,6 +187,8 @@ class SlaSettings:
             )
         if "time_zone" in table:
             found["time_zone"] = checker.field(("time_zone",), _known_zone, table["time_zone"])
+        if "default" in table:
+            found["default"] = checker.field(("default",), _optional_target, table["default"])
         checker.done()
         return cls(**found)
 
@@ -194,6 +210,9 @@ class SlaSettings:
                 "days": list(hours.days),
             },
             "time_zone": self.time_zone,
+            "default": None
+            if self.default is None
+            else {"amount": self.default.amount, "unit": self.default.unit},
         }
         return json.dumps(data, separators=(",", ":"))
 

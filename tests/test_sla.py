@@ -210,13 +210,26 @@ def test_strictest_means_earliest_deadline_not_smallest_number() -> None:
     assert sla_deadline(lead(friday_late, "HOT", "DEMO_REQUEST"), rules) == at(PARIS, 2025, 6, 13, 20, 30)
 
 
-def test_no_applicable_rule_means_no_sla() -> None:
-    created = at(PARIS, 2025, 6, 10, 10, 0)
+def test_no_applicable_rule_means_the_default_sla_or_none_when_it_is_off() -> None:
+    created = at(PARIS, 2025, 6, 10, 10, 0)  # a Tuesday: three business days later is Friday 10:00
     for facts in (lead(created), lead(created, None, "CONTENT"), lead(created, "LUKEWARM", "EVENT")):
         state = sla_state(facts, None, created + timedelta(days=30), settings())
-        assert state.status == "none" and state.deadline is None
-        assert describe(state) == "no SLA"
+        assert state.status == "breached" and state.rule == "default"
+        assert state.deadline == at(PARIS, 2025, 6, 13, 10, 0)
+        tighter = sla_state(facts, None, created, settings(default="4 hours"))
+        assert tighter.deadline == at(PARIS, 2025, 6, 10, 14, 0)
+        off = sla_state(facts, None, created + timedelta(days=30), settings(default="none"))
+        assert off.status == "none" and off.deadline is None
+        assert describe(off) == "no SLA"
     assert sla_deadline(SlaFacts(created_at=None, label="HOT"), settings()) is None
+
+
+def test_an_untouched_two_week_old_lead_without_rules_outranks_one_due_in_two_days() -> None:
+    now = at(PARIS, 2025, 6, 24, 10, 0)
+    old = sla_state(lead(now - timedelta(days=14)), None, now, settings())
+    due_soon = sla_state(lead(now - timedelta(hours=1), "COLD"), None, now, settings())
+    assert due_soon.status == "untouched" and old.status == "breached"
+    assert urgency_key(old, "old") < urgency_key(due_soon, "soon")
 
 
 def test_rule_keys_name_whole_leading_words_case_insensitively() -> None:
@@ -371,7 +384,7 @@ def test_sla_window_is_the_clock_start_and_deadline_in_utc() -> None:
     start, deadline = sla_window(lead, settings()) or (None, None)
     assert start == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
     assert deadline == datetime(2026, 3, 9, 16, 0, tzinfo=UTC) == sla_deadline(lead, settings())
-    assert sla_window(SlaFacts(at(PARIS, 2026, 3, 7, 14, 0)), settings()) is None  # no rule applies
+    assert sla_window(SlaFacts(at(PARIS, 2026, 3, 7, 14, 0)), settings(default="none")) is None  # no rule
 
 
 def test_state_from_a_deadline_matches_the_rules_and_uses_the_allowance_for_due_soon() -> None:

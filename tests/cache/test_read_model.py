@@ -28,6 +28,7 @@ SLA = SlaSettings.parse(
         "by_label": {"hot": "1 hour", "warm": "8 hours", "cold": "72 hours"},
         "by_source": {"demo": "30 minutes"},
         "time_zone": "UTC",
+        "default": "none",  # so the order's middle group (untouched, no SLA) has leads
     }
 )
 STAGES = ("new-stage-id", "attempting-stage-id", "connected-stage-id")
@@ -265,7 +266,7 @@ def test_the_first_read_declines_a_missing_or_older_cache(tmp_path: Path) -> Non
     assert open_for_first_read(tmp_path / "missing.sqlite") is None
     old = tmp_path / "old.sqlite"
     with Store.open(old) as store:
-        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_board_columns'")
+        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_activity_feed'")
     assert open_for_first_read(old) is None
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"not a database at all" * 100)

@@ -55,6 +55,7 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
         ("m002_sla_columns",),
         ("m003_board_columns",),
         ("m004_task_activities",),
+        ("m005_activity_feed",),
     ]
 
 

@@ -24,7 +24,7 @@ from tests.ui.board_support import board_app, screen_text, settle
 SMALL, LARGE = (80, 24), (160, 50)
 BOTH_SIZES = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x50"])
 #: The default targets (hot 1 hour, warm 1 business day), counted in UTC so nothing depends on the machine.
-UTC_SLA = SlaSettings.parse({"time_zone": "UTC"})
+UTC_SLA = SlaSettings.parse({"time_zone": "UTC", "default": "none"})  # "Nolabel Nia" has no SLA
 
 
 def sla_cache(path: Path) -> None:
