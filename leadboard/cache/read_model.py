@@ -379,6 +379,8 @@ class LeadDetail:
     timeline: list[Activity]
     other_leads: list[BoardLead]
     ops: list[Op]
+    #: The lead's entry source (`lead_source`, an option value), for its SLA and the lead screen.
+    source: str | None = None
 
 
 def lead_detail(conn: sqlite3.Connection, lead_id: str, ops: list[Op]) -> LeadDetail | None:
@@ -445,6 +447,7 @@ def lead_detail(conn: sqlite3.Connection, lead_id: str, ops: list[Op]) -> LeadDe
         timeline=timeline,
         other_leads=others,
         ops=ops,
+        source=str(props.get("lead_source") or "") or None,
     )
 
 

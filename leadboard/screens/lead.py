@@ -30,7 +30,8 @@ from leadboard.screens.key_footer import KeyFooter
 from leadboard.screens.keys import LEAD_SCREEN_BINDINGS
 from leadboard.screens.lead_actions import COMMAND_ACTIONS, LINK_ACTIONS, OPEN_ONLY, LeadActions
 from leadboard.screens.messages import CacheChanged, LeadDetailLoaded
-from leadboard.sla import zone_for
+from leadboard.sla import SlaFacts, describe, sla_state, zone_for
+from leadboard.sla_settings import SlaSettings
 from leadboard.state import PortalMeta
 from leadboard.text import clean_untrusted
 from leadboard.time_words import RepCalendar, duration
@@ -147,6 +148,31 @@ def timeline_text(timeline: list[Activity], meta: PortalMeta, calendar: RepCalen
     return text
 
 
+def sla_words(detail: LeadDetail, settings: SlaSettings, calendar: RepCalendar) -> str:
+    """The lead's SLA in words with the rule behind it: "breached 3 h ago (label hot: 1 hour)"."""
+    lead = detail.lead
+    if lead.closed:
+        return "closed"
+    state = sla_state(
+        SlaFacts.from_ms(lead.created_at, lead.label, detail.source),
+        lead.first_touch,
+        calendar.now,
+        settings,
+        calendar.zone,
+    )
+    words = describe(state)
+    if state.rule and state.target:
+        words += f" ({state.rule}: {state.target})"
+    return words
+
+
+def _other_lead_text(other: BoardLead, meta: PortalMeta, calendar: RepCalendar) -> Text:
+    created = to_datetime(other.created_at)
+    day = calendar.day(created) if created else "—"
+    name = clean_untrusted(other.name or other.id)
+    return Text(f"{day} · {name} · {clean_untrusted(meta.stage_label(other.stage_id))}", no_wrap=True)
+
+
 def contact_card(detail: LeadDetail) -> Text:
     """Who to call: the contact's name, title, email, phone and company (the lead's copy as fallback)."""
     lead, contact, company = detail.lead, detail.contact, detail.company
@@ -198,8 +224,14 @@ class LeadScreen(LeadActions, Screen[None]):
         margin-bottom: 1;
         border: round $border-blurred;
     }
-    #lead-ops:focus {
+    #lead-ops:focus, #lead-earlier:focus {
         border: round $border;
+    }
+    #lead-earlier {
+        height: auto;
+        max-height: 8;
+        margin-bottom: 1;
+        border: round $border-blurred;
     }
     """
     )
@@ -229,7 +261,8 @@ class LeadScreen(LeadActions, Screen[None]):
             yield Static(id="lead-properties", classes="lead-section")
             yield Static(Content("Changes not yet in HubSpot"), classes="lead-heading", id="ops-heading")
             yield OptionList(id="lead-ops")
-            yield Static(id="lead-earlier", classes="lead-section")
+            yield Static(Content("Contact's other leads"), classes="lead-heading", id="earlier-heading")
+            yield OptionList(id="lead-earlier")
             yield Static(Content("Timeline"), classes="lead-heading", id="timeline-heading")
             yield Static(id="lead-timeline", classes="lead-section")
         yield SyncStatusBar(id="sync-status", cache_words=False)
@@ -316,6 +349,10 @@ class LeadScreen(LeadActions, Screen[None]):
         add_field(props, "Stage", meta.stage_label(lead.stage_id))
         add_field(props, "Lead type", meta.option_label(meta.lead_types, lead.lead_type) or "type? (not set)")
         add_field(props, "Label", meta.option_label(meta.lead_labels, lead.label))
+        add_field(
+            props, "Source", meta.option_label(meta.lead_sources, detail.source) if detail.source else None
+        )
+        add_field(props, "Speed to lead", sla_words(detail, self.lb_app.settings.sla, calendar))
         add_field(props, "Created", when_text(lead.created_at, calendar))
         add_field(props, "Last touch", when_text(lead.last_touch_at, calendar))
         if remote.disqualification_reason:
@@ -343,18 +380,17 @@ class LeadScreen(LeadActions, Screen[None]):
         self.query_one("#ops-heading", Static).update(Content(heading))
         ops_list.display = bool(self.open_ops)
 
-        earlier = Text(end="")
-        earlier.append("Contact's other leads", style="bold")
-        if not detail.other_leads:
-            earlier.append("\n  none")
-        for other in detail.other_leads:
-            created = to_datetime(other.created_at)
-            day = calendar.day(created) if created else "—"
-            earlier.append(
-                f"\n  {day} · {clean_untrusted(other.name or other.id)} · "
-                f"{clean_untrusted(meta.stage_label(other.stage_id))}"
+        earlier = self.query_one("#lead-earlier", OptionList)
+        earlier.set_options(Option(_other_lead_text(o, meta, calendar), id=o.id) for o in detail.other_leads)
+        earlier.display = bool(detail.other_leads)
+        others = len(detail.other_leads)
+        self.query_one("#earlier-heading", Static).update(
+            Content(
+                f"Contact's other leads ({others}; enter opens one)"
+                if others
+                else "Contact's other leads: none"
             )
-        self.query_one("#lead-earlier", Static).update(earlier)
+        )
 
         heading = f"Timeline ({len(detail.timeline)})"
         if self.timeline_note:
@@ -364,6 +400,11 @@ class LeadScreen(LeadActions, Screen[None]):
         self.query_one("#lead-timeline", Static).update(timeline)
 
     # --- actions ----------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#lead-earlier")
+    def _other_lead_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.lb_app.open_lead(event.option.id)
 
     @on(OptionList.OptionSelected, "#lead-ops")
     def _op_chosen(self, event: OptionList.OptionSelected) -> None:
