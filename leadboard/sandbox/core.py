@@ -129,6 +129,8 @@ class PortalCore:
         user_id = acting_user_id.get()
         if user_id is not None:
             record.props["hs_updated_by_user_id"] = str(user_id)
+        else:  # an integration without a user, or HubSpot's automation: HubSpot leaves it empty
+            record.props.pop("hs_updated_by_user_id", None)
         if record.type == "contacts":
             record.props["lastmodifieddate"] = stamp
 

@@ -183,11 +183,27 @@ def test_live_ticks_make_hubspot_side_changes() -> None:
             kinds["new"] += 1
         else:
             (lead_id,) = changed
-            assert after[lead_id]["hs_lastmodifieddate"] > before[lead_id]["hs_lastmodifieddate"]
-            if after[lead_id]["hubspot_owner_id"] != before[lead_id]["hubspot_owner_id"]:
-                assert before[lead_id]["hubspot_owner_id"] == portal.rep_owner_id
+            was, now = before[lead_id], after[lead_id]
+            assert now["hs_lastmodifieddate"] > was["hs_lastmodifieddate"]
+            if now["hubspot_owner_id"] != was["hubspot_owner_id"]:
+                assert was["hubspot_owner_id"] == portal.rep_owner_id
+                assert now["hs_updated_by_user_id"]  # a colleague, by name in HubSpot's record
                 kinds["reassigned"] += 1
+            elif now["hs_pipeline_stage"] == was["hs_pipeline_stage"]:
+                assert now["hs_last_activity_date"] != was.get("hs_last_activity_date")
+                assert "left a note" in description
+                kinds["colleague's note"] += 1
             else:
-                assert after[lead_id]["hs_pipeline_stage"] == "connected-stage-id"
-                kinds["replied"] += 1
-    assert set(kinds) == {"new", "reassigned", "replied"}
+                assert "hs_updated_by_user_id" not in now  # HubSpot's automation: no user
+                kinds["replied" if now["hs_pipeline_stage"] == "connected-stage-id" else "emailed"] += 1
+                assert now["hs_pipeline_stage"] in ("connected-stage-id", "attempting-stage-id")
+    assert set(kinds) == {"new", "reassigned", "replied", "emailed", "colleague's note"}
+
+
+def test_a_named_live_event_with_a_seed_happens_the_same_way_every_time() -> None:
+    told = [
+        small_portal(FakeClock(), search_lag=0.0).live_event("prospect_replies", seed=9) for _ in range(2)
+    ]
+    assert told[0] and told[0] == told[1]
+    with pytest.raises(ValueError, match="unknown live event"):
+        small_portal(FakeClock(), search_lag=0.0).live_event("earthquake")
