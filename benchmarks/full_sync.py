@@ -6,7 +6,8 @@ them; leadboard goes through its real gateway and client-side RateLimiter. Print
 - requests made (from the sandbox's request log) against the minimum HubSpot's page and batch
   sizes allow: metadata calls + ceil(leads/200) search pages + association batches of 1,000
   (lead → contacts, lead → companies, and contact → companies where a lead has no company and its
-  contact no `associatedcompanyid`) + object batches of 100 for the distinct contacts and companies;
+  contact no `associatedcompanyid`) + object batches of 100 for the distinct contacts and companies
+  + the calls and notes on the leads and their contacts (association batches, object batches of 100);
   the ratio (target: within 10%),
 - wall time against the rate-limit floor (requests ÷ 19/s and search pages ÷ 5/s, HubSpot's; and
   the same for leadboard's own, stricter budget),
@@ -54,8 +55,13 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
     ]
     contacts: set[str] = set()
     companies: set[str] = set()
+    activities: dict[str, set[str]] = {"calls": set(), "notes": set()}
     via_contact = 0
     for lead_id in leads:
+        for kind, found in activities.items():  # first touch from HubSpot's record (pull_activity.py)
+            found.update(
+                str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, kind)["results"]
+            )
         lead_contacts = [
             str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, "contacts")["results"]
         ]
@@ -63,6 +69,10 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
             str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, "companies")["results"]
         ]
         contacts.update(lead_contacts[:1])
+        for contact_id in lead_contacts[:1]:
+            for kind, found in activities.items():
+                page = portal.association_page("contacts", contact_id, kind)["results"]
+                found.update(str(r["toObjectId"]) for r in page)
         if lead_companies:
             companies.add(lead_companies[0])
         elif lead_contacts:
@@ -79,6 +89,13 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
         + math.ceil(via_contact / ASSOCIATION_BATCH_MAX),
         "contact batches": math.ceil(len(contacts) / BATCH_READ_MAX),
         "company batches": math.ceil(len(companies) / BATCH_READ_MAX),
+        # calls and notes: per kind, the leads' and the contacts' association batches, object batches
+        "activity batches": sum(
+            math.ceil(len(leads) / ASSOCIATION_BATCH_MAX)
+            + math.ceil(len(contacts) / ASSOCIATION_BATCH_MAX)
+            + math.ceil(len(found) / BATCH_READ_MAX)
+            for found in activities.values()
+        ),
         "leads": len(leads),
         "contacts": len(contacts),
         "companies": len(companies),
@@ -135,6 +152,7 @@ def main() -> None:
                     "association batches",
                     "contact batches",
                     "company batches",
+                    "activity batches",
                 )
             )
         )
