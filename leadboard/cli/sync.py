@@ -125,6 +125,10 @@ def run_sync(session: Session, *, full: bool) -> None:
     waiting = status.pending
     click.echo(" ".join(parts) + (f" {waiting} waiting." if waiting else ""))
     click.echo(f"Status: {one_line(status.line())}")
+    if report.pull is not None and report.pull.events:
+        from leadboard.activity import summary
+
+        click.echo(f"In HubSpot: {one_line(summary(report.pull.events))} (leadboard activity lists it all)")
     finish(status, report.error, pulled=report.pull is not None)
 
 

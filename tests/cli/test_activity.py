@@ -59,7 +59,8 @@ def test_activity_json_lists_hubspots_changes_and_not_the_reps_own(
     noted = live(sandbox, "colleague_note", 3)  # "Ann Lee left a note on lead 123 (…)"
     handed = live(sandbox, "reassign_to_colleague", 14)  # "Lead 123 (…) was reassigned to Ann Lee"
     assert f"Lead {noted.split(' on lead ')[1].split()[0]} " not in handed  # two different leads
-    run("sync")
+    told = run("sync").stdout
+    assert "In HubSpot: 1 new lead · " in told and " moved to Connected · 1 lead reassigned to " in told
 
     events = json.loads(run("activity", "--json").stdout)
     kinds = {e["kind"] for e in events}
