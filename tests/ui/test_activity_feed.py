@@ -8,6 +8,7 @@ seed (`Portal.live_event`), never by the clock.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leadboard.sandbox.runner import SandboxHandle
@@ -88,3 +89,39 @@ async def test_a_pull_that_finds_changes_says_so_marks_the_cards_and_lists_them(
         await until_idle(app, pilot)
         assert isinstance(app.screen, LeadScreen)
         assert "no longer on your board" in screen_text(app)
+
+
+async def test_an_open_leads_timeline_shows_a_note_the_next_pull_brings(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    app = sandbox_app(sandbox, tmp_path / "cache.sqlite")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until_idle(app, pilot)
+        await pilot.press("enter")
+        await until_idle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, LeadScreen)
+        lead = sandbox.portal.get_object("leads", screen.lead_id, properties=["hs_primary_contact_id"])
+        contact_id = lead["properties"]["hs_primary_contact_id"]
+        words = "Spoke to them at the fair, they want a demo"
+        assert words not in screen_text(app)
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        links = [(contact_id, 202), (screen.lead_id, 855)]
+        sandbox.portal.create_object(
+            "notes",
+            {
+                "properties": {"hs_timestamp": now, "hs_note_body": f"<p>{words}</p>"},
+                "associations": [
+                    {
+                        "to": {"id": to},
+                        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": t}],
+                    }
+                    for to, t in links
+                ],
+            },
+        )
+
+        await pilot.press("r")  # the pull, not the lead screen's own refresh, brings it
+        await until_idle(app, pilot)
+
+        assert app.screen is screen and words in screen_text(app)
