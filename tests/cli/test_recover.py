@@ -76,7 +76,7 @@ def test_changes_waiting_in_a_corrupt_cache_are_recovered_and_pushed_exactly_onc
     assert sandbox.token not in journals[0].read_text()
     # A crash right after HubSpot took the first note, before its end was written down anywhere.
     lines = journals[0].read_text().splitlines()
-    journals[0].write_text("\n".join(line for line in lines if '"done"' not in line) + "\n")
+    journals[0].write_text("\n".join(line for line in lines if '"event":"ended"' not in line) + "\n")
 
     os.sync()
     cut_in_half(env)
