@@ -83,7 +83,7 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = filelock.FileLock(str(path) + ".lock")
+        self._lock = filelock.FileLock(str(path) + ".lock", timeout=10, mode=0o600)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -107,11 +107,6 @@ class Journal:
                     self._compact()
         except (OSError, filelock.Timeout) as exc:
             logger.warning("could not write the changes journal %s: %s", self.path, exc)
-
-    def waiting(self) -> list[WaitingChange]:
-        """The changes whose last line is not `ended`, in the order they were made."""
-        with self._lock:
-            return waiting_changes(self.path)
 
     def _compact(self) -> None:
         keep = waiting_changes(self.path)
