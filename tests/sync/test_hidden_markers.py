@@ -12,8 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from leadboard.cache.store import Store
+from leadboard.cli.main import main
 from leadboard.commands.add_note import AddNote
 from leadboard.commands.disqualify import Disqualify
 from leadboard.commands.log_call import LogCall
@@ -235,3 +237,22 @@ def test_without_the_scope_to_create_the_property_the_change_fails_naming_it_and
     assert failed.state == "failed" and failed.command.typed == "Kept for later"
     assert [n for n in new_portal.portal.objects("notes") if "Kept for later" in str(n["properties"])] == []
     store.close()
+
+
+def test_doctor_says_when_the_portal_lacks_the_op_id_property_and_who_can_create_it(
+    new_portal: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_portal.portal.reset()
+    monkeypatch.setenv("LEADBOARD_PORTAL", new_portal.base_url)
+    monkeypatch.setenv("LEADBOARD_EMAIL", new_portal.rep_email)
+    monkeypatch.setenv("LEADBOARD_DB", str(tmp_path / "cache.sqlite"))
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", new_portal.token)
+    before = CliRunner().invoke(main, ["doctor"])
+    line = next(x for x in before.stdout.splitlines() if "op id property:" in x)
+    assert line.startswith("FAIL") and "crm.schemas.contacts.write" in line
+    with gateway_for(new_portal) as gateway:
+        for object_type in ("notes", "calls", "tasks", "deals"):
+            gateway.create_op_id_property(object_type)
+    after = CliRunner().invoke(main, ["doctor"])
+    line = next(x for x in after.stdout.splitlines() if "op id property:" in x)
+    assert line.startswith("ok"), after.output
