@@ -25,7 +25,7 @@ from leadboard.cache.read_model import to_datetime
 from leadboard.cache.store import Store
 from leadboard.cli.main import main
 from leadboard.config import Settings
-from leadboard.op_markers import markers_in
+from leadboard.op_markers import OP_ID_PROPERTY
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.sync.crashpoints import ENV, EXIT_CODE
@@ -154,9 +154,7 @@ def test_a_crash_between_the_steps_still_leaves_exactly_one_task(
     with Store.open(env) as store:
         (op,) = store.outbox.ops(lead_id=lead_id)
     assert op.state == "done" and set(op.remote_ids) == {"note", "task"}
-    notes = [
-        n for n in sandbox.portal.objects("notes") if op.op_id in markers_in(n["properties"]["hs_note_body"])
-    ]
+    notes = [n for n in sandbox.portal.objects("notes") if n["properties"].get(OP_ID_PROPERTY) == op.op_id]
     assert len(notes) == 1
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Self
@@ -17,6 +17,7 @@ from typing import Self
 import filelock
 from sqlite_utils import Database
 
+from leadboard.cache.journal import journal_path, waiting_changes
 from leadboard.cache.read_model import (
     ACCOUNT_KEYS,
     LABEL_OPTIONS,
@@ -71,8 +72,22 @@ class SyncLockHeld(Exception):
 
 _BROKEN_HELP = (
     "Move it aside (for example `mv {path} {path}.broken`) and run `leadboard sync`: the cache is "
-    "rebuilt from HubSpot by a full pull. Changes that were waiting to be pushed stay in the moved file."
+    "rebuilt from HubSpot by a full pull."
 )
+
+
+def _broken_help(path: Path) -> str:
+    """What to do with a cache SQLite cannot read, and how the changes that were waiting come back."""
+    help_text = _BROKEN_HELP.format(path=path)
+    waiting = waiting_changes(journal_path(path))
+    if waiting:
+        n = len(waiting)
+        help_text += (
+            f" {n} change{'s' if n != 1 else ''} that {'were' if n != 1 else 'was'} waiting for HubSpot "
+            f"{'are' if n != 1 else 'is'} kept in {journal_path(path)}: after that sync, run "
+            "`leadboard recover` to send them (each reaches HubSpot once, even if it already had it)."
+        )
+    return help_text
 
 
 def _open_connection(path: Path) -> sqlite3.Connection:
@@ -99,8 +114,7 @@ def _open_connection(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise CacheError(
-            f"The cache at {path} is not a readable leadboard database ({exc}). "
-            + _BROKEN_HELP.format(path=path)
+            f"The cache at {path} is not a readable leadboard database ({exc}). " + _broken_help(path)
         ) from exc
     return conn
 
@@ -177,6 +191,7 @@ class CacheDatabase(RemoteTables):
         self.path = path
         self.db = Database(conn)
         self.thread_id = threading.get_ident()
+        self._after_commit: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Self:
@@ -189,7 +204,7 @@ class CacheDatabase(RemoteTables):
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise CacheError(
-                f"The cache at {db_path} could not be prepared ({exc}). " + _BROKEN_HELP.format(path=db_path)
+                f"The cache at {db_path} could not be prepared ({exc}). " + _broken_help(db_path)
             ) from exc
         return store
 
@@ -225,9 +240,20 @@ class CacheDatabase(RemoteTables):
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
+                self._after_commit.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        done, self._after_commit = self._after_commit, []
+        for action in done:
+            action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the open transaction commits (dropped if it rolls back); now if none is open."""
+        if self.db.conn.in_transaction:
+            self._after_commit.append(action)
+        else:
+            action()
 
     def push_lock(self) -> PushLock:
         """The lock the sync engine holds while pushing (and, ideally, for its whole life)."""

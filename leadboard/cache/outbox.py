@@ -16,6 +16,9 @@ its own committed transaction (or joins `store.transaction()` when one is open).
 
 `base` holds, for each property the op writes, the value the rep saw when they made the change (the
 remote value with their earlier open ops applied): the push compares HubSpot's value with it.
+
+Every op is also written to the journal beside the cache (journal.py) once its transaction commits,
+so a cache that breaks loses none of them: `restore` queues them again, op ids kept.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from leadboard.cache.journal import Journal, WaitingChange, journal_path
 from leadboard.cache.lead_columns import refresh_lead_columns, touch_at
 from leadboard.cache.outbox_rows import Attempt as Attempt  # re-exported: the outbox's rows
 from leadboard.cache.outbox_rows import Op as Op
@@ -50,6 +54,9 @@ ATTENTION_STATES: tuple[OpState, ...] = ("failed", "conflict", "blocked")
 MAX_ERROR_CHARS = 2_000
 
 _OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATES)
+#: Columns whose change is copied to the journal: what a recovered op needs to be pushed again.
+_JOURNALED = frozenset({"payload_json", "changes_json", "base_json", "step", "remote_ids_json"})
+_ENDED_STATES = frozenset({"done", "cancelled"})
 
 
 def safe_error(text: str | None) -> str | None:
@@ -68,6 +75,13 @@ class Outbox:
 
     def __init__(self, store: CacheDatabase) -> None:
         self.store = store
+        self.journal = Journal(journal_path(store.path))
+
+    def start_journal(self) -> None:
+        """Once the tables exist: a new cache, or one from before the journal, gets one with what waits."""
+        if not self.journal.exists():
+            self.journal.record(_waiting(op) for op in self.ops(states=OPEN_STATES))
+            self.journal.create()
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -139,7 +153,50 @@ class Outbox:
                 ],
             )
             refresh_lead_columns(conn, "id = ?", [checked.lead_id])  # the rep's call counts at once
-        return self.get(op_id)
+            op = self.get(op_id)
+            self.store.after_commit(lambda: self.journal.record([_waiting(op)]))
+        return op
+
+    def restore(self, changes: Iterable[WaitingChange], *, now: int | None = None) -> list[Op]:
+        """Queue changes from a journal (`leadboard recover`) with their own op ids; those already in
+        this cache are left alone. Each is `unknown`: it may have reached HubSpot before the old cache
+        broke, so the push looks for it by its op id before sending anything."""
+        stamp = now if now is not None else now_ms()
+        restored: list[str] = []
+        with self.store.transaction() as conn:
+            for change in changes:
+                if conn.execute("SELECT 1 FROM outbox WHERE op_id = ?", [change.op_id]).fetchone():
+                    continue
+                command = COMMAND_ADAPTER.validate_json(change.payload_json)
+                seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM outbox").fetchone()[0]
+                conn.execute(
+                    "INSERT INTO outbox (op_id, seq, lead_id, kind, payload_json, changes_json, base_json, "
+                    "new_stage_id, new_lead_type, state, step, remote_ids_json, first_ambiguous_at, "
+                    "created_at, updated_at, touch_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', ?, ?, ?, ?, ?, ?)",
+                    [
+                        change.op_id,
+                        seq,
+                        command.lead_id,
+                        command.kind,
+                        COMMAND_ADAPTER.dump_json(command).decode(),
+                        json.dumps(change.changes),
+                        json.dumps(change.base),
+                        change.changes.get(PROP_STAGE),
+                        change.changes.get(PROP_TYPE),
+                        change.step,
+                        json.dumps(change.remote_ids),
+                        min(change.created_at, stamp),
+                        change.created_at,
+                        stamp,
+                        _touch_at(command, change.created_at),
+                    ],
+                )
+                refresh_lead_columns(conn, "id = ?", [command.lead_id])
+                restored.append(change.op_id)
+        ops = [self.get(op_id) for op_id in restored]
+        self.journal.record(_waiting(op) for op in ops)  # when they came from another file
+        return ops
 
     def _seen_values(
         self, lead_id: str, changes: Mapping[str, str], stage_id: str | None, lead_type: str | None
@@ -483,7 +540,28 @@ class Outbox:
                 raise CommandRefused(f"This change is {state.replace('_', ' ')}; that cannot be done now.")
             # the board's overlay and the first touch follow the op's state and edits
             refresh_lead_columns(conn, "id = (SELECT lead_id FROM outbox WHERE op_id = ?)", [op_id])
-        return self.get(op_id)
+            op = self.get(op_id)
+            if op.state in _ENDED_STATES:
+                self.store.after_commit(lambda: self.journal.record(ended=[op_id]))
+            elif _JOURNALED & columns.keys():
+                self.store.after_commit(lambda: self.journal.record([_waiting(op)]))
+        return op
+
+
+def _waiting(op: Op) -> WaitingChange:
+    """An op as the journal keeps it."""
+    return WaitingChange(
+        op_id=op.op_id,
+        seq=op.seq,
+        lead_id=op.lead_id,
+        kind=op.kind,
+        payload_json=COMMAND_ADAPTER.dump_json(op.command).decode(),
+        changes=op.changes,
+        base=op.base,
+        step=op.step,
+        remote_ids=op.remote_ids,
+        created_at=op.created_at,
+    )
 
 
 def _touch_at(command: Command, created_ms: int) -> int | None:

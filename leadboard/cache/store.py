@@ -68,6 +68,12 @@ class Store(CacheDatabase):
         super().__init__(path, conn)
         self.outbox = Outbox(self)
 
+    def migrate(self) -> list[str]:
+        """Bring the tables up to date, then make sure the outbox's journal is there (outbox.py)."""
+        applied = super().migrate()
+        self.outbox.start_journal()
+        return applied
+
     # --- the read model (leadboard/cache/read_model.py); these delegate so callers need only a Store ------
 
     def board(

@@ -81,6 +81,7 @@ def run_doctor(session: Session) -> None:
     if gateway is not None:
         with gateway:
             _check_portal(gateway, settings, report, signed_in)
+            _check_op_id_property(gateway, report)
     else:
         for what in ("owner", "scopes", "lead pipeline"):
             report.skip(what, "needs an accepted token")
@@ -192,6 +193,31 @@ def _check_sign_in(settings: Settings, provider: object, report: Report) -> None
         f"expires {within(timedelta(seconds=max(0, round(left))))}; refreshed automatically"
         if info.active
         else "expired; it is refreshed on the next request",
+    )
+
+
+def _check_op_id_property(gateway: HubSpotGateway, report: Report) -> None:
+    """leadboard's hidden op id property, which every create needs (sync/creates.py)."""
+    from leadboard.op_markers import OP_ID_PROPERTY
+    from leadboard.sync.errors import GatewayError, NotFound
+
+    missing: list[str] = []
+    for object_type in ("notes", "calls", "tasks", "deals"):
+        try:
+            gateway.property_definition(object_type, OP_ID_PROPERTY)
+        except NotFound:
+            missing.append(object_type)
+        except GatewayError as exc:
+            report.skip("op id property", f"could not be read ({exc})")
+            return
+    if not missing:
+        report.ok("op id property", f"{OP_ID_PROPERTY} (hidden) is on notes, calls, tasks and deals")
+        return
+    report.bad(
+        "op id property",
+        f"{OP_ID_PROPERTY} is not on {', '.join(missing)} yet. The first push creates it, which needs "
+        "crm.schemas.contacts.write and crm.schemas.deals.write and the permission to edit properties: "
+        "have someone who has them (an admin) push a change first, or your changes wait failed.",
     )
 
 

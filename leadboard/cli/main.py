@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -396,6 +397,20 @@ def doctor(session: Session) -> None:
     from leadboard.cli.doctor import run_doctor
 
     run_doctor(session)
+
+
+@main.command()
+@click.argument("journal", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@session_options
+def recover(session: Session, journal: Path | None) -> None:
+    """Queue again the changes that were waiting in a cache that broke (from its journal file).
+
+    JOURNAL defaults to the one beside the cache (`<cache>.changes.jsonl`). Each change keeps its id,
+    so one HubSpot already has is not written twice. Then run `leadboard sync`.
+    """
+    from leadboard.cli.recover import run_recover
+
+    run_recover(session, journal)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

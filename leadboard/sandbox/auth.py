@@ -66,6 +66,12 @@ def schema_scopes(object_type: str) -> list[ScopeGroup]:
     return [(f"crm.objects.{name}.read", f"crm.objects.{name}.write", f"crm.schemas.{name}.read")]
 
 
+def schema_write_scopes(object_type: str) -> list[ScopeGroup]:
+    """Creating a property: the object's schema write scope (activities use contacts')."""
+    name = _family(object_type)
+    return [] if name is None else [(f"crm.schemas.{name}.write",)]
+
+
 OWNER_SCOPES: list[ScopeGroup] = [("crm.objects.owners.read",)]
 
 

@@ -21,7 +21,7 @@ from leadboard.sandbox.catalog import (
     resolve_type,
 )
 from leadboard.sandbox.hubspot_errors import not_found, validation_error
-from leadboard.sandbox.properties import DEFAULT_PROPERTIES, PROPERTIES
+from leadboard.sandbox.properties import DEFAULT_PROPERTIES, PROPERTIES, PropertyDef
 from leadboard.sandbox.records import AssociationStore, HistoryEntry, Record, iso, parse_instant
 from leadboard.sandbox.search import SearchIndex
 from leadboard.sandbox.settings import PortalSettings
@@ -61,6 +61,7 @@ class PortalCore:
     _records: dict[str, dict[int, Record]]
     _assoc: AssociationStore
     _index: SearchIndex
+    _properties: dict[str, dict[str, PropertyDef]]
     _owners: list[dict[str, Any]]
     _rep_owner_id: str
     _next_id: int
@@ -306,7 +307,7 @@ class PortalCore:
         defaults = DEFAULT_PROPERTIES[object_type]
         if not requested:
             return defaults
-        defs = PROPERTIES[object_type]
+        defs = self._properties[object_type]
         always = [n for n in ALWAYS_RETURNED if n in defaults]
         return tuple(dict.fromkeys([*(n for n in requested if n in defs), *always]))
 
@@ -343,7 +344,7 @@ class PortalCore:
     def _history(self, record: Record, names: list[str]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
         for name in names:
-            if name not in PROPERTIES[record.type]:
+            if name not in self._properties[record.type]:
                 continue
             entries = record.history.get(name)
             if entries is None:

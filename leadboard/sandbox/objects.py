@@ -134,7 +134,9 @@ class ObjectEndpoints(PortalCore):
         name = resolve_type(object_type)
         record = self._get(name, object_id, id_property=id_property)
         request = require_dict(body, "body")
-        changes = check_properties(name, request.get("properties"), self._owner_ids(), record.props)
+        changes = check_properties(
+            name, request.get("properties"), self._owner_ids(), record.props, defs=self._properties[name]
+        )
         self.settings.rules.check_update(name, record.props, changes)
         self._write(record, changes, self._now_ms())
         return self._full_wire(record)
@@ -201,7 +203,9 @@ class ObjectEndpoints(PortalCore):
                     raise
                 missing.append(raw_id)
                 continue
-            changes = check_properties(name, entry.get("properties"), owners, record.props)
+            changes = check_properties(
+                name, entry.get("properties"), owners, record.props, defs=self._properties[name]
+            )
             self.settings.rules.check_update(name, record.props, changes)
             planned.append((record, changes))
         now = self._now_ms()
@@ -239,7 +243,9 @@ class ObjectEndpoints(PortalCore):
         defaults = {"leads": {"hs_pipeline": LEAD_PIPELINE_ID}, "deals": {"pipeline": DEAL_PIPELINE_ID}}.get(
             name, {}
         )
-        props = check_properties(name, request.get("properties"), self._owner_ids(), defaults)
+        props = check_properties(
+            name, request.get("properties"), self._owner_ids(), defaults, defs=self._properties[name]
+        )
         props = {**defaults, **{k: v for k, v in props.items() if v != ""}}
         links = self._check_inline_associations(name, request.get("associations"))
         if name == "leads":

@@ -24,6 +24,7 @@ from leadboard.sandbox.core import locked
 from leadboard.sandbox.hubspot_errors import PORTAL_ID, HubSpotError, not_found, validation_error
 from leadboard.sandbox.objects import ObjectEndpoints
 from leadboard.sandbox.properties import PROPERTIES
+from leadboard.sandbox.property_create import custom_property, property_from_wire
 from leadboard.sandbox.records import AssociationStore, Record
 from leadboard.sandbox.search import SearchIndex
 from leadboard.sandbox.settings import PortalSettings
@@ -46,7 +47,9 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
     def _clear(self) -> None:
         self._records: dict[str, dict[int, Record]] = {name: {} for name in TYPE_IDS}
         self._assoc = AssociationStore()
-        self._index = SearchIndex()
+        # Each portal's own: HubSpot's properties plus those an app created (property_create.py).
+        self._properties = {name: dict(defs) for name, defs in PROPERTIES.items()}
+        self._index = SearchIndex(self._properties)
         self._owners: list[dict[str, Any]] = []
         self._rep_owner_id = ""
         self._next_id = 1001
@@ -114,17 +117,25 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
     @locked
     def list_properties(self, object_type: str, *, archived: bool = False) -> dict[str, Any]:
         """`GET /crm/v3/properties/{type}`: every property with its options (none are archived)."""
-        defs = PROPERTIES[resolve_type(object_type)]
+        defs = self._properties[resolve_type(object_type)]
         if archived:
             return {"results": []}
         return {"results": [p.to_wire(i) for i, p in enumerate(defs.values())]}
 
     @locked
     def get_property(self, object_type: str, name: str) -> dict[str, Any]:
-        defs = PROPERTIES[resolve_type(object_type)]
+        defs = self._properties[resolve_type(object_type)]
         if name not in defs:
             raise not_found(f"Unable to find property {name} on object type {object_type}")
         return defs[name].to_wire(list(defs).index(name))
+
+    @locked
+    def create_property(self, object_type: str, body: Any) -> dict[str, Any]:
+        """`POST /crm/properties/{version}/{type}`: an app's own property (201 with its definition)."""
+        defs = self._properties[resolve_type(object_type)]
+        prop = custom_property(body, defs)
+        defs[prop.name] = prop
+        return prop.to_wire(len(defs) - 1)
 
     def dispositions(self) -> list[dict[str, Any]]:
         """`/calling/v1/dispositions`: a bare JSON array of the call outcomes."""
@@ -157,6 +168,10 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
             "owners": [{**o, "teams": [dict(t) for t in o["teams"]]} for o in self._owners],
             "records": {t: [r.to_json() for r in recs.values()] for t, recs in self._records.items()},
             "associations": self._assoc.to_json(),
+            "custom_properties": {
+                name: [p.to_wire(0) for p in defs.values() if not p.hubspot_defined]
+                for name, defs in self._properties.items()
+            },
         }
 
     @classmethod
@@ -175,6 +190,10 @@ class Portal(ObjectEndpoints, AssociationEndpoints):
         portal._next_id = int(data["next_id"])
         portal._rep_owner_id = str(data["rep_owner_id"])
         portal._owners = [dict(o) for o in data["owners"]]
+        for object_type, saved in (data.get("custom_properties") or {}).items():
+            for wire in saved:
+                prop = property_from_wire(wire)
+                portal._properties[object_type][prop.name] = prop
         for object_type, rows in data["records"].items():
             for row in rows:
                 record = Record.from_json(object_type, row)

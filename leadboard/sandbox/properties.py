@@ -30,6 +30,8 @@ class PropertyDef:
     hubspot_defined: bool = True
     referenced_object_type: str | None = None
     description: str = ""
+    hidden: bool = False  # "the property won't be visible and can't be used in HubSpot" (the spec)
+    form_field: bool = True
     option_values: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,9 +59,9 @@ class PropertyDef:
             "calculated": self.calculated,
             "externalOptions": self.external_options,
             "hasUniqueValue": self.name == "hs_object_id",
-            "hidden": False,
+            "hidden": self.hidden,
             "hubspotDefined": self.hubspot_defined,
-            "formField": not self.read_only,
+            "formField": self.form_field and not self.read_only,
             "dataSensitivity": "non_sensitive",
             "modificationMetadata": {
                 "archivable": not self.hubspot_defined,

@@ -21,6 +21,7 @@ from leadboard.sandbox.auth import (
     object_scopes,
     require_scopes,
     schema_scopes,
+    schema_write_scopes,
 )
 from leadboard.sandbox.front_door import SCOPES_KEY
 from leadboard.sandbox.portal import Portal
@@ -237,6 +238,9 @@ def hubspot_routes(portal: Portal) -> list[BaseRoute]:
 
     async def properties(request: Request) -> Response:
         object_type = request.path_params["object_type"]
+        if request.method == "POST":
+            authorize(request, schema_write_scopes(object_type))
+            return json_response(201, portal.create_property(object_type, await _object_body(request)))
         authorize(request, schema_scopes(object_type))
         return json_response(200, portal.list_properties(object_type, archived=_archived(request)))
 
@@ -278,7 +282,7 @@ def hubspot_routes(portal: Portal) -> list[BaseRoute]:
             Route(pipelines_path + "/{object_type}", pipelines, methods=["GET"]),
             Route(pipelines_path + "/{object_type}/{pipeline_id}", pipeline, methods=["GET"]),
             Route(pipelines_path + "/{object_type}/{pipeline_id}/stages", stages, methods=["GET"]),
-            Route(properties_path + "/{object_type}", properties, methods=["GET"]),
+            Route(properties_path + "/{object_type}", properties, methods=["GET", "POST"]),
             Route(properties_path + "/{object_type}/{name}", one_property, methods=["GET"]),
         ]
 

@@ -12,7 +12,7 @@ import fnmatch
 import json
 import re
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +105,8 @@ def _filter_value(prop: PropertyDef, raw: Any) -> Any:
 class SearchIndex:
     """All types' indexed snapshots plus the writes still waiting out the lag."""
 
-    def __init__(self) -> None:
+    def __init__(self, properties: Mapping[str, Mapping[str, PropertyDef]] = PROPERTIES) -> None:
+        self.properties = properties  # the portal's, with any an app created: search filters on them too
         self.docs: dict[str, dict[int, IndexedDoc]] = {name: {} for name in PROPERTIES}
         self.version: dict[str, int] = dict.fromkeys(PROPERTIES, 0)
         self._pending: deque[tuple[float, str, int, IndexedDoc | None]] = deque()
@@ -161,7 +162,8 @@ class SearchIndex:
         return response
 
     def _run(self, object_type: str, request: dict[str, Any], associated: AssociatedIds) -> list[IndexedDoc]:
-        groups = _compile_groups(object_type, request.get("filterGroups"), associated)
+        defs = self.properties[object_type]
+        groups = _compile_groups(object_type, defs, request.get("filterGroups"), associated)
         query = _compile_query(object_type, request.get("query"))
         docs = self.docs[object_type].values()
         if groups:
@@ -170,7 +172,7 @@ class SearchIndex:
             found = list(docs)
         if query is not None:
             found = [d for d in found if query(d)]
-        return _sorted(object_type, found, request.get("sorts"))
+        return _sorted(object_type, defs, found, request.get("sorts"))
 
 
 def _paging(request: dict[str, Any]) -> tuple[int, int]:
@@ -216,18 +218,20 @@ def _cache_key(request: dict[str, Any]) -> str:
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-def _prop(object_type: str, name: Any) -> PropertyDef:
-    if not isinstance(name, str) or name not in PROPERTIES[object_type]:
+def _prop(object_type: str, defs: Mapping[str, PropertyDef], name: Any) -> PropertyDef:
+    if not isinstance(name, str) or name not in defs:
         raise validation_error(
             f"There was a problem with the request: property {name!r} does not exist on {object_type}"
         )
-    return PROPERTIES[object_type][name]
+    return defs[name]
 
 
 Predicate = Callable[[IndexedDoc], bool]
 
 
-def _compile_groups(object_type: str, raw: Any, associated: AssociatedIds) -> list[list[Predicate]]:
+def _compile_groups(
+    object_type: str, defs: Mapping[str, PropertyDef], raw: Any, associated: AssociatedIds
+) -> list[list[Predicate]]:
     groups = require_list(raw if raw is not None else [], "filterGroups")
     if len(groups) > MAX_GROUPS:
         raise validation_error(f"Too many filter groups: {len(groups)} (at most {MAX_GROUPS} are allowed)")
@@ -243,19 +247,21 @@ def _compile_groups(object_type: str, raw: Any, associated: AssociatedIds) -> li
         if total > MAX_FILTERS:
             raise validation_error(f"Too many filters: at most {MAX_FILTERS} are allowed across all groups")
         compiled.append(
-            [_compile_filter(object_type, require_dict(f, "filters[]"), associated) for f in filters]
+            [_compile_filter(object_type, defs, require_dict(f, "filters[]"), associated) for f in filters]
         )
     return [g for g in compiled if g]
 
 
-def _compile_filter(object_type: str, spec: dict[str, Any], associated: AssociatedIds) -> Predicate:
+def _compile_filter(
+    object_type: str, defs: Mapping[str, PropertyDef], spec: dict[str, Any], associated: AssociatedIds
+) -> Predicate:
     operator = spec.get("operator")
     if operator not in OPERATORS:
         raise validation_error(f"Invalid operator: {operator!r}")
     name = spec.get("propertyName")
     if isinstance(name, str) and name.startswith("associations."):
         return _association_filter(object_type, name, operator, spec, associated)
-    prop = _prop(object_type, name)
+    prop = _prop(object_type, defs, name)
     if operator == "HAS_PROPERTY":
         return lambda d: prop.name in d.props
     if operator == "NOT_HAS_PROPERTY":
@@ -345,14 +351,16 @@ def _compile_query(object_type: str, raw: Any) -> Predicate | None:
     return match if words else None
 
 
-def _sorted(object_type: str, docs: list[IndexedDoc], raw_sorts: Any) -> list[IndexedDoc]:
+def _sorted(
+    object_type: str, defs: Mapping[str, PropertyDef], docs: list[IndexedDoc], raw_sorts: Any
+) -> list[IndexedDoc]:
     sorts = require_list(raw_sorts if raw_sorts is not None else [], "sorts")
     if len(sorts) > 1:
         raise validation_error("Only one sort is allowed")
     if not sorts:
         return sorted(docs, key=lambda d: (d.created_ms, d.id))
     name, descending = _sort_spec(sorts[0])
-    prop = _prop(object_type, name)
+    prop = _prop(object_type, defs, name)
     present = [d for d in docs if d.typed(prop) is not None]
     missing = sorted((d for d in docs if d.typed(prop) is None), key=lambda d: d.id)
     present.sort(key=lambda d: (d.typed(prop), d.id), reverse=descending)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from leadboard.sandbox.catalog import DEAL_PIPELINE_ID, DISPOSITIONS, LEAD_PIPELINE_ID
 from leadboard.sandbox.properties import DISQUALIFICATION_REASONS, INDUSTRIES, LEAD_SOURCES
+from leadboard.sandbox.property_create import custom_property
 from leadboard.sandbox.records import iso
 
 if TYPE_CHECKING:
@@ -242,7 +243,34 @@ def seed_portal(portal: PortalCore) -> None:
     rng = random.Random(settings.seed)
     now_ms = int(settings.clock() * 1000)
     _seed_owners(portal, rng, now_ms)
+    if settings.app_properties:
+        _seed_app_properties(portal)
     Seeder(portal, rng, now_ms).run()
+
+
+#: What leadboard creates (its sync/creates.py `op_id_property_definition`), with HubSpot's groups.
+APP_PROPERTY_GROUPS = {
+    "notes": "engagement",
+    "calls": "engagement",
+    "tasks": "engagement",
+    "deals": "dealinformation",
+}
+
+
+def _seed_app_properties(portal: PortalCore) -> None:
+    """leadboard's hidden op id property, as an earlier leadboard created it through the API."""
+    for object_type, group in APP_PROPERTY_GROUPS.items():
+        defs = portal._properties[object_type]
+        definition = {
+            "name": "leadboard_op_id",
+            "label": "leadboard op id",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": group,
+            "hidden": True,
+            "formField": False,
+        }
+        defs["leadboard_op_id"] = custom_property(definition, defs)
 
 
 def _seed_owners(portal: PortalCore, rng: random.Random, now_ms: int) -> None:

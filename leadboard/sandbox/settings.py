@@ -23,3 +23,6 @@ class PortalSettings:
     clock: Callable[[], float] = time.time  # injectable for tests
     token_ttl: float = 1800.0  # seconds an OAuth access token lives (HubSpot: 30 minutes)
     rules: WriteRules = field(default_factory=WriteRules)  # an admin's write rules (write_rules.py)
+    # The portal already has leadboard's hidden op id property on notes, calls, tasks and deals (an
+    # earlier leadboard created it); False = a portal leadboard never wrote to, which it creates then.
+    app_properties: bool = True

@@ -6,7 +6,7 @@ client sends can surface as a Python exception from the portal.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from leadboard.sandbox.catalog import DISPOSITION_IDS, stage_ids
@@ -121,10 +121,14 @@ def check_properties(
     properties: Any,
     owner_ids: Collection[str],
     current: dict[str, str] | None = None,
+    *,
+    defs: Mapping[str, PropertyDef] | None = None,
 ) -> dict[str, str]:
-    """Validate a `properties` object for a create (current=None) or an update; normalised values."""
+    """Validate a `properties` object for a create (current=None) or an update; normalised values.
+
+    `defs` are the portal's properties of the type (with any an app created); HubSpot's by default."""
     given = require_dict(properties, "properties")
-    defs = PROPERTIES[object_type]
+    defs = PROPERTIES[object_type] if defs is None else defs
     issues: list[dict[str, Any]] = []
     clean: dict[str, str] = {}
     for name, value in given.items():

@@ -2,8 +2,9 @@
 
 A mixin for the gateway, free of `hubspot` imports: each method builds HubSpot's create body with
 its inline associations (to the contact and to the lead; type ids in remote.py, research §5) and the
-op marker, then hands it to the gateway's `_post_create`. Bodies over HubSpot's 65,536-character
-limit are refused here, before anything is sent.
+op id in leadboard's hidden `leadboard_op_id` property (nothing a HubSpot user reads carries it),
+then hands it to the gateway's `_post_create`. Bodies over HubSpot's 65,536-character limit are
+refused here, before anything is sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from leadboard.op_markers import marker_for
+from leadboard.op_markers import OP_ID_PROPERTY, op_id_value
 from leadboard.sync.errors import Rejected
 from leadboard.sync.remote import (
     CALL_TO_CONTACT,
@@ -32,8 +33,8 @@ BODY_MAX_CHARS = 65_536
 class CreatesActivities:
     """`create_note`, `create_call`, `create_deal`, `create_task`: each returns the new object's id.
 
-    `marker` is the outbox op id; it is written as `lb:<op id>` into the body (a deal's description)
-    so `find_created` can find the object if the create's outcome was unknown.
+    `marker` is the outbox op id; it is written to the hidden `leadboard_op_id` property so
+    `find_created` can find the object if the create's outcome was unknown.
     """
 
     def _post_create(self, operation: str, object_type: str, body: dict[str, Any]) -> str:
@@ -57,7 +58,8 @@ class CreatesActivities:
         """A note on the contact (202) and the lead (855); returns its id."""
         properties = {
             "hs_timestamp": iso_datetime(timestamp),
-            "hs_note_body": with_html_marker(body_html, marker),
+            "hs_note_body": body_html,
+            OP_ID_PROPERTY: op_id_value(marker),
         }
         put_owner(properties, owner_id)
         associations = links(contact_id, NOTE_TO_CONTACT) + links(lead_id, NOTE_TO_LEAD)
@@ -81,7 +83,8 @@ class CreatesActivities:
         """A logged call on the contact (194) and the lead (597); returns its id."""
         properties = {
             "hs_timestamp": iso_datetime(timestamp),
-            "hs_call_body": with_html_marker(body_html, marker),
+            "hs_call_body": body_html,
+            OP_ID_PROPERTY: op_id_value(marker),
             "hs_call_direction": direction,
             "hs_call_status": status,
         }
@@ -110,7 +113,7 @@ class CreatesActivities:
         primary: bool = True,
     ) -> str:
         """A deal on the contact (3) and the lead (1038, plus 583 = the lead's primary deal)."""
-        properties = {"dealname": name, "description": marker_for(marker)}
+        properties = {"dealname": name, OP_ID_PROPERTY: op_id_value(marker)}
         if amount is not None and str(amount) != "":
             properties["amount"] = wire_value(amount)
         if close_date is not None:
@@ -142,7 +145,8 @@ class CreatesActivities:
         properties = {
             "hs_timestamp": iso_datetime(due),
             "hs_task_subject": subject,
-            "hs_task_body": with_html_marker(body_html, marker),
+            "hs_task_body": body_html,
+            OP_ID_PROPERTY: op_id_value(marker),
             "hs_task_status": status,
             "hs_task_type": task_type,
         }
@@ -177,11 +181,6 @@ def wire_value(value: object) -> str:
     return str(value)
 
 
-def with_html_marker(body_html: str, marker: str) -> str:
-    """The rep's HTML with the op marker as a short trailing paragraph."""
-    return f"{body_html}<p>{marker_for(marker)}</p>"
-
-
 def put_owner(properties: dict[str, str], owner_id: str | None) -> None:
     if owner_id:
         properties["hubspot_owner_id"] = str(owner_id)
@@ -209,3 +208,21 @@ def create_body(
                 status=None,
             )
     return {"properties": properties, "associations": associations}
+
+
+def op_id_property_definition(group: str) -> dict[str, Any]:
+    """HubSpot's `PropertyCreate` for leadboard's op id property, in the type's own `group`.
+
+    Hidden ("won't be visible and can't be used in HubSpot", the 2026-09 spec) and no form field:
+    it is for leadboard to find what it created, never for a person to read.
+    """
+    return {
+        "name": OP_ID_PROPERTY,
+        "label": "leadboard op id",
+        "type": "string",
+        "fieldType": "text",
+        "groupName": group,
+        "hidden": True,
+        "formField": False,
+        "description": "Set by leadboard on what it creates, so a create is never made twice.",
+    }

@@ -15,9 +15,11 @@ The bearer comes from a `TokenProvider` (sync/tokens.py) on every request, so an
 refreshed meanwhile (here or by another leadboard process) is the one sent; a 401 is answered by one
 refresh and one retry of the same request. The token is never in our repr, messages or logs.
 
-Creates take the outbox op id as `marker` and write `lb:<op id>` into the object's body (a deal's
-description), so `find_created` can find an object whose create had an unknown outcome by reading
-the lead's associations, never the eventually consistent search index.
+Creates take the outbox op id as `marker` and write it to leadboard's hidden `leadboard_op_id`
+property (created on first use: HubSpot refuses an unknown property with a 400, which creates
+nothing), so `find_created` can find an object whose create had an unknown outcome by reading the
+lead's associations, never the eventually consistent search index. Objects from older versions,
+with a visible `lb:<op id>` in the body, are found too.
 
 Use from a worker thread (never the UI thread), one gateway and one limiter per portal:
 
@@ -47,9 +49,9 @@ from hubspot.discovery.discovery_base import DiscoveryBase
 from urllib3.util.retry import Retry
 
 from leadboard.config import DEFAULT_API_VERSION
-from leadboard.op_markers import marker_for, markers_in
+from leadboard.op_markers import OP_ID_PROPERTY, markers_in, op_id_value
 from leadboard.secret import Secret
-from leadboard.sync.creates import CreatesActivities, wire_value
+from leadboard.sync.creates import CreatesActivities, op_id_property_definition, wire_value
 from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
@@ -57,6 +59,7 @@ from leadboard.sync.errors import (
     NotFound,
     OwnerNotFound,
     RateLimited,
+    Rejected,
     ServerError,
     clean_text,
 )
@@ -622,10 +625,18 @@ class HubSpotGateway(CreatesActivities):
         )
 
     def _post_create(self, operation: str, object_type: str, body: dict[str, Any]) -> str:
-        """POST a create (never retried here) and return the new id."""
-        data = self._send(
-            operation, "POST", self.paths.objects, {"objectType": object_type}, body=body, is_create=True
-        )
+        """POST a create (never retried here, but once after creating a missing op id property)."""
+        try:
+            data = self._send(
+                operation, "POST", self.paths.objects, {"objectType": object_type}, body=body, is_create=True
+            )
+        except Rejected as refused:
+            if not _lacks_op_id_property(refused):
+                raise
+            self.create_op_id_property(object_type)  # the 400 created nothing: sending again is safe
+            data = self._send(
+                operation, "POST", self.paths.objects, {"objectType": object_type}, body=body, is_create=True
+            )
         if not isinstance(data, dict) or not data.get("id"):
             raise Ambiguous(
                 f"HubSpot's answer to {operation} had no id; it may have been saved, "
@@ -636,20 +647,45 @@ class HubSpotGateway(CreatesActivities):
             )
         return str(data["id"])
 
+    def create_op_id_property(self, object_type: str) -> None:
+        """Create leadboard's hidden op id property on `object_type`, in the group of the type's
+        own body property; done once per portal (another rep's 409 "already exists" is fine).
+
+        Needs the type's schema write scope (`crm.schemas.contacts.write` for notes, calls and
+        tasks, `crm.schemas.deals.write` for deals): without it HubSpot's 403 names the scope."""
+        group = self.property_definition(object_type, _GROUP_PROPERTY[object_type]).group
+        try:
+            self._send(
+                f"creating leadboard's op id property on {object_type}",
+                "POST",
+                self.paths.properties,
+                {"objectType": object_type},
+                body=op_id_property_definition(group),
+            )
+        except Rejected as refused:
+            if refused.status != 409:
+                raise
+        logger.info("created the %s property on %s", OP_ID_PROPERTY, object_type)
+
     # -- finding a create whose outcome was unknown ---------------------------------------------
 
     def find_created_all(self, kind: CreatedKind, marker: str, lead_id: str) -> tuple[str, ...]:
-        """Ids of the lead's notes/calls/deals/tasks carrying the op marker, oldest first.
+        """Ids of the lead's notes/calls/deals/tasks carrying the op id, oldest first.
 
-        Reads the lead's associations and batch-reads the marker property: exact, unlike search.
+        Reads the lead's associations and batch-reads the op id property (and the body, where older
+        versions wrote `lb:<op id>`): exact, unlike search.
         """
-        object_type, marker_property = CREATED_KINDS[kind]
-        op_id = marker_for(marker).removeprefix("lb:")
+        object_type, body_property = CREATED_KINDS[kind]
+        op_id = op_id_value(marker)
         ids = [a.to_id for a in self.list_associations("leads", lead_id, object_type)]
         if not ids:
             return ()
-        batch = self.batch_read(object_type, ids, [marker_property])
-        hits = [o for o in batch.found.values() if op_id in markers_in(o.get(marker_property))]
+        batch = self.batch_read(object_type, ids, [OP_ID_PROPERTY, body_property])
+        hits = [
+            o
+            for o in batch.found.values()
+            if o.get(OP_ID_PROPERTY) == op_id or op_id in markers_in(o.get(body_property))
+        ]
         hits.sort(key=lambda o: (o.created_at or "", int(o.id) if o.id.isdigit() else 0, o.id))
         return tuple(o.id for o in hits)
 
@@ -660,6 +696,23 @@ class HubSpotGateway(CreatesActivities):
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+#: A property every type leadboard creates has; its group is where the op id property goes.
+_GROUP_PROPERTY = {
+    "notes": "hs_note_body",
+    "calls": "hs_call_body",
+    "tasks": "hs_task_body",
+    "deals": "dealname",
+}
+
+
+def _lacks_op_id_property(refused: Rejected) -> bool:
+    """HubSpot's 400 for a create naming the op id property as one the portal does not have."""
+    return (
+        refused.status == 400
+        and "PROPERTY_DOESNT_EXIST" in refused.codes
+        and OP_ID_PROPERTY in refused.properties
+    )
 
 
 def _bearer_header(bearer: Secret) -> dict[str, str]:

@@ -270,6 +270,7 @@ class OpRunner:
             disposition_id=command.outcome_id,
             direction=command.direction,
             duration_ms=command.duration_seconds * 1000 if command.duration_seconds > 0 else None,
+            title=self._call_title(op.lead_id, command.outcome_id),
         )
 
     def _send_deal(self, op: Op) -> str:
@@ -311,8 +312,14 @@ class OpRunner:
         name = ""
         if lead is not None:
             name = lead.contact_name or lead.contact_email or lead.name
-        name = " ".join(clean_untrusted(name or f"lead {lead_id}").split())
-        return name if len(name) <= SUBJECT_NAME_CHARS else name[: SUBJECT_NAME_CHARS - 1] + "…"
+        return one_line(name or f"lead {lead_id}")
+
+    def _call_title(self, lead_id: str, outcome_id: str) -> str:
+        """ "Call with NAME: OUTCOME", as HubSpot lists the call: the contact's name (else the lead's)."""
+        lead = self.store.lead_state(lead_id)
+        name = (lead.contact_name or lead.name) if lead is not None else ""
+        outcome = self.meta.disposition_label(outcome_id) or "logged"
+        return f"Call with {one_line(name or f'lead {lead_id}')}: {one_line(outcome)}"
 
     def _note_html(self, op: Op) -> str:
         """The note's HTML: a short line saying what the op did (when it fits), then the rep's text."""
@@ -363,3 +370,9 @@ class OpRunner:
             else:
                 self._deal_pipeline = (None, None)
         return self._deal_pipeline
+
+
+def one_line(text: str) -> str:
+    """Text from HubSpot or the cache for a subject or title: no control characters, one short line."""
+    line = " ".join(clean_untrusted(text).split())
+    return line if len(line) <= SUBJECT_NAME_CHARS else line[: SUBJECT_NAME_CHARS - 1] + "…"

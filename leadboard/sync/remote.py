@@ -134,6 +134,8 @@ class PropertyDefinition:
     field_type: str
     options: tuple[PropertyOption, ...] = ()
     external_options: bool = False
+    hidden: bool = False  # HubSpot shows it to no user (leadboard's op id property)
+    group: str = ""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PropertyDefinition:
@@ -144,6 +146,8 @@ class PropertyDefinition:
             field_type=str(data.get("fieldType", "")),
             options=tuple(PropertyOption.from_json(o) for o in data.get("options") or []),
             external_options=bool(data.get("externalOptions", False)),
+            hidden=bool(data.get("hidden", False)),
+            group=str(data.get("groupName") or ""),
         )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from leadboard.cache.store import Store
-from leadboard.op_markers import markers_in
+from leadboard.op_markers import OP_ID_PROPERTY, markers_in
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.state import LEAD_PROPERTIES, PortalMeta
@@ -71,12 +71,13 @@ def remote_lead(sandbox: SandboxHandle, lead_id: str) -> dict[str, Any]:
 
 
 def created_with_marker(sandbox: SandboxHandle, kind: str, op_id: str) -> list[dict[str, Any]]:
-    """Every remote note/call/deal carrying this op's marker (archived ones too)."""
+    """Every remote note/call/deal/task carrying this op's id (archived ones too), in leadboard's
+    hidden property or, as older versions wrote it, at the end of its body."""
     object_type, prop = CREATED_KINDS[kind]
     return [
         o
         for o in sandbox.portal.objects(object_type, include_archived=True)
-        if op_id in markers_in(o["properties"].get(prop))
+        if o["properties"].get(OP_ID_PROPERTY) == op_id or op_id in markers_in(o["properties"].get(prop))
     ]
 
 

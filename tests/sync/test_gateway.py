@@ -273,11 +273,14 @@ def test_each_create_is_associated_with_the_lead_and_the_contact(
         assert object_id in from_contact, object_type
 
     call = gateway.get_object(
-        "calls", created["calls"], ["hs_call_disposition", "hs_call_duration", "hs_call_body"]
+        "calls",
+        created["calls"],
+        ["hs_call_disposition", "hs_call_duration", "hs_call_body", "leadboard_op_id"],
     )
     assert call.get("hs_call_disposition") == CONNECTED
     assert call.get("hs_call_duration") == "95000"
-    assert call.get("hs_call_body") == "<p>Wants a quote</p><p>lb:op-call-1</p>"
+    assert call.get("hs_call_body") == "<p>Wants a quote</p>"  # the op id is in a hidden property
+    assert call.get("leadboard_op_id") == "op-call-1"
     deal_links = gateway.list_associations("deals", created["deals"], "leads")
     assert {1038, 583} <= set(deal_links[0].type_ids)
 
