@@ -65,6 +65,8 @@ ERROR_TIMEOUT = 3600.0
 OK_TIMEOUT = 3.0
 #: What the pull found changed in HubSpot: long enough to read, then it goes (the Activity screen keeps it).
 FEED_TIMEOUT = 8.0
+#: Long enough to read once at start; the board then says nothing more of it.
+ACCOUNT_LEVEL_TIMEOUT = 20.0
 #: How long the app waits for the first read before showing the board without it ("Reading the
 #: cache…"): the read runs while Textual starts, so it is nearly always done by then.
 FIRST_READ_WAIT = 0.5
@@ -171,6 +173,7 @@ class LeadboardApp(App[int]):
         self._freeze_gc = False
         self._engine_frozen = False
         self._told_auth = False  # the rep was told how to fix the token (`_report_sync`)
+        self._told_account_level = False  # the rep was told the key is not their own sign-in
         self._last_sync_error: str | None = None  # a sync failure already notified, until one succeeds
         self._board: BoardScreen | None = None
         self._first_read: Future[Any] | None = first_read
@@ -319,6 +322,18 @@ class LeadboardApp(App[int]):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.sync_status = replace(self.sync_status, engine=message.status)
+        status = message.status
+        if getattr(status, "account_level", False) and not status.auth_needed and not self._told_account_level:
+            # Once a session: the status line stays for the sync; this is who HubSpot credits.
+            self._told_account_level = True
+            self.notify(
+                "This board uses a service key or private-app token, not your own sign-in: HubSpot "
+                "shows the key, not you, as the author of your changes. `leadboard login` signs you "
+                "in as yourself.",
+                title="Account-level key",
+                timeout=ACCOUNT_LEVEL_TIMEOUT,
+                markup=False,
+            )
 
     def cache_counts_read(self, counts: SyncCounts) -> None:
         """The board read the cache's counts: the status line says them until the engine reports."""

@@ -85,6 +85,8 @@ class SyncStatus:
     sign_in_again: bool = False
     #: "NAME (portal ID)" when the rep is signed in as themselves (OAuth); None for an account-level key.
     signed_in_as: str | None = None
+    #: The credential is a service key or private-app token: HubSpot credits its changes to the key.
+    account_level: bool = False
 
     def line(self, now: datetime | None = None) -> str:
         """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
@@ -252,6 +254,7 @@ class SyncEngine:
             pull_failed=pull_failed,
             sign_in_again=sign_in,
             signed_in_as=self._signed_in_as(),
+            account_level=bool(self._token) and self._signed_in_as() is None,
         )
 
     def _signed_in_as(self) -> str | None:

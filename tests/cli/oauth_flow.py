@@ -114,3 +114,18 @@ def follow(location: str) -> tuple[int, str]:
 def finish(login: subprocess.Popen[str], stdin: str | None = None) -> tuple[int, str, str]:
     out, err = login.communicate(stdin, timeout=60)
     return login.returncode, out, err
+
+
+def revoke_at_hubspot(sandbox: SandboxHandle, refresh_token: str) -> None:
+    """End a grant at the portal, as when the rep is removed or the app uninstalled."""
+    answer = urllib3.PoolManager().request(
+        "POST",
+        sandbox.base_url + "/oauth/2026-09/token/revoke",
+        body=urlencode(
+            {"token": refresh_token, "client_id": sandbox.client_id, "client_secret": sandbox.client_secret}
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        retries=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status == 200, answer.data[:300]
