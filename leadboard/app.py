@@ -323,8 +323,9 @@ class LeadboardApp(App[int]):
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.sync_status = replace(self.sync_status, engine=message.status)
         status = message.status
-        if getattr(status, "account_level", False) and not status.auth_needed and not self._told_account_level:
-            # Once a session: the status line stays for the sync; this is who HubSpot credits.
+        account_level = getattr(status, "account_level", False) and not status.auth_needed
+        if account_level and not self._told_account_level:
+            # Once a session, not on the status line: who HubSpot credits does not change while it runs.
             self._told_account_level = True
             self.notify(
                 "This board uses a service key or private-app token, not your own sign-in: HubSpot "

@@ -7,8 +7,9 @@ first frame (the keyring's import alone takes ~50 ms), and a missing one shows o
 token is checked first and a missing one is one clear line on the terminal.
 The demo needs no account and no configuration: it starts a sandbox portal kept in the user data
 dir (live HubSpot-side activity on), points a copy of the settings at it with its own cache, and
-opens the board as the demo rep. The sandbox token lives in memory only; nothing is saved but the
-demo portal, the demo cache and (if the rep changes it) the theme.
+opens the board as the demo rep, signed in through the portal's OAuth (stored as `leadboard login`
+stores a sign-in while the demo runs, removed when it ends); nothing else is kept but the demo
+portal, the demo cache and (if the rep changes it) the theme.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ __all__ = [
     "DemoStartError",
     "board_start_problem",
     "demo_paths",
-    "demo_portal",
     "demo_sandbox",
     "run_board",
     "run_demo",
@@ -195,13 +195,6 @@ def demo_sandbox(*, reset: bool = False) -> Iterator[tuple[Settings, SandboxHand
         app = AuthSettings(client_id=sandbox.client_id, client_secret=Secret(sandbox.client_secret))
         settings = base.replace(portal=sandbox.base_url, email=sandbox.rep_email, db=cache_file, auth=app)
         yield settings, sandbox
-
-
-@contextmanager
-def demo_portal(*, reset: bool = False) -> Iterator[tuple[Settings, Secret]]:
-    """The demo portal with its account-level token (what `leadboard demo --serve`'s tabs use)."""
-    with demo_sandbox(reset=reset) as (settings, sandbox):
-        yield settings, Secret(sandbox.token)
 
 
 @contextmanager

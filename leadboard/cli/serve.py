@@ -30,6 +30,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from leadboard.config import Settings
+from leadboard.secret import secret_text
 
 __all__ = ["ServePlan", "board_command", "remote_host_warning", "run_serve", "serve_board", "serve_demo"]
 
@@ -228,15 +229,22 @@ def serve_board(
 def serve_demo(*, reset: bool, port: int, open_browser: bool) -> int:
     """`leadboard demo --serve`: one demo portal for every tab, each tab its own board on it.
 
-    The tabs' boards reach the portal with its token through the environment they inherit."""
+    The demo rep signs in through the portal's OAuth once, as plain `leadboard demo` does, and the
+    sign-in is stored as `leadboard login` stores it: each tab's board finds it there, as a rep's
+    board does, and refreshes it under the shared lock. The tabs inherit the demo app's client id
+    and secret (a refresh needs them) and no access token: a HUBSPOT_ACCESS_TOKEN of the rep's own
+    is taken out, or it would win over the sign-in and reach the sandbox."""
     import os
 
     from leadboard.cli.credentials import TOKEN_ENV
-    from leadboard.cli.launch import DemoStartError, demo_portal
+    from leadboard.cli.launch import DemoStartError, signed_in_demo
+    from leadboard.config import AUTH_ENV_OVERRIDES
 
     try:
-        with demo_portal(reset=reset) as (settings, token):
-            os.environ[TOKEN_ENV] = token.get_secret_value()
+        with signed_in_demo(reset=reset) as (settings, _tokens):
+            os.environ.pop(TOKEN_ENV, None)
+            os.environ[AUTH_ENV_OVERRIDES["client_id"]] = settings.auth.client_id or ""
+            os.environ[AUTH_ENV_OVERRIDES["client_secret"]] = secret_text(settings.auth.client_secret) or ""
             run_serve(ServePlan(board_command(settings), "127.0.0.1", port, open_browser))
     except DemoStartError as exc:
         click.echo(f"leadboard: {exc}", err=True)

@@ -151,6 +151,7 @@ class RequestRecord:
             "response_body": _text_or_base64(self.response_body),
             "response_headers": self.response_headers,
             "fault": self.fault,
+            "user_id": self.user_id,
         }
 
 

@@ -4,10 +4,13 @@ The served page draws the terminal on a canvas, so the test turns on xterm.js's 
 mode in the page's script as the browser fetches it: xterm then keeps its rows as text in an
 accessibility tree, which is what the test reads. The data dir's name holds a space, a `;` and a
 `$(...)`: the board processes' command line must quote the cache path for them to start at all.
+Each tab's board acts as the demo rep signed in through the sandbox's OAuth: no access token reaches
+it through its environment or command line, and the sandbox's request log names the user who acted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -23,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from leadboard.sandbox.runner import DEFAULT_TOKEN
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,6 +42,10 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); CI installs it",
 )
+
+#: A token of the rep's own in the environment `leadboard demo --serve` starts from: it must not reach
+#: the tabs (it would win over the demo's sign-in and be sent to the sandbox).
+REP_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
 
 #: A card's first line: an optional SLA badge, the name, an optional follow-up month, the warmth.
 CARD_NAME = re.compile(r"^(?:[⚠◷][^·]*· )?(?P<name>.+?)(?: – \d{4}-\d\d)?(?: (?:hot|warm|cold))?$")
@@ -69,7 +78,14 @@ def _status(url: str) -> tuple[int, str]:
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     data = tmp_path / "data dir; $(touch pwned)"
     data.mkdir()
-    env = {**os.environ, "XDG_DATA_HOME": str(data), "CI": "", "PYTHONPATH": str(Path.cwd())}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(data),
+        "CI": "",
+        "PYTHONPATH": str(Path.cwd()),
+        "HUBSPOT_ACCESS_TOKEN": REP_TOKEN,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # the sign-in goes to the 0600 file
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "leadboard", "demo", "--serve", "--no-browser", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -111,6 +127,29 @@ def _wait_for(page: Any, predicate: Any, what: str, timeout: float = 60) -> str:
     raise AssertionError(f"the tab never showed {what}; it shows:\n{text}")
 
 
+def _json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _board_process(pid: int) -> tuple[list[bytes], list[bytes]]:
+    """A board process's environment and command line, as the kernel holds them."""
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return environ, Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+
+
+def _assert_signed_in_through_oauth(pid: int) -> None:
+    """No access token handed to the tab's board; every API call it made acted as the demo rep."""
+    environ, command = _board_process(pid)
+    assert not [v for v in environ if v.startswith(b"HUBSPOT_ACCESS_TOKEN=")]
+    for token in (DEFAULT_TOKEN, REP_TOKEN):
+        assert not [part for part in environ + command if token.encode() in part]
+    portal = command[command.index(b"--portal") + 1].decode()
+    logged = _json(f"{portal}/_sandbox/requests")["results"]
+    api = [r for r in logged if r["path"].startswith("/crm/")]
+    assert api and all(isinstance(r["user_id"], int) for r in api), {r["user_id"] for r in api}
+
+
 def _first_card_name(text: str) -> str:
     for line in text.splitlines():
         if line.startswith("│ ") and "·" in line.split("││")[0]:
@@ -147,6 +186,8 @@ def test_the_board_in_a_browser_tab_behind_its_secret(served: tuple[subprocess.P
             board = _wait_for(page, lambda t: "New ·" in t and "d old" in t, "the board with leads")
             boards = _children(server.pid)
             assert len(boards) == 1
+            _wait_for(page, lambda t: "signed in as Demo Rep (portal " in t, "who the board acts as")
+            _assert_signed_in_through_oauth(next(iter(boards)))
 
             name = _first_card_name(board)
             part = max(re.findall(r"[A-Za-z]{3,}", name), key=len)  # xterm drops keys like ä typed headless
@@ -189,6 +230,8 @@ def test_the_board_in_a_browser_tab_behind_its_secret(served: tuple[subprocess.P
     assert not [pid for pid in boards if _alive(pid)]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+    credentials = Path(os.environ["XDG_CONFIG_HOME"]) / "leadboard" / "credentials.json"
+    assert not credentials.exists() or "oauth:" not in credentials.read_text()  # the demo's sign-in went
 
 
 def test_a_host_other_machines_reach_is_refused_unless_asked_for(tmp_path: Path) -> None:

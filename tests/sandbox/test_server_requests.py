@@ -207,6 +207,7 @@ def test_the_log_is_readable_and_clearable_over_http(sandbox: SandboxHandle) -> 
         ("GET", "/crm/v3/owners/unknown-owner", "", 404),
     ]
     assert '"results"' in logged[0]["response_body"]
+    assert logged[0]["user_id"] is None  # the sandbox's static token is account-level: no user acts
     assert call(sandbox, "DELETE", "/_sandbox/requests", token=None).status == 204
     assert sandbox.request_log() == []
 

@@ -103,7 +103,9 @@ async def test_a_revoked_sign_in_asks_to_sign_in_again_and_the_waiting_note_goes
     assert writes and {r.user_id for r in writes} == {rep_user_id(sandbox)}  # as the rep, not a key
 
 
-async def test_a_service_key_is_called_account_level_once_on_the_board(sandbox: SandboxHandle, tmp_path: Path) -> None:
+async def test_a_service_key_is_called_account_level_once_on_the_board(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
     settings = Settings(portal=sandbox.base_url, email=sandbox.rep_email, db=tmp_path / "cache.sqlite")
     app = LeadboardApp(settings, sandbox.token)
     async with app.run_test(size=(160, 50), notifications=True) as pilot:  # toasts drawn as a rep sees them
