@@ -41,6 +41,8 @@ __all__ = ["LoginRequest", "complete_sign_in", "run_login"]
 CALLBACK_PATH = "/callback"
 #: How long the loopback server waits for the terminal side to finish before answering the browser.
 PAGE_WAIT = 60.0
+#: How long `leadboard login` waits for that answer to be sent before it exits (and takes the server with it).
+REPLY_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ class _Answer:
 
     params: dict[str, str]
     page: queue.Queue[str] = field(default_factory=lambda: queue.Queue(maxsize=1))
+    #: Came from the browser's redirect (not pasted): its tab waits for `page`.
+    via_browser: bool = False
+    #: Set once the browser has its page, so the process does not exit while the reply is half sent.
+    replied: threading.Event = field(default_factory=threading.Event)
 
 
 class _Closed:
@@ -90,13 +96,16 @@ def _callback_handler(answers: queue.Queue[_Answer | _Closed]) -> type[BaseHTTPR
             if parts.path != CALLBACK_PATH:
                 self._reply(404, "Not found.")
                 return
-            answer = _Answer(dict(parse_qsl(parts.query, keep_blank_values=True)))
+            answer = _Answer(dict(parse_qsl(parts.query, keep_blank_values=True)), via_browser=True)
             answers.put(answer)
             try:
                 text = answer.page.get(timeout=PAGE_WAIT)
             except queue.Empty:
                 text = "leadboard did not finish signing in; see your terminal."
-            self._reply(200, text)
+            try:
+                self._reply(200, text)
+            finally:
+                answer.replied.set()
 
         def _reply(self, status: int, text: str) -> None:
             body = text.encode("utf-8")
@@ -182,6 +191,8 @@ def run_login(settings: Settings, *, open_browser: bool, timeout: float, port: i
             if problem is None
             else f"leadboard did not sign you in: {problem}"
         )
+        if answer.via_browser:  # a denied or forged answer fails at once: let its tab get the page first
+            answer.replied.wait(REPLY_WAIT)
         if problem is not None or credential is None:
             fail(problem or "Sign-in failed.")
     finally:

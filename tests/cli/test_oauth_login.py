@@ -141,10 +141,11 @@ def test_a_sign_in_that_does_not_happen_is_one_line_and_exit_1(
     login = start_login(env, *(["--timeout", "2"] if ending == "timeout" else []))
     url = printed_url(login)
     stdin: str | None = None
+    page = ""
     if ending == "deny":
-        follow(approve(url, rep_user_id(sandbox), decision="deny"))
+        _, page = follow(approve(url, rep_user_id(sandbox), decision="deny"))
     elif ending == "wrong state":
-        follow(_with_state(approve(url, rep_user_id(sandbox)), "forged-state"))
+        _, page = follow(_with_state(approve(url, rep_user_id(sandbox)), "forged-state"))
     elif ending == "stdin closed":
         stdin = ""
     else:
@@ -158,6 +159,8 @@ def test_a_sign_in_that_does_not_happen_is_one_line_and_exit_1(
     }[ending]
     assert code == 1
     assert len(err.splitlines()) == 1 and expected in err, err
+    if ending in ("deny", "wrong state"):  # the browser's tab says so too, before the command exits
+        assert page.startswith("leadboard did not sign you in:") and expected in page
     assert load_oauth(load_settings(portal=env["LEADBOARD_PORTAL"])) is None
 
 
