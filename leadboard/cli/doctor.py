@@ -275,6 +275,8 @@ def _check_portal(
             f"add {'; '.join(missing)} to the key (or leadboard's app) in HubSpot, then run "
             "`leadboard doctor` again",
         )
+    elif signed_in is not None:
+        report.ok("scopes", "every read leadboard makes answered (the grant is checked above)")
     else:
         report.ok("scopes", f"read scopes granted; a push also needs {', '.join(WRITE_SCOPES)}")
 

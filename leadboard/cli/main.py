@@ -323,7 +323,7 @@ def _store_plain_token(settings: Settings, *, from_stdin: bool) -> None:
     if stored.fallback_reason:
         click.echo(f"Note: {stored.fallback_reason}, so the token is kept in a file only you can read.")
     click.echo(f"Token for {settings.portal} saved in {stored.location}.")
-    click.echo(f"It is a {token_kind(token)}: {ACCOUNT_LEVEL}.")
+    click.echo(f"This {token_kind(token)} is {ACCOUNT_LEVEL}.")
 
 
 @main.command()

@@ -227,6 +227,7 @@ def test_login_from_stdin_stores_a_token_that_resolve_token_returns() -> None:
     assert result.exit_code == 0, result.output
     assert TOKEN not in result.output
     assert f"Token for {SANDBOX} saved in {token_file_path()}." in result.output
+    assert "is account-level: your changes appear in HubSpot as made by the key" in result.output
     assert "no system keyring is available" in result.output
     token = resolve_token(load_settings(portal=SANDBOX))
     assert token is not None and token.get_secret_value() == TOKEN

@@ -216,6 +216,7 @@ def test_processes_refreshing_together_send_one_refresh_and_all_end_with_a_worki
         assert "ok    token: signed in as yourself (user-level OAuth)" in out
         assert f"ok    signed in as: {credential.who}" in out
         assert "ok    scopes granted: all 8 leadboard needs" in out
+        assert "a push also needs" not in out  # the grant already holds the write scopes
         assert "ok    access token: expires in" in out
     after = stored(env)
     assert after.access_token != credential.access_token and after.refresh_token == credential.refresh_token
