@@ -22,7 +22,7 @@ from leadboard.sandbox.faults import Fault, RequestRecord
 from leadboard.sandbox.hubspot_errors import HubSpotError, error_body
 from leadboard.sandbox.limits import rate_limit_body
 from leadboard.sandbox.oauth_routes import OAUTH_PREFIX
-from leadboard.sandbox.users import check_record_edit, find_user
+from leadboard.sandbox.users import check_property_edit, check_record_edit, find_user
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json, is_json_media_type
 
 logger = logging.getLogger("leadboard.sandbox")
@@ -178,6 +178,7 @@ class FrontDoor:
             scope[USER_KEY] = user.user_id if user is not None else None  # logged even when refused
             if user is not None and is_write(method, path):
                 check_record_edit(self.context.portal, user, method, path, body)
+                check_property_edit(user, granted, method, path)
             acting = acting_user_id.set(scope[USER_KEY])
             try:
                 status, headers, content = await self._call_api({**scope, SCOPES_KEY: granted}, body)

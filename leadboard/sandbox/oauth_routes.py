@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from leadboard.sandbox.oauth import Grant, OAuthError, OAuthServer
 from leadboard.sandbox.portal import Portal
-from leadboard.sandbox.users import PortalUser, find_user, portal_users
+from leadboard.sandbox.users import PortalUser, find_user, may_grant, portal_users
 from leadboard.sandbox.wire import JSON_CONTENT_TYPE, dump_json
 
 OAUTH_PREFIX = "/oauth/"
@@ -78,6 +78,14 @@ def _scopes(params: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
+def _granted(params: Mapping[str, str], user: PortalUser) -> tuple[str, ...]:
+    """The required scopes, plus each optional one the user's permissions cover (HubSpot leaves the
+    others out silently: the install still succeeds)."""
+    required = params.get("scope", "").split()
+    optional = [s for s in params.get("optional_scope", "").split() if may_grant(user, s)]
+    return tuple(dict.fromkeys(required + optional))
+
+
 def _form_page(params: Mapping[str, str], users: list[PortalUser]) -> HTMLResponse:
     hidden = "\n".join(
         f'<input type="hidden" name="{name}" value="{escape(params.get(name, ""))}">'
@@ -89,7 +97,11 @@ def _form_page(params: Mapping[str, str], users: list[PortalUser]) -> HTMLRespon
         f"{escape(u.email)} ({escape(u.name)})</label></p>"
         for i, u in enumerate(users)
     )
-    scopes = "".join(f"<li>{escape(s)}</li>" for s in _scopes(params))
+    required = params.get("scope", "").split()
+    scopes = "".join(
+        f"<li>{escape(s)}{'' if s in required else ' (optional: only if your permissions allow it)'}</li>"
+        for s in _scopes(params)
+    )
     body = (
         f"<p>The app <strong>{escape(params.get('client_id', ''))}</strong> asks to act as you in this "
         f"portal, with these scopes:</p>\n<ul>{scopes}</ul>\n"
@@ -131,7 +143,7 @@ def oauth_routes(portal: Portal, server: OAuthServer) -> list[BaseRoute]:
         user = find_user(portal, int(user_id)) if user_id.isdigit() else None
         if user is None:
             return _error_page("Pick one of the portal's users.")
-        grant = Grant(server.client.client_id, user.user_id, user.email, _scopes(params))
+        grant = Grant(server.client.client_id, user.user_id, user.email, _granted(params, user))
         challenge = params.get("code_challenge") or None
         code = server.issue_code(grant, redirect_uri, challenge)
         return _redirect(redirect_uri, {"code": code, "state": state})

@@ -2,8 +2,12 @@
 
 HubSpot's user-level apps act within the installing user's permissions. The seeded portal gives
 its users one of two edit permissions: `own` (records they own, or that nobody owns) for reps,
-including the demo rep, and `all` for the sales manager (the second seeded owner).
-A write to a record the user may not edit is HubSpot's 403.
+including the demo rep, and `all` for the sales manager (the second seeded owner), who is also the
+portal's super admin and so may edit properties. A write to a record the user may not edit is
+HubSpot's 403, and so is a property write by a user without property rights.
+
+An app's schema write scopes (`crm.schemas.*.write`) can be granted only by a user who may edit
+properties: asked as `optional_scope`, they are left out of a rep's grant (`may_grant`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _RECORD_PATH = re.compile(
     r"^/crm/(?:v3/objects|objects/\d{4}-\d{2})/([^/]+)/(\d+|batch/update|batch/archive)$"
 )
 
+_PROPERTY_PATH = re.compile(r"^/crm/(?:v3/properties|properties/\d{4}-\d{2})/[^/]+(?:/.*)?$")
+
 
 @dataclass(frozen=True)
 class PortalUser:
@@ -31,6 +37,7 @@ class PortalUser:
     owner_id: str
     name: str
     edit: EditPermission
+    edit_properties: bool = False  # a super admin, or a user given the property settings permission
 
 
 def portal_users(portal: Portal) -> list[PortalUser]:
@@ -39,9 +46,39 @@ def portal_users(portal: Portal) -> list[PortalUser]:
     users = []
     for index, owner in enumerate(o for o in owners if o.get("userId") is not None):
         name = f"{owner.get('firstName', '')} {owner.get('lastName', '')}".strip()
-        edit: EditPermission = "all" if index == 1 else "own"
-        users.append(PortalUser(int(owner["userId"]), str(owner["email"]), str(owner["id"]), name, edit))
+        manager = index == 1
+        edit: EditPermission = "all" if manager else "own"
+        user = PortalUser(int(owner["userId"]), str(owner["email"]), str(owner["id"]), name, edit, manager)
+        users.append(user)
     return users
+
+
+def may_grant(user: PortalUser, scope: str) -> bool:
+    """Whether `user`'s permissions cover `scope`: schema writes need the right to edit properties."""
+    return user.edit_properties or not _is_schema_write(scope)
+
+
+def _is_schema_write(scope: str) -> bool:
+    return scope.startswith("crm.schemas.") and scope.endswith(".write")
+
+
+def check_property_edit(user: PortalUser, granted: frozenset[str] | None, method: str, path: str) -> None:
+    """Raise HubSpot's 403 when `user`, without property rights, creates, changes or archives one.
+
+    Only for a grant holding a schema write scope: without one, the route's MISSING_SCOPES answers."""
+    if user.edit_properties or method not in ("POST", "PATCH", "DELETE"):
+        return
+    if granted is not None and not any(_is_schema_write(s) for s in granted):
+        return
+    if _PROPERTY_PATH.match(path.rstrip("/")):
+        raise HubSpotError(
+            403,
+            error_body(
+                f"User {user.user_id} does not have permission to edit properties. "
+                "A super admin, or a user with the property settings permission, can.",
+                "FORBIDDEN",
+            ),
+        )
 
 
 def find_user(portal: Portal, user_id: int) -> PortalUser | None:
@@ -97,4 +134,11 @@ def _owner_of(portal: Portal, object_type: str, record_id: str) -> str:
     return str(record.get("properties", {}).get("hubspot_owner_id") or "")
 
 
-__all__ = ["PortalUser", "check_record_edit", "find_user", "portal_users"]
+__all__ = [
+    "PortalUser",
+    "check_property_edit",
+    "check_record_edit",
+    "find_user",
+    "may_grant",
+    "portal_users",
+]
