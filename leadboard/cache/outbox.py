@@ -511,6 +511,27 @@ class Outbox:
             )
             return int(cur.rowcount)
 
+    def waiting_with(self, error: str) -> int:
+        """How many waiting ops (pending or unknown) were put back with exactly this `error`."""
+        row = self.store.db.conn.execute(
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'unknown') AND last_error = ?", [error]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def retry_waiting_with_now(self, error: str, *, now: int | None = None) -> int:
+        """Make the waiting ops put back with exactly this `error` due at once; return how many.
+
+        For a wait only someone else can end (an admin setting the portal up): the rep's explicit
+        sync tries them again rather than waiting out the recheck delay."""
+        stamp = now if now is not None else now_ms()
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                """UPDATE outbox SET next_attempt_at = NULL, updated_at = ?
+                WHERE state IN ('pending', 'unknown') AND next_attempt_at > ? AND last_error = ?""",
+                [stamp, stamp, error],
+            )
+            return int(cur.rowcount)
+
     # --- internals ----------------------------------------------------------------------------------
 
     def _log_end(

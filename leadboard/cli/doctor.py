@@ -199,10 +199,12 @@ def _check_sign_in(settings: Settings, provider: object, report: Report) -> None
 def _check_op_id_property(gateway: HubSpotGateway, report: Report) -> None:
     """leadboard's hidden op id property, which every create needs (sync/creates.py)."""
     from leadboard.op_markers import OP_ID_PROPERTY
-    from leadboard.sync.errors import GatewayError, NotFound
+    from leadboard.sync.errors import NOT_SET_UP, GatewayError, NotFound
+    from leadboard.sync.hubspot import OP_ID_OBJECT_TYPES
+    from leadboard.sync.scopes import OPTIONAL_SCOPES
 
     missing: list[str] = []
-    for object_type in ("notes", "calls", "tasks", "deals"):
+    for object_type in OP_ID_OBJECT_TYPES:
         try:
             gateway.property_definition(object_type, OP_ID_PROPERTY)
         except NotFound:
@@ -211,13 +213,13 @@ def _check_op_id_property(gateway: HubSpotGateway, report: Report) -> None:
             report.skip("op id property", f"could not be read ({exc})")
             return
     if not missing:
-        report.ok("op id property", f"{OP_ID_PROPERTY} (hidden) is on notes, calls, tasks and deals")
+        report.ok("op id property", f"{OP_ID_PROPERTY} (hidden) is on {', '.join(OP_ID_OBJECT_TYPES)}")
         return
     report.bad(
         "op id property",
-        f"{OP_ID_PROPERTY} is not on {', '.join(missing)} yet. The first push creates it, which needs "
-        "crm.schemas.contacts.write and crm.schemas.deals.write and the permission to edit properties: "
-        "have someone who has them (an admin) push a change first, or your changes wait failed.",
+        f"{NOT_SET_UP} ({OP_ID_PROPERTY} is not on {', '.join(missing)}; creating it needs "
+        f"{' and '.join(OPTIONAL_SCOPES)} and the permission to edit properties). Your notes, calls, "
+        "tasks and deals wait until then; nothing is lost.",
     )
 
 

@@ -24,7 +24,7 @@ from leadboard.cli.common import (
 )
 from leadboard.cli.describe import describe_op, lead_title, problem_text
 from leadboard.sla import zone_for
-from leadboard.sync.errors import SIGN_IN_AGAIN
+from leadboard.sync.errors import NOT_SET_UP, SIGN_IN_AGAIN
 from leadboard.time_words import RepCalendar
 
 if TYPE_CHECKING:
@@ -163,6 +163,8 @@ def finish(status: SyncStatus, error: str | None, *, pulled: bool) -> None:
         fail(f"{plural(attention, 'change')} {verb} your attention: see `leadboard status`.", EXIT_ATTENTION)
     if error:
         fail(error, EXIT_ERROR)
+    if status.not_set_up:
+        fail(f"{NOT_SET_UP}.{kept} They go on the first sync after that.", EXIT_WAITING)
     if status.pending:
         fail(
             f"{plural(status.pending, 'change')} still waiting to reach HubSpot (retrying after a pause): "
@@ -282,6 +284,8 @@ def waiting_reason(store: Store, lead_id: str, seq: int, status: SyncStatus) -> 
         return "HubSpot could not be reached. Run `leadboard sync` when online."
     if status.rate_limited_until is not None:
         return f"{limit_resets(status.rate_limited_until)} `leadboard sync` will push it then."
+    if status.not_set_up:
+        return f"{NOT_SET_UP}. Your change is kept and goes on the first `leadboard sync` after that."
     earlier = [o for o in store.outbox.ops(lead_id=lead_id, states=ATTENTION_STATES) if o.seq < seq]
     if earlier:
         return "an earlier change to this lead needs your attention first (see `leadboard status`)."

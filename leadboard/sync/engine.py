@@ -27,6 +27,7 @@ from leadboard.config import Settings
 from leadboard.secret import Secret
 from leadboard.state import PortalMeta
 from leadboard.sync.errors import (
+    NOT_SET_UP,
     SIGN_IN_AGAIN,
     AuthFailed,
     Cancelled,
@@ -87,6 +88,9 @@ class SyncStatus:
     signed_in_as: str | None = None
     #: The credential is a service key or private-app token: HubSpot credits its changes to the key.
     account_level: bool = False
+    #: Creates wait for an admin's `leadboard setup` (leadboard's op id property is missing and this
+    #: credential may not create it): errors.NOT_SET_UP.
+    not_set_up: bool = False
 
     def line(self, now: datetime | None = None) -> str:
         """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
@@ -112,6 +116,8 @@ class SyncStatus:
             attention.append("token lacks " + ", ".join(self.missing_scopes))
         if self.pull_failed:
             attention.insert(0, "pull failed")
+        if self.not_set_up:
+            attention.insert(0, NOT_SET_UP)
         parts = [p for p in attention if p]
         if parts:
             return " · ".join(parts)
@@ -255,6 +261,7 @@ class SyncEngine:
             sign_in_again=sign_in,
             signed_in_as=self._signed_in_as(),
             account_level=bool(self._token) and self._signed_in_as() is None,
+            not_set_up=counts.waiting > 0 and self.store().outbox.waiting_with(NOT_SET_UP) > 0,
         )
 
     def _signed_in_as(self) -> str | None:
@@ -412,6 +419,8 @@ class SyncEngine:
                 retried = self.store().outbox.retry_offline_now()
                 if retried:
                     logger.info("HubSpot is reachable again: %d waiting change(s) go now", retried)
+                # An admin may have run `leadboard setup` since: creates waiting for it try again.
+                self.store().outbox.retry_waiting_with_now(NOT_SET_UP)
             try:
                 push_report = self.push()
             except SyncLockHeld as exc:

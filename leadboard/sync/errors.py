@@ -16,6 +16,8 @@ What the sync engine should do with each (research/sync-reliability.md, Recommen
     AuthFailed     stop pushing, ops stay pending, status "token needs attention"
     SignInAgain    an AuthFailed whose refresh was refused: status "sign in again: leadboard login"
     MissingScopes  fail the op naming `scopes`
+    PortalNotSetUp a create needs leadboard's op id property, which this credential may not create:
+                   the op waits (not failed) until an admin runs `leadboard setup`
     NotFound       the lead is archived/deleted (or merged): block its property ops
     Rejected       fail the op and keep it, showing the message (`codes`, `properties` locate it)
     PortalRuleRefused  a Rejected from the portal's admin rules: the message says what the portal requires
@@ -186,6 +188,28 @@ class MissingScopes(GatewayError):
             message, operation=operation, status=status, category=category, correlation_id=correlation_id
         )
         self.scopes: tuple[str, ...] = tuple(clean_text(s, limit=80) for s in scopes)
+
+
+#: What a rep reads while the portal lacks leadboard's op id property and their sign-in cannot make it.
+NOT_SET_UP = "HubSpot isn't set up for leadboard yet: ask an admin to run `leadboard setup`"
+
+
+class PortalNotSetUp(GatewayError):
+    """A create met HubSpot's "no such property" for leadboard's op id property, and creating it was
+    refused (403): `scopes` names the schema write scopes missing, empty when the user lacks the
+    permission to edit properties. Nothing was created; the change waits for `leadboard setup`."""
+
+    def __init__(self, refused: MissingScopes, object_type: str) -> None:
+        super().__init__(
+            NOT_SET_UP,
+            operation=f"creating leadboard's op id property on {object_type}",
+            status=refused.status,
+            category=refused.category,
+            correlation_id=refused.correlation_id,
+        )
+        self.scopes = refused.scopes
+        self.object_type = object_type
+        self.refusal = refused.message
 
 
 class NotFound(GatewayError):

@@ -56,8 +56,10 @@ from leadboard.sync.errors import (
     Ambiguous,
     AuthFailed,
     GatewayError,
+    MissingScopes,
     NotFound,
     OwnerNotFound,
+    PortalNotSetUp,
     RateLimited,
     Rejected,
     ServerError,
@@ -633,7 +635,10 @@ class HubSpotGateway(CreatesActivities):
         except Rejected as refused:
             if not _lacks_op_id_property(refused):
                 raise
-            self.create_op_id_property(object_type)  # the 400 created nothing: sending again is safe
+            try:
+                self.create_op_id_property(object_type)  # the 400 created nothing: sending again is safe
+            except MissingScopes as cannot:
+                raise PortalNotSetUp(cannot, object_type) from None
             data = self._send(
                 operation, "POST", self.paths.objects, {"objectType": object_type}, body=body, is_create=True
             )
@@ -698,12 +703,16 @@ class HubSpotGateway(CreatesActivities):
 # -- helpers ------------------------------------------------------------------------------------
 
 #: A property every type leadboard creates has; its group is where the op id property goes.
+#: Its keys are every object type leadboard creates (`leadboard setup` prepares each).
 _GROUP_PROPERTY = {
     "notes": "hs_note_body",
     "calls": "hs_call_body",
     "tasks": "hs_task_body",
     "deals": "dealname",
 }
+
+
+OP_ID_OBJECT_TYPES: tuple[str, ...] = tuple(_GROUP_PROPERTY)
 
 
 def _lacks_op_id_property(refused: Rejected) -> bool:

@@ -11,6 +11,8 @@ through `_on_error` (DESIGN.md "Errors" and the table in errors.py):
     429                     the whole queue pauses (not an attempt, not a failure), then resumes
     401                     pushing stops; ops stay pending; status "token needs attention"
     403                     failed, naming the missing scopes
+    portal not set up       waits (not failed, not an attempt's fault) until an admin runs
+                            `leadboard setup`; rechecked every SETUP_RECHECK, at once on an explicit sync
     400 and other 4xx       failed with HubSpot's message; the rep's text stays in the op
     404 on the lead         blocked: archived or deleted
 
@@ -42,6 +44,7 @@ from leadboard.sync.errors import (
     MissingScopes,
     NotFound,
     Offline,
+    PortalNotSetUp,
     RateLimited,
     ServerError,
     SignInAgain,
@@ -60,6 +63,8 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 300.0
 #: Server errors in a row after which the run stops (HubSpot is having a bad moment).
 MAX_SERVER_ERRORS_IN_A_ROW = 3
+#: How long a create waits before checking again whether an admin has set the portal up.
+SETUP_RECHECK_MS = 10 * 60 * 1000
 
 
 @dataclass
@@ -76,6 +81,8 @@ class PushReport:
     auth_failed: bool = False
     rate_limited_until: int | None = None  # epoch ms
     missing_scopes: tuple[str, ...] = ()
+    #: A create waits for an admin's `leadboard setup` (errors.NOT_SET_UP); these scopes were missing.
+    not_set_up: bool = False
 
 
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
@@ -218,6 +225,14 @@ class Pusher:
             self._server_errors += 1
             return "stop" if self._server_errors >= MAX_SERVER_ERRORS_IN_A_ROW else "continue"
         self._note_success()  # HubSpot answered: the token works
+        if isinstance(exc, PortalNotSetUp):
+            # Only someone allowed to create leadboard's property can end this wait: the change waits
+            # with its text, and nothing was created (HubSpot's 400 makes nothing).
+            outbox.defer(op.op_id, until=now + SETUP_RECHECK_MS, error=str(exc), http_status=exc.status)
+            logger.info("%s (%s)", exc.refusal, ", ".join(exc.scopes) or "no permission to edit properties")
+            report.not_set_up = True
+            report.deferred += 1
+            return "continue"
         if isinstance(exc, MissingScopes) and exc.scopes:
             scopes = ", ".join(exc.scopes)
             message = (

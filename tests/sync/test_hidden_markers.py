@@ -24,6 +24,7 @@ from leadboard.commands.set_lead_type import SetLeadType
 from leadboard.op_markers import OP_ID_PROPERTY
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import PortalMeta
+from leadboard.sync.errors import NOT_SET_UP
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.push import push_ready
 from tests.sync.push_support import TINY_PORTAL, fill_cache, gateway_for, open_lead_ids
@@ -211,12 +212,10 @@ def test_the_first_create_on_a_new_portal_makes_the_hidden_property_then_the_obj
         store.close()
 
 
-def test_without_the_scope_to_create_the_property_the_change_fails_naming_it_and_is_kept(
-    new_portal: SandboxHandle, tmp_path: Path
-) -> None:
-    new_portal.portal.reset()
+def rep_token_without_schema_scopes(portal: SandboxHandle) -> str:
+    """A token with every scope leadboard needs but not the schema write ones (a rep's, in effect)."""
     token = "pat-na1-22222222-no-schema-scope"
-    new_portal.add_token(
+    portal.add_token(
         token,
         {
             "crm.objects.leads.read",
@@ -224,17 +223,28 @@ def test_without_the_scope_to_create_the_property_the_change_fails_naming_it_and
             "crm.objects.contacts.read",
             "crm.objects.contacts.write",
             "crm.objects.companies.read",
+            "crm.objects.deals.read",
+            "crm.objects.deals.write",
             "crm.objects.owners.read",
         },
     )
+    return token
+
+
+def test_without_the_scope_to_create_the_property_the_change_waits_for_setup_and_nothing_is_made(
+    new_portal: SandboxHandle, tmp_path: Path
+) -> None:
+    new_portal.portal.reset()
+    token = rep_token_without_schema_scopes(new_portal)
     with gateway_for(new_portal) as admin:
         store, meta = fill_cache(tmp_path / "cache.sqlite", new_portal, admin)
     with HubSpotGateway(new_portal.base_url, token, timeout=(2.0, 2.0)) as gateway:
         op = store.outbox.enqueue(AddNote(lead_id=open_lead_ids(new_portal)[0], text="Kept for later"))
         report = push_ready(store, gateway, meta)
-    assert report.failed == 1 and report.missing_scopes == ("crm.schemas.contacts.write",)
-    failed = store.outbox.get(op.op_id)
-    assert failed.state == "failed" and failed.command.typed == "Kept for later"
+    assert report.failed == 0 and report.not_set_up and report.deferred == 1
+    waiting = store.outbox.get(op.op_id)
+    assert waiting.state == "pending" and waiting.command.typed == "Kept for later"
+    assert waiting.last_error == NOT_SET_UP
     assert [n for n in new_portal.portal.objects("notes") if "Kept for later" in str(n["properties"])] == []
     store.close()
 
