@@ -34,7 +34,7 @@ from leadboard.config import Settings
 from leadboard.secret import Secret
 from leadboard.sync.errors import GatewayError
 from leadboard.sync.oauth import OAuthEndpoints, TokenGrant, authorize_url_for
-from leadboard.sync.scopes import NEEDED_SCOPES
+from leadboard.sync.scopes import NEEDED_SCOPES, OPTIONAL_SCOPES
 
 __all__ = ["LoginRequest", "complete_sign_in", "run_login"]
 
@@ -65,6 +65,8 @@ class LoginRequest:
                 "client_id": settings.auth.client_id or "",
                 "redirect_uri": self.redirect_uri,
                 "scope": " ".join(NEEDED_SCOPES),
+                # Granted only to a user who may grant them (an admin): what `leadboard setup` needs.
+                "optional_scope": " ".join(OPTIONAL_SCOPES),
                 "state": self.state,
                 "code_challenge": self.challenge,
                 "code_challenge_method": "S256",

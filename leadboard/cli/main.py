@@ -399,6 +399,21 @@ def doctor(session: Session) -> None:
     run_doctor(session)
 
 
+@main.command(
+    epilog="\b\nExit codes:\n  0  HubSpot is set up for leadboard\n  1  something could not be done"
+)
+@session_options
+def setup(session: Session) -> None:
+    """For an admin: make HubSpot ready for leadboard (its hidden leadboard_op_id property), once.
+
+    Needs a super admin or a user who may edit properties (`leadboard login`), or a service key with
+    crm.schemas.contacts.write and crm.schemas.deals.write. Safe to run again.
+    """
+    from leadboard.cli.setup import run_setup
+
+    run_setup(session)
+
+
 @main.command()
 @click.argument("journal", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @session_options
