@@ -12,8 +12,9 @@ import pytest
 from leadboard.app import LeadboardApp
 from leadboard.config import Settings
 from leadboard.op_markers import OP_ID_PROPERTY
+from leadboard.sandbox.limits import RateLimits
 from leadboard.sandbox.portal import PortalSettings
-from leadboard.sandbox.runner import RateLimits, SandboxHandle, running_sandbox
+from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.screens.board import BoardScreen
 from leadboard.sync.errors import NOT_SET_UP
 from leadboard.sync.hubspot import OP_ID_OBJECT_TYPES
