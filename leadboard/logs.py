@@ -63,6 +63,16 @@ def forget_registered_secrets() -> None:
         _registered_pattern = None
 
 
+def secrets_registered() -> bool:
+    """Whether `redact` masks any registered secret (beyond the token patterns)."""
+    return _registered_pattern is not None
+
+
+#: Every text a token pattern could match holds one of these (case aside): text without them,
+#: and without registered secrets, comes out of `redact` as it went in.
+TOKEN_HINTS = re.compile(r"pat-|bearer|hapikey=", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
     """Mask registered secrets, private-app tokens, Bearer values and API keys in `text`."""
     pattern = _registered_pattern

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -283,6 +284,38 @@ def board_page(
     ids = [r[0] for r in conn.execute(" UNION ALL ".join(parts), args)]
     found = _rows_where(conn, _BY_IDS, {"ids": json.dumps(ids)})
     return BoardPage([found[i] for i in ids if i in found], counts)
+
+
+def iter_board(
+    conn: sqlite3.Connection,
+    *,
+    view: View = "open",
+    needle: str = "",
+    sort: Sort = "urgent",
+    owner_id: str | None = None,
+    stage_id: str | None = None,
+) -> Generator[BoardLead, None, None]:
+    """The rows of `board` one at a time, as SQLite reads them (for `leadboard leads`): memory stays
+    flat however many leads the rep has. `stage_id` keeps one stage (open ops applied).
+
+    The few leads with open ops are read first, with their markers; the rest come straight from the
+    leads table's stored overlay, so one pass over the cursor is all it takes.
+    """
+    where, args = _filters(conn, needle, owner_id)
+    if stage_id is not None:
+        where.append("l.board_stage IS :stage")
+        args["stage"] = stage_id
+    overlaid = _rows_where(conn, _WITH_OPEN_OPS, {})
+    cursor = conn.execute(
+        _ALL_ROWS.format(where=" AND ".join(where + _view(view)), order=_order(view, sort)), args
+    )
+    try:
+        while batch := cursor.fetchmany(500):
+            for r in batch:
+                lead = _row(r)
+                yield overlaid.get(lead.id, lead) if overlaid else lead
+    finally:
+        cursor.close()
 
 
 def _rows_where(conn: sqlite3.Connection, where: str, args: dict[str, Any]) -> dict[str, BoardLead]:

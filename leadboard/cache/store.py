@@ -40,10 +40,20 @@ from leadboard.cache.lead_columns import (
     stored_settings,
 )
 from leadboard.cache.outbox import Outbox
-from leadboard.cache.read_model import board, board_counts, board_page, cache_status, lead_detail, lead_state
+from leadboard.cache.read_model import (
+    board,
+    board_counts,
+    board_page,
+    cache_status,
+    iter_board,
+    lead_detail,
+    lead_state,
+)
 from leadboard.cache.remote_tables import ms, now_ms
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncCounts, View
     from leadboard.sla_settings import SlaSettings
 
@@ -94,6 +104,17 @@ class Store(CacheDatabase):
             owner_id=owner_id,
             limit_per_stage=limit_per_stage,
         )
+
+    def iter_board(
+        self, view: View = "open", sort: Sort = "urgent", *, stage_id: str | None = None
+    ) -> Generator[BoardLead, None, None]:
+        """The rep's leads one at a time as SQLite reads them; see `read_model.iter_board`."""
+        return iter_board(self.db.conn, view=view, sort=sort, stage_id=stage_id)
+
+    def limit_page_cache(self, megabytes: int) -> None:
+        """Hold at most `megabytes` of pages in memory (64 MB by default): a one-shot reader that
+        streams every lead (`leadboard leads`) gains nothing from keeping them."""
+        self.db.conn.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
 
     def board_page(
         self,
