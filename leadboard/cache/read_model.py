@@ -238,8 +238,11 @@ _WITH_OPEN_OPS = f"l.id IN (SELECT lead_id FROM outbox WHERE state IN ({_OPEN}))
 # from the leads table alone: totals per stage, then the first rows of each stage with a LIMIT per
 # stage (SQLite's top-N sort; a window function sorts every row and measured 3-4x slower), then
 # the full rows (markers, overlaid type) of just those ids through `_SELECT`.
-_STAGE_TOTALS = """SELECT l.board_stage, count(*) FROM leads l LEFT JOIN stages st ON st.id = l.board_stage
-WHERE {where} GROUP BY l.board_stage"""
+# Counted per stage first, then the few stages joined for the view's condition (joining every lead to
+# its stage before counting took ~40% longer at 50,000 leads).
+_STAGE_TOTALS = """SELECT g.board_stage, g.n FROM
+(SELECT l.board_stage, count(*) AS n FROM leads l WHERE {where} GROUP BY l.board_stage) g
+LEFT JOIN stages st ON st.id = g.board_stage WHERE {view}"""
 _STAGE_ROWS = (
     "SELECT l.id FROM leads l WHERE {where} AND l.board_stage IS :stage "
     "ORDER BY {order} LIMIT :limit OFFSET :offset"
@@ -277,6 +280,10 @@ def _view(view: View) -> list[str]:
     return [] if view == "all" else [f"coalesce(st.closed, 0) = {1 if view == 'closed' else 0}"]
 
 
+def _totals_sql(where: list[str], view: View) -> str:
+    return _STAGE_TOTALS.format(where=" AND ".join(where), view=" AND ".join(_view(view)) or "1")
+
+
 def board_page(
     conn: sqlite3.Connection,
     *,
@@ -308,7 +315,7 @@ def board_page(
         for lead in rows:
             counts[lead.stage_id or ""] = counts.get(lead.stage_id or "", 0) + 1
         return BoardPage(rows, counts)
-    totals = list(conn.execute(_STAGE_TOTALS.format(where=" AND ".join(where + _view(view))), args))
+    totals = list(conn.execute(_totals_sql(where, view), args))
     counts = {stage or "": n for stage, n in totals}
     if limit_per_stage < 1 or not totals:
         return BoardPage([], counts)
@@ -428,7 +435,7 @@ def board_counts(
 ) -> dict[str, int]:
     """How many leads each stage holds under these filters (open ops applied), by stage id."""
     where, args = _filters(conn, needle, owner_id)
-    rows = conn.execute(_STAGE_TOTALS.format(where=" AND ".join(where + _view(view))), args)
+    rows = conn.execute(_totals_sql(where, view), args)
     return {stage or "": n for stage, n in rows}
 
 
