@@ -63,14 +63,17 @@ def forget_registered_secrets() -> None:
         _registered_pattern = None
 
 
-def secrets_registered() -> bool:
-    """Whether `redact` masks any registered secret (beyond the token patterns)."""
-    return _registered_pattern is not None
+#: Every text a token pattern could match holds one of these (case aside).
+_TOKEN_HINTS = re.compile(r"pat-|bearer|hapikey=", re.IGNORECASE)
 
 
-#: Every text a token pattern could match holds one of these (case aside): text without them,
-#: and without registered secrets, comes out of `redact` as it went in.
-TOKEN_HINTS = re.compile(r"pat-|bearer|hapikey=", re.IGNORECASE)
+def may_redact(text: str) -> bool:
+    """False when `redact(text)` is certainly `text` (no registered secret, nothing token-like in it):
+    a cheap check for callers that clean thousands of short texts."""
+    pattern = _registered_pattern
+    if pattern is not None and pattern.search(text) is not None:
+        return True
+    return _TOKEN_HINTS.search(text) is not None
 
 
 def redact(text: str) -> str:

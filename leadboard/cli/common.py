@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from leadboard.logs import TOKEN_HINTS, redact, secrets_registered, setup_logging
+from leadboard.logs import may_redact, redact, setup_logging
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
@@ -93,8 +93,7 @@ def _already_one_line(text: str) -> bool:
         and text.isprintable()
         and "  " not in text
         and text == text.strip()
-        and not secrets_registered()
-        and TOKEN_HINTS.search(text) is None
+        and not may_redact(text)
     )
 
 
