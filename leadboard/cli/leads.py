@@ -212,10 +212,11 @@ def lead_json(
     applies); `sla_state` is `leadboard.sla.SlaState.level` at `now`: "none", "ok", "due_soon",
     "breached" or "done" (touched).
     """
-    from leadboard.sla import state_from
+    from leadboard.sla import level_from_ms
 
     labels = labels or Labels(meta)
-    sla = state_from(lead.sla_deadline, lead.first_touch, now or datetime.now(UTC), lead.sla_allowance)
+    now_ms = int((now or datetime.now(UTC)).timestamp() * 1000)
+    sla_level = level_from_ms(lead.sla_deadline_ms, lead.first_touch_ms, now_ms, lead.sla_allowance_ms)
     return {
         "id": lead.id,
         "name": one_line(lead.name),
@@ -231,7 +232,7 @@ def lead_json(
         "created_at": _iso(lead.created_at),
         "last_touch_at": _iso(lead.last_touch_at),
         "sla_deadline": _iso(lead.sla_deadline_ms),
-        "sla_state": sla.level,
+        "sla_state": sla_level,
         "sync": lead.marker,
         "pending_changes": lead.n_pending,
     }
