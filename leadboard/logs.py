@@ -63,6 +63,19 @@ def forget_registered_secrets() -> None:
         _registered_pattern = None
 
 
+#: Every text a token pattern could match holds one of these (case aside).
+_TOKEN_HINTS = re.compile(r"pat-|bearer|hapikey=", re.IGNORECASE)
+
+
+def may_redact(text: str) -> bool:
+    """False when `redact(text)` is certainly `text` (no registered secret, nothing token-like in it):
+    a cheap check for callers that clean thousands of short texts."""
+    pattern = _registered_pattern
+    if pattern is not None and pattern.search(text) is not None:
+        return True
+    return _TOKEN_HINTS.search(text) is not None
+
+
 def redact(text: str) -> str:
     """Mask registered secrets, private-app tokens, Bearer values and API keys in `text`."""
     pattern = _registered_pattern

@@ -122,3 +122,18 @@ def test_redact_masks_what_the_filter_masks() -> None:
         assert redact("nothing secret here: pat-tern, patience") == "nothing secret here: pat-tern, patience"
     finally:
         forget_registered_secrets()
+
+
+def test_text_shown_on_one_line_masks_secrets_in_plain_text_too() -> None:
+    """`one_line` skips its regexes for plain ASCII it would leave as is: never for a secret in it."""
+    from leadboard.cli.common import one_line
+
+    try:
+        register_secret(REGISTERED)
+        assert one_line(f"Lead {REGISTERED} Co") == "Lead [redacted] Co"
+        assert one_line(f"Lead {PAT}") == "Lead [redacted]"
+        assert one_line("Lead Bearer abc123") == "Lead Bearer [redacted]"
+        assert one_line("Plain Lead 0042 Person") == "Plain Lead 0042 Person"
+        assert one_line("  spaced\tout\x1b[31m  ") == "spaced out"
+    finally:
+        forget_registered_secrets()

@@ -405,3 +405,36 @@ def test_state_from_a_deadline_matches_the_rules_and_uses_the_allowance_for_due_
     assert state_from(full.deadline, None, early, eight_hours) == replace(
         full, created_at=None, target=None, rule=None
     )
+
+
+def test_the_level_from_stored_milliseconds_is_the_level_of_the_state() -> None:
+    """`leadboard leads` reads each lead's SLA level straight from the stored columns: it must say
+    what `state_from(...).level` says, at every side of the deadline and of "due soon"."""
+    from leadboard.sla import level_from_ms
+
+    deadline = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    deadline_ms = int(deadline.timestamp() * 1000)
+    minute = 60_000
+    offsets = (-600, -121, -120, -119, -31, -30, -29, -1, 0, 1, 45)
+    allowances = (None, 0, 20 * minute, 8 * 60 * minute, -minute)
+    touches = (None, deadline_ms - minute, deadline_ms + minute)
+    seen = set()
+    for offset in offsets:
+        now_ms = deadline_ms + offset * minute
+        now = datetime.fromtimestamp(now_ms / 1000, UTC)
+        for allowance in allowances:
+            for touch in touches:
+                expected = state_from(
+                    deadline,
+                    None if touch is None else datetime.fromtimestamp(touch / 1000, UTC),
+                    now,
+                    None if allowance is None else timedelta(milliseconds=allowance),
+                ).level
+                assert level_from_ms(deadline_ms, touch, now_ms, allowance) == expected, (
+                    offset,
+                    allowance,
+                    touch,
+                )
+                seen.add(expected)
+    assert level_from_ms(None, None, deadline_ms) == state_from(None, None, deadline).level == "none"
+    assert seen == {"done", "ok", "due_soon", "breached"}

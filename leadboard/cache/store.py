@@ -40,10 +40,21 @@ from leadboard.cache.lead_columns import (
     stored_settings,
 )
 from leadboard.cache.outbox import Outbox
-from leadboard.cache.read_model import board, board_counts, board_page, cache_status, lead_detail, lead_state
+from leadboard.cache.read_model import (
+    board,
+    board_counts,
+    board_page,
+    cache_status,
+    iter_board,
+    lead_detail,
+    lead_state,
+    stage_window,
+)
 from leadboard.cache.remote_tables import ms, now_ms
 
 if TYPE_CHECKING:
+    from collections.abc import Generator, Mapping
+
     from leadboard.cache.read_model import BoardLead, BoardPage, LeadDetail, Sort, SyncCounts, View
     from leadboard.sla_settings import SlaSettings
 
@@ -95,6 +106,31 @@ class Store(CacheDatabase):
             limit_per_stage=limit_per_stage,
         )
 
+    def iter_board(
+        self, view: View = "open", sort: Sort = "urgent", *, stage_id: str | None = None
+    ) -> Generator[BoardLead, None, None]:
+        """The rep's leads one at a time as SQLite reads them; see `read_model.iter_board`."""
+        return iter_board(self.db.conn, view=view, sort=sort, stage_id=stage_id)
+
+    def stage_window(
+        self,
+        stage_id: str,
+        start: int,
+        size: int,
+        total: int,
+        *,
+        view: View = "open",
+        needle: str = "",
+        sort: Sort = "urgent",
+    ) -> tuple[int, list[BoardLead]]:
+        """`size` rows of one stage from `start` on; see `read_model.stage_window`."""
+        return stage_window(self.db.conn, stage_id, start, size, total, view=view, needle=needle, sort=sort)
+
+    def limit_page_cache(self, megabytes: int) -> None:
+        """Hold at most `megabytes` of pages in memory (64 MB by default): a one-shot reader that
+        streams every lead (`leadboard leads`) gains nothing from keeping them."""
+        self.db.conn.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+
     def board_page(
         self,
         view: View = "open",
@@ -103,8 +139,9 @@ class Store(CacheDatabase):
         owner_id: str | None = None,
         *,
         limit_per_stage: int | None = None,
+        windows: Mapping[str, tuple[int, int]] | None = None,
     ) -> BoardPage:
-        """The first `limit_per_stage` rows of each stage and every stage's total, in one query."""
+        """The first `limit_per_stage` rows of each stage (or a window of it) and every stage's total."""
         return board_page(
             self.db.conn,
             view=view,
@@ -112,6 +149,7 @@ class Store(CacheDatabase):
             sort=sort,
             owner_id=owner_id,
             limit_per_stage=limit_per_stage,
+            windows=windows,
         )
 
     def board_counts(

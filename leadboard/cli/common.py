@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from leadboard.logs import redact, setup_logging
+from leadboard.logs import may_redact, redact, setup_logging
 from leadboard.text import clean_untrusted
 
 if TYPE_CHECKING:
@@ -76,10 +76,25 @@ def shown(text: object) -> str:
 
 def one_line(text: object, limit: int | None = None) -> str:
     """`shown`, on one line (runs of whitespace become one space), cut to `limit` characters."""
-    line = _WHITESPACE.sub(" ", shown(text)).strip()
+    if isinstance(text, str) and _already_one_line(text):
+        line = text  # the common case, ~10x faster: `leadboard leads` cleans 200,000 of these at 50,000 leads
+    else:
+        line = _WHITESPACE.sub(" ", shown(text)).strip()
     if limit is not None and len(line) > limit:
         line = line[: max(limit - 1, 0)].rstrip() + "…"
     return line
+
+
+def _already_one_line(text: str) -> bool:
+    """True when `one_line` would leave `text` as it is: printable ASCII (no escape sequence,
+    control character, line break or tab), single spaces inside only, nothing `redact` masks."""
+    return (
+        text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text == text.strip()
+        and not may_redact(text)
+    )
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

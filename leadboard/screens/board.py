@@ -3,8 +3,9 @@
 The screen reads the cache through the app's cache thread (never on the UI thread), one page at a
 time: the first `PAGE_ROWS` leads of each stage and every stage's total (`store.board_page`), so a
 filter keystroke at 10,000 leads reads what fits on screen, not 10,000 rows. It splits the rows
-into `StageColumn`s by stage and keeps each column's highlight across refreshes; when the rep
-scrolls near the last row read of a stage that holds more, it reads a bigger page. `/` filters
+into `StageColumn`s by stage and keeps each column's highlight across refreshes; a column scrolled
+deep into a long stage asks for the rows around its viewport (`stage_window`: that stage alone),
+and later reads of the board read that window for it. `/` filters
 in SQL as the rep types, `s` cycles the sort, `v` switches to the closed leads. Below
 `NARROW_WIDTH` columns one stage shows at a time with tabs above it; h/l (or the tabs) switch.
 Lead commands are delegated to the app, which owns the modals, the outbox and the sync worker;
@@ -48,6 +49,7 @@ from leadboard.widgets.sync_status import SyncStatusBar
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Mapping
 
     from textual.timer import Timer
     from textual.widgets import Input, Tabs
@@ -95,10 +97,18 @@ PAGE_ROWS = 60
 BoardRead = tuple[BoardPage, PortalMeta, SyncCounts]
 
 
-def read_board(view: View, needle: str, sort: Sort, limit: int, store: Store) -> BoardRead:
-    """What the board shows, read on the cache thread: the first `limit` rows of each stage with
-    each stage's total, the portal's metadata and the sync status."""
-    page = store.board_page(view=view, needle=needle, sort=sort, limit_per_stage=limit)
+def read_board(
+    view: View,
+    needle: str,
+    sort: Sort,
+    limit: int,
+    store: Store,
+    windows: Mapping[str, tuple[int, int]] | None = None,
+) -> BoardRead:
+    """What the board shows, read on the cache thread: the first `limit` rows of each stage (or the
+    window a column asked for: stage id → (start, rows)) with each stage's total, the portal's
+    metadata and the sync status."""
+    page = store.board_page(view=view, needle=needle, sort=sort, limit_per_stage=limit, windows=windows)
     return page, store.portal_meta(), store.sync_status()
 
 
@@ -155,9 +165,9 @@ class BoardScreen(LeadActions, Screen[None]):
         self.meta = PortalMeta()
         self.needle = ""
         self.stages: list[Stage] = []
-        #: Rows read per stage; grows when the rep scrolls deep into a stage, back to a page on a new
-        #: filter, sort or view.
-        self.limit = PAGE_ROWS
+        #: The rows read of the stages a column asked a window of (stage id → (start, rows)); the
+        #: others read their first `PAGE_ROWS`. Forgotten on a new filter, sort or view.
+        self.windows: dict[str, tuple[int, int]] = {}
         self.loaded_once = False
         self._request = 0
         self._applied = 0
@@ -263,18 +273,23 @@ class BoardScreen(LeadActions, Screen[None]):
         `new_page`: the filter, sort or view changed, so read one page again however deep the rep
         had scrolled."""
         if new_page:
-            self.limit = PAGE_ROWS
+            self.windows = {}
+            for column in self.columns:
+                column.forget_window()
         self._request += 1
-        self._read_board(self._request, self.view, self.needle, self.sort, self.limit)
+        self._read_board(self._request, self.view, self.needle, self.sort, dict(self.windows))
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
-    async def _read_board(self, request: int, view: View, needle: str, sort: Sort, limit: int) -> None:
-        first = (view, needle, sort, limit) == ("open", "", DEFAULT_SORT, PAGE_ROWS)
+    async def _read_board(
+        self, request: int, view: View, needle: str, sort: Sort, windows: dict[str, tuple[int, int]]
+    ) -> None:
+        first = (view, needle, sort, windows) == ("open", "", DEFAULT_SORT, {})
         started = self.lb_app.take_first_read() if first else None
         if started is not None:
             page, meta, status = await asyncio.wrap_future(started)
         else:
-            page, meta, status = await self.lb_app.cache.read(partial(read_board, view, needle, sort, limit))
+            read = partial(read_board, view, needle, sort, PAGE_ROWS, windows=windows)
+            page, meta, status = await self.lb_app.cache.read(read)
         self.post_message(self.PageLoaded(page, meta, status, request))
 
     @on(CacheChanged)
@@ -345,7 +360,12 @@ class BoardScreen(LeadActions, Screen[None]):
         for column in self.columns:
             stage_id = column.stage.id
             changed |= column.show_leads(
-                by_stage.get(stage_id, []), self.meta, now, total=totals.get(stage_id), sla_of=sla_of
+                by_stage.get(stage_id, []),
+                self.meta,
+                now,
+                total=totals.get(stage_id),
+                sla_of=sla_of,
+                start=page.start(stage_id),
             )
             column.set_sort_label(self._sort_words())
         self._update_tabs_labels(totals)
@@ -423,14 +443,49 @@ class BoardScreen(LeadActions, Screen[None]):
     def _lead_chosen(self, event: StageColumn.LeadChosen) -> None:
         self.lb_app.open_lead(event.lead.id)
 
-    @on(StageColumn.MoreWanted)
-    def _more_wanted(self, event: StageColumn.MoreWanted) -> None:
-        """Read a bigger page (at least doubling, so a long scroll takes few reads); the columns
-        keep their highlight by id, and a row the rep moved to before it was read is highlighted."""
-        want = event.upto + PAGE_ROWS
-        if want > self.limit:
-            self.limit = max(want, 2 * self.limit)
-            self.reload()
+    @dataclass
+    class WindowLoaded(Message):
+        """The rows around a column's viewport were read (applied on the UI thread)."""
+
+        stage_id: str
+        start: int
+        rows: list[BoardLead]
+        #: The board read last started when this one began: a page applied after it holds the window.
+        after_request: int
+
+    @on(StageColumn.WindowWanted)
+    def _window_wanted(self, event: StageColumn.WindowWanted) -> None:
+        """Read the rows around a column's viewport: that stage's rows alone (its total is known), so
+        End on a 20,000-row stage reads ~120 rows; a sync or a command re-reads the same windows."""
+        column = event.column
+        window = (event.start, event.rows)
+        if self.windows.get(column.stage.id) == window:
+            return
+        self.windows[column.stage.id] = window
+        self._read_window(column.stage.id, window, column.total, self._request)
+
+    @work(group="window-read", exit_on_error=False)
+    async def _read_window(self, stage_id: str, window: tuple[int, int], total: int, request: int) -> None:
+        view, needle, sort = self.view, self.needle, self.sort
+        start, size = window
+
+        def read(store: Store) -> tuple[int, list[BoardLead]]:
+            return store.stage_window(stage_id, start, size, total, view=view, needle=needle, sort=sort)
+
+        begun, rows = await self.lb_app.cache.read(read)
+        self.post_message(self.WindowLoaded(stage_id, begun, rows, request))
+
+    @on(WindowLoaded)
+    def _window_loaded(self, event: WindowLoaded) -> None:
+        event.stop()
+        if self._applied > event.after_request or self._request > event.after_request:
+            return  # a newer read of the whole board holds this window (or a newer filter, sort, view)
+        for column in self.columns:
+            if column.stage.id == event.stage_id:
+                with self.app.batch_update():
+                    column.show_leads(
+                        event.rows, self.meta, self.lb_app.now(), total=column.total, start=event.start
+                    )
 
     @on(StageColumn.LeadHighlighted)
     def _lead_highlighted(self, event: StageColumn.LeadHighlighted) -> None:
@@ -441,6 +496,9 @@ class BoardScreen(LeadActions, Screen[None]):
         """The footer greys out what does not apply to the current lead (none, or closed): refresh
         it when that changes, not on every highlight move, as each refresh rebuilds the footer."""
         lead = self.current_lead
+        column = self.active_column
+        if lead is None and not force and column is not None and column.highlighted is not None:
+            return  # the highlighted row is being read (End on a long stage): its keys stay as they are
         applies = (lead is not None, lead is not None and lead.closed)
         if force or applies != self._bindings_for:
             self._bindings_for = applies
@@ -635,7 +693,14 @@ class BoardScreen(LeadActions, Screen[None]):
         for i, column in enumerate(self.columns):
             if any(lead.id == lead_id for lead in column.leads):
                 self.active_index = i
-                column.show_leads(column.leads, column.meta, column.now, total=column.total, keep=lead_id)
+                column.show_leads(
+                    column.leads,
+                    column.meta,
+                    column.now,
+                    total=column.total,
+                    keep=lead_id,
+                    start=column.start,
+                )
                 column.focus()
                 return True
         return False

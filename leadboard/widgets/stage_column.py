@@ -3,16 +3,19 @@ Line API) of the leads in one stage.
 
 Never a widget per lead: each lead is one two-line row whose lines are plain (text, style) parts
 (`lead_rows.lead_lines`), so rows can be built before the column is mounted and the board's first
-frame already holds them. The board reads only the first rows of each stage (a page) and says how
-many the stage holds (`total`); the column builds rows for the leads it was given a screenful at a
-time (`PAGE_SIZE`), and when the highlight or the scroll nears the last row read while the stage
-holds more, it asks the board for a bigger page (`MoreWanted`). The highlighted lead is kept, by id,
-when the rows are replaced, and rows that read the same as those shown are not redrawn.
+frame already holds them. The column is as tall as its stage (`total`, a COUNT), but it holds only
+a window of it: the leads read around the viewport (`leads`, from stage index `start`), their rows
+built as they are drawn. When the viewport nears the edge of the window (`READ_AHEAD` rows) it asks
+the board for the rows around it (`WindowWanted`, `WINDOW_ROWS` or three screenfuls) and draws
+blank rows until they come; so End on a 20,000-row stage reads ~120 rows, and memory does not grow
+with the rows scrolled past (`rows_held`). The highlight is a stage index: it moves at once, and
+the lead under it is known once its window is read. The highlighted lead is kept, by id, when the
+rows are replaced, and rows in view that read the same as before are not redrawn.
 
 Drawing is the board's hot path. The column draws a row's line straight into Rich segments
 (`lead_rows.draw_line`): each (row style, part style) pair is resolved once, each drawn line is kept
 by (its parts, the row style) in a bounded cache until the width or the styles change, every row is
-two lines (no measuring: the virtual height is twice the rows built), a highlight or hover change
+two lines (no measuring: the virtual height is twice the stage's rows), a highlight or hover change
 redraws only the rows it touches, and a click or hover finds its row from the mouse's offset. Only
 the lines in view are ever drawn.
 
@@ -66,6 +69,8 @@ __all__ = [
     "LINES_PER_LEAD",
     "MARKERS",
     "PAGE_SIZE",
+    "READ_AHEAD",
+    "WINDOW_ROWS",
     "SLA_GLYPHS",
     "SLA_STYLES",
     "LeadOption",
@@ -78,11 +83,12 @@ __all__ = [
     "relative_age",
 ]
 
-PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads; more load as the rep scrolls
-#: Options built ahead of the highlight before the next screenful is added.
-PAGE_AHEAD = 5
-#: Rows read ahead of the highlight: nearer the last row read than this, the board reads more.
+PAGE_SIZE = 32  # a tall terminal shows ~30 two-line leads: the rows built before the first frame
+#: Rows held ahead of the viewport: nearer the edge of the window held than this, the column asks
+#: for the window around it.
 READ_AHEAD = 20
+#: Rows a column asks for (at least three screenfuls): the viewport and READ_AHEAD either side.
+WINDOW_ROWS = 120
 #: Drawn lines kept per column: a few screenfuls (~50 lines each), for scrolling back and refreshes;
 #: more would only lengthen the garbage collector's full passes.
 _STRIP_CACHE_SIZE = 256
@@ -163,12 +169,13 @@ class StageColumn(ScrollView, can_focus=True):
         lead: BoardLead | None
 
     @dataclass
-    class MoreWanted(Message):
-        """The highlight or the scroll is near the last row read and the stage holds more:
-        the board should read at least `upto` + a page of rows for this stage."""
+    class WindowWanted(Message):
+        """The viewport nears the edge of the rows held: the board should read `rows` rows of this
+        stage from `start` on and show them (`show_leads(..., start=start)`)."""
 
         column: StageColumn
-        upto: int
+        start: int
+        rows: int
 
     @dataclass
     class LeadChosen(Message):
@@ -201,15 +208,19 @@ class StageColumn(ScrollView, can_focus=True):
         self._drawn_width: int | None = None
         #: The header and footer words last set.
         self._titles: tuple[str, str] | None = None
-        #: The rows built so far, for the first of `leads` (a screenful at a time).
-        self._rows: list[LeadOption] = []
+        #: The rows built so far, one per lead of `leads` (None: not built yet; built when drawn).
+        self._rows: list[LeadOption | None] = []
         super().__init__(id=id, classes=f"stage-column {classes}".strip())
         self.stage = stage
+        #: The leads read around the viewport: the stage's rows from `start` on (a window, never
+        #: the whole stage: memory stays flat however long the stage is).
         self.leads: list[BoardLead] = rows or []
-        #: How many leads the stage holds under the board's filter (`leads` may be the first of them).
+        #: The stage index of `leads[0]`.
+        self.start = 0
+        #: How many leads the stage holds under the board's filter (a COUNT, not the rows read).
         self.total = max(total, len(self.leads))
-        #: A row the rep moved to before it was read; highlighted once the bigger page arrives.
-        self._pending: int | None = None
+        #: The window last asked for with `WindowWanted` and not shown yet: (start, rows).
+        self._asked: tuple[int, int] | None = None
         #: The lead a command was opened on (`stay_on_row`): when it moves within the column, the
         #: highlight stays on its row, so the next lead comes under it.
         self._stay_for: str | None = None
@@ -217,8 +228,10 @@ class StageColumn(ScrollView, can_focus=True):
         self.now = now or datetime.now(UTC)
         self.sla_of: SlaOf | None = sla_of
         self.sort_label = sort_label
+        self._rows = [None] * len(self.leads)
         if self.leads:
-            self._rows = self._rows_for(0, min(PAGE_SIZE, len(self.leads)))
+            for index in range(min(PAGE_SIZE, len(self.leads))):
+                self._row(index)  # the first frame's rows, built before the column is mounted
             self.set_reactive(StageColumn.highlighted, 0)
         self._size_to_rows()
         self._title()
@@ -244,15 +257,16 @@ class StageColumn(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         plain, highlighted, hovered = self._row_styles or self._resolve_row_styles()
         index, line_no = divmod(self.scroll_offset.y + y, LINES_PER_LEAD)
-        if not 0 <= index < len(self._rows):
-            return Strip.blank(width, plain.rich_style)
         if index == self.highlighted:
             style = highlighted
         elif index == self.hovered:
             style = hovered
         else:
             style = plain
-        parts = self._rows[index].lines[line_no]
+        row = self._row(index) if 0 <= index < self.total else None
+        if row is None:  # past the stage, or not read yet: the window is on its way
+            return Strip.blank(width, (style if index < self.total else plain).rich_style)
+        parts = row.lines[line_no]
         key = (parts, style)
         strip = self._strips.get(key)
         if strip is None:
@@ -293,14 +307,14 @@ class StageColumn(ScrollView, can_focus=True):
             self.refresh_lines(LINES_PER_LEAD * index, LINES_PER_LEAD)
 
     def _size_to_rows(self) -> None:
-        """Every row is two lines: the virtual height follows the rows built, without measuring.
+        """Every row is two lines: the virtual height is the stage's (`total`), without measuring.
         The width is left at 0: the column never scrolls sideways (`overflow-x: hidden`).
 
         `virtual_size` is a layout reactive: setting it lays out the whole screen, which cost a
         filter keystroke ~20 ms at 10,000 leads. Only a scrollbar that appears or goes needs that
         (the gutter is kept either way); otherwise the new height is set without a layout and the
         scrollbar's thumb and the scroll position follow it here."""
-        height = LINES_PER_LEAD * len(self._rows)
+        height = LINES_PER_LEAD * self.total
         if height == self.virtual_size.height:
             return
         viewport = self.scrollable_content_region.height
@@ -315,35 +329,60 @@ class StageColumn(ScrollView, can_focus=True):
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return LINES_PER_LEAD * len(self._rows)
+        return LINES_PER_LEAD * self.total
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return max(
-            (cell_len("".join(t for t, _ in line)) for row in self._rows for line in row.lines), default=0
+            (cell_len("".join(t for t, _ in line)) for row in self._rows if row for line in row.lines),
+            default=0,
         )
 
     # --- rows -----------------------------------------------------------------------------------
 
     @property
-    def loaded(self) -> int:
-        """How many rows are built (the first of `leads`)."""
-        return len(self._rows)
+    def rows_held(self) -> int:
+        """How many leads the column holds (read and kept): the window around the viewport, bounded
+        whatever the stage's length."""
+        return len(self.leads)
+
+    @property
+    def rows_built(self) -> int:
+        """How many of the held leads have their row built (drawn at least once, or compared)."""
+        return sum(row is not None for row in self._rows)
 
     @property
     def option_count(self) -> int:
-        """The rows built, as an `OptionList` counted its options."""
-        return len(self._rows)
+        """The stage's rows, as an `OptionList` counted its options (most are not held)."""
+        return self.total
 
     def get_option_at_index(self, index: int) -> LeadOption:
-        """The row at `index` (its lead's id and two lines)."""
-        return self._rows[index]
+        """The row at `index` in the stage (its lead's id and two lines); it must be held."""
+        row = self._row(index)
+        if row is None:
+            raise IndexError(
+                f"row {index} is not held (rows {self.start}-{self.start + len(self.leads) - 1})"
+            )
+        return row
+
+    def _row(self, index: int) -> LeadOption | None:
+        """The row at stage index `index`, built on first use; None when its lead is not held."""
+        at = index - self.start
+        if not 0 <= at < len(self.leads):
+            return None
+        row = self._rows[at]
+        if row is None:
+            lead = self.leads[at]
+            sla = self.sla_of(lead) if self.sla_of else None
+            row = self._rows[at] = LeadOption(lead.id, lead_lines(lead, self.meta, self.now, sla))
+        return row
 
     @property
     def current_lead(self) -> BoardLead | None:
         index = self.highlighted
-        if index is None or not 0 <= index < len(self.leads) or index >= self.loaded:
+        if index is None:
             return None
-        return self.leads[index]
+        at = index - self.start
+        return self.leads[at] if 0 <= at < len(self.leads) else None
 
     def show_leads(
         self,
@@ -354,87 +393,98 @@ class StageColumn(ScrollView, can_focus=True):
         total: int | None = None,
         keep: str | None = None,
         sla_of: SlaOf | None = None,
+        start: int = 0,
     ) -> bool:
-        """Replace the rows, keeping `keep` (a lead id; default the highlighted one) highlighted.
+        """Replace the rows: `leads` are the stage's rows from `start` on, of `total` (default: just
+        these). `keep` (a lead id; default the highlighted one) stays highlighted if it is among them.
 
-        `leads` are the first rows of the stage, which holds `total` (default: just these).
         A lead that left the column gives its place to the next one, so the highlight does not jump.
         `sla_of` gives a row's SLA state (default: the one given last time), asked for shown rows only.
-        Rows that read the same as those shown are kept as they are (nothing is redrawn for them),
-        and the list keeps its scroll position. True when anything the column shows changed.
+        When the rows in view read the same as before nothing is redrawn, and the list keeps its
+        scroll position. True when anything the column shows changed.
         """
         shown = (self.scroll_y, self.highlighted, self._titles)
         previous = self.current_lead
         keep_id = keep if keep is not None else (previous.id if previous else None)
         old_index = self.highlighted
-        self.leads, self.meta, self.now = leads, meta, now
-        self.total = max(total if total is not None else 0, len(leads))
+        in_view = self._rows_in_view()
+        old_rows = [self._row(i) for i in in_view]
+        old_total = self.total
+        self.meta, self.now = meta, now
         if sla_of is not None:
             self.sla_of = sla_of
-        index = next((i for i, lead in enumerate(leads) if lead.id == keep_id), None)
+        self.leads, self.start = leads, start
+        self._rows = [None] * len(leads)
+        self.total = max(total if total is not None else 0, start + len(leads))
+        answered = self._asked is not None and self._asked[0] == start
+        if answered:
+            self._asked = None
+        index = next((start + i for i, lead in enumerate(leads) if lead.id == keep_id), None)
         if keep is None and keep_id is not None and keep_id == self._stay_for and old_index is not None:
             self._stay_for = None
             index = None  # the lead the rep acted on moved: its row keeps the highlight
-        if self._pending is not None and keep is None:
-            if self._pending < len(leads) or len(leads) >= self.total:
-                index = min(self._pending, len(leads) - 1) if leads else None
-            self._pending = None
         if index is None and old_index is not None and leads:
-            index = min(old_index, len(leads) - 1)
-        wanted = max(PAGE_SIZE, (index or 0) + PAGE_AHEAD + 1)
-        replaced = self._replace_rows(self._rows_for(0, min(wanted, len(leads))))
-        highlight = index if index is not None else (0 if leads else None)
-        if highlight == self.highlighted:  # no watcher runs: keep it in view and the page loading
-            self.scroll_to_highlight()
-            if highlight is not None:
-                self._load_more(highlight)
+            index = min(old_index, self.total - 1)
+            if self._asked is None and not start <= index < start + len(leads):
+                index = max(start, min(index, start + len(leads) - 1))  # a new first page: come into it
+        new_rows = [self._row(i) for i in in_view]
+        replaced = self.total != old_total or any(
+            (new.lead_id, new.lines) != (old.lead_id, old.lines) if new and old else new is not old
+            for new, old in zip(new_rows, old_rows, strict=True)
+        )
+        if replaced:
+            self._size_to_rows()
+            self.refresh()
+        highlight = index if index is not None else (start if leads else None)
+        if highlight == self.highlighted:  # no watcher runs: keep it in view (unless these are the
+            if not answered:  # rows the rep scrolled to, away from the highlight)
+                self.scroll_to_highlight()
         else:
             with self.prevent(self.LeadHighlighted):
                 self.highlighted = highlight
+        self._want_window()
         self._title()
         current = self.current_lead
         if (current.id if current else None) != (previous.id if previous else None):
             self.post_message(self.LeadHighlighted(self, current))
         return replaced or shown != (self.scroll_y, self.highlighted, self._titles)
 
+    def forget_window(self) -> None:
+        """The board reads a first page again (a new filter, sort or view): a window asked for
+        earlier will not come."""
+        self._asked = None
+
     def stay_on_row(self, lead_id: str) -> None:
         """A command was opened on `lead_id`: if it then moves down the column (a logged call marks
         it touched), keep the highlight on its row rather than following it, until the rep moves."""
         self._stay_for = lead_id
 
-    def _replace_rows(self, rows: list[LeadOption]) -> bool:
-        """Swap in `rows` unless they read the same as those shown (then False). The scroll
-        position is kept (clamped to the new length); the highlight is left to the caller."""
-        shown = self._rows
-        if len(rows) == len(shown) and all(
-            new.lead_id == old.lead_id and new.lines == old.lines
-            for new, old in zip(rows, shown, strict=True)
-        ):
-            return False
-        self._rows = rows
-        self._size_to_rows()
-        self.refresh()
-        return True
+    def _rows_in_view(self) -> range:
+        """The stage indexes of the rows the viewport shows (the first screenful before mounting)."""
+        if not self.is_mounted or not self.size.height:
+            return range(min(PAGE_SIZE, self.total))
+        top = int(self.scroll_y) // LINES_PER_LEAD
+        rows = -(-self.scrollable_content_region.height // LINES_PER_LEAD) + 1
+        return range(top, min(top + rows, self.total))
 
-    def _rows_for(self, start: int, end: int) -> list[LeadOption]:
-        sla_of, meta, now = self.sla_of, self.meta, self.now
-        return [
-            LeadOption(lead.id, lead_lines(lead, meta, now, sla_of(lead) if sla_of else None))
-            for lead in self.leads[start:end]
-        ]
-
-    def _load_more(self, upto: int) -> None:
-        """Make sure rows up to `upto` are listed: build their rows from the leads read, and ask
-        the board for more leads when `upto` nears the last one read and the stage holds more."""
-        if self.loaded < len(self.leads) and upto >= self.loaded - PAGE_AHEAD:
-            end = min(len(self.leads), max(self.loaded + PAGE_SIZE, upto + PAGE_AHEAD + 1))
-            start = self.loaded
-            self._rows.extend(self._rows_for(start, end))
-            self._size_to_rows()
-            self.refresh_lines(LINES_PER_LEAD * start, LINES_PER_LEAD * (end - start))
-            self._title()
-        if self.total > len(self.leads) and upto >= len(self.leads) - READ_AHEAD:
-            self.post_message(self.MoreWanted(self, upto))
+    def _want_window(self) -> None:
+        """Ask the board for the rows around the viewport when it nears the edge of those held
+        (`READ_AHEAD` rows short of it): a window of `WINDOW_ROWS` (or three screenfuls) centred on
+        the viewport. Rows not held yet are drawn blank until it comes."""
+        if not self.is_mounted or not self.total:
+            return
+        view = self._rows_in_view()
+        need_start = max(0, view.start - READ_AHEAD)
+        need_end = min(self.total, view.stop + READ_AHEAD)
+        held_end = self.start + len(self.leads)
+        if self.start <= need_start and (need_end <= held_end or held_end >= self.total):
+            return
+        rows = max(WINDOW_ROWS, 3 * len(view))
+        centre = (view.start + view.stop) // 2
+        start = max(0, min(centre - rows // 2, self.total - rows))
+        if (start, rows) != self._asked:
+            self._asked = (start, rows)
+            self.post_message(self.WindowWanted(self, start, rows))
 
     def set_sort_label(self, label: str) -> None:
         if label != self.sort_label:
@@ -443,14 +493,8 @@ class StageColumn(ScrollView, can_focus=True):
 
     def _title(self) -> None:
         """Set the header and footer; only when their words change, as each set redraws the column."""
-        total = self.total
-        title = f"{clean_untrusted(self.stage.label)} · {total:,}"
-        parts = []
-        if self.loaded < total:
-            parts.append(f"first {self.loaded:,} of {total:,}; scroll for more")
-        if self.sort_label:
-            parts.append(self.sort_label)
-        subtitle = " · ".join(parts)
+        title = f"{clean_untrusted(self.stage.label)} · {self.total:,}"
+        subtitle = self.sort_label
         if (title, subtitle) != self._titles:
             self._titles = (title, subtitle)
             self.border_title = Content(title)
@@ -459,9 +503,9 @@ class StageColumn(ScrollView, can_focus=True):
     # --- moving ---------------------------------------------------------------------------------
 
     def validate_highlighted(self, highlighted: int | None) -> int | None:
-        if highlighted is None or not self._rows:
+        if highlighted is None or not self.total:
             return None
-        return max(0, min(highlighted, len(self._rows) - 1))
+        return max(0, min(highlighted, self.total - 1))
 
     def watch_highlighted(self, old: int | None, highlighted: int | None) -> None:
         self._refresh_row(old)
@@ -469,8 +513,8 @@ class StageColumn(ScrollView, can_focus=True):
         if highlighted is None:
             return
         self.scroll_to_highlight()
+        self._want_window()
         self.post_message(self.LeadHighlighted(self, self.current_lead))
-        self._load_more(highlighted)
 
     def watch_hovered(self, old: int | None, hovered: int | None) -> None:
         self._refresh_row(old)
@@ -478,6 +522,10 @@ class StageColumn(ScrollView, can_focus=True):
 
     def on_show(self) -> None:
         self.scroll_to_highlight()
+        self._want_window()
+
+    def on_resize(self) -> None:
+        self._want_window()
 
     def scroll_to_highlight(self, top: bool = False) -> None:
         """Scroll so the highlighted row is in view (at the top when `top`)."""
@@ -494,32 +542,26 @@ class StageColumn(ScrollView, can_focus=True):
 
     def move(self, delta: int) -> None:
         self._stay_for = None
-        if not self.leads:
+        if not self.total:
             return
-        current = self._pending if self._pending is not None else self.highlighted
-        target = max(0, min(self.total - 1, (current if current is not None else -1) + delta))
-        self._pending = target if target >= len(self.leads) else None
-        self._load_more(target)
-        self.highlighted = min(target, self.loaded - 1)
+        current = self.highlighted
+        self.highlighted = max(0, min(self.total - 1, (current if current is not None else -1) + delta))
 
     def action_first(self) -> None:
-        self._pending = self._stay_for = None
+        self._stay_for = None
         self.highlighted = 0
 
     def action_last(self) -> None:
         self._stay_for = None
-        if self.total > len(self.leads):
-            self._pending = self.total - 1  # highlighted once the board has read that far
-        self._load_more(self.total - 1)
-        self.highlighted = self.loaded - 1
+        self.highlighted = self.total - 1
 
     def _page_by(self, direction: int) -> None:
         """Move the highlight by the column's height in lines (a screenful of rows)."""
         self._stay_for = None
-        if not self._rows:
+        if not self.total:
             return
         line = LINES_PER_LEAD * (self.highlighted or 0) + direction * self.scrollable_content_region.height
-        self.highlighted = max(0, min(line, LINES_PER_LEAD * len(self._rows) - 1)) // LINES_PER_LEAD
+        self.highlighted = max(0, min(line, LINES_PER_LEAD * self.total - 1)) // LINES_PER_LEAD
 
     def action_page_up(self) -> None:
         if self.highlighted is None:
@@ -528,7 +570,6 @@ class StageColumn(ScrollView, can_focus=True):
             self._page_by(-1)
 
     def action_page_down(self) -> None:
-        self._load_more((self.highlighted or 0) + max(self.size.height, 1))
         if self.highlighted is None:
             self.action_last()
         else:
@@ -540,10 +581,9 @@ class StageColumn(ScrollView, can_focus=True):
             self.post_message(self.LeadChosen(self, lead))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Scrolling (wheel, scrollbar) near the end of what is loaded loads the next page."""
+        """Scrolling (wheel, scrollbar, the highlight) near the edge of the rows held asks for more."""
         super().watch_scroll_y(old_value, new_value)
-        if self.loaded < self.total and new_value >= self.max_scroll_y - self.size.height:
-            self._load_more(self.loaded)
+        self._want_window()
 
     # --- mouse ----------------------------------------------------------------------------------
 
@@ -553,7 +593,7 @@ class StageColumn(ScrollView, can_focus=True):
         if offset is None:
             return None
         index = (offset.y + self.scroll_offset.y) // LINES_PER_LEAD
-        return index if 0 <= index < len(self._rows) else None
+        return index if 0 <= index < self.total else None
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         self.hovered = self._row_at(event)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board
+from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board, stage_window
 from leadboard.cache.store import Store
 from leadboard.commands.add_note import AddNote
 from leadboard.commands.log_call import LogCall
@@ -134,6 +134,55 @@ def test_a_page_is_the_head_of_each_stage_of_the_full_board(store: Store, sort: 
         assert shown == {stage: ids[:limit] for stage, ids in by_stage.items()}
         assert {r.id: r for r in page.rows} == {r.id: r for r in full if r.id in {p.id for p in page.rows}}
     assert store.board_counts(needle=needle) == store.board_page(needle=needle, limit_per_stage=2).counts
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("needle", ["", "acme"])
+def test_a_window_anywhere_in_a_stage_is_that_slice_of_the_full_board(
+    store: Store, sort: str, needle: str
+) -> None:
+    """A long column reads the rows around its viewport: from the start, the middle or the end of a
+    stage (read backwards there), the rows are those of the full board at those places, in order."""
+    full = store.board(needle=needle, sort=sort)  # type: ignore[arg-type]
+    by_stage: dict[str, list[str]] = {}
+    for lead in full:
+        by_stage.setdefault(lead.stage_id or "", []).append(lead.id)
+    stage, ids = max(by_stage.items(), key=lambda item: len(item[1]))
+    assert len(ids) >= 10
+    for start, size in ((0, 4), (3, 4), (len(ids) - 6, 4), (len(ids) - 4, 4), (len(ids) + 5, 4), (2, 100)):
+        page = store.board_page(
+            needle=needle,
+            sort=sort,  # type: ignore[arg-type]
+            limit_per_stage=2,
+            windows={stage: (start, size)},
+        )
+        begins = max(0, min(start, len(ids) - size))
+        assert page.start(stage) == begins
+        assert [r.id for r in page.rows if r.stage_id == stage] == ids[begins : begins + size]
+        others = {s: [r.id for r in page.rows if r.stage_id == s] for s in by_stage if s != stage}
+        assert others == {s: by_stage[s][:2] for s in others}  # the other stages: their first rows
+        begun, rows = stage_window(
+            store.db.conn,
+            stage,
+            start,
+            size,
+            len(ids),
+            needle=needle,
+            sort=sort,  # type: ignore[arg-type]
+        )
+        assert (begun, [r.id for r in rows]) == (begins, ids[begins : begins + size])
+    assert [r.id for r in store.iter_board(sort=sort)] == [r.id for r in store.board(sort=sort)]  # type: ignore[arg-type]
+
+
+def test_the_closed_view_reads_its_last_rows_backwards_in_the_same_order(store: Store) -> None:
+    from leadboard.commands.disqualify import Disqualify
+
+    for i in range(1, 13):
+        store.outbox.enqueue(Disqualify(lead_id=str(i), reason="BAD_TIMING", note="later"))
+    full = [r.id for r in store.board(view="closed") if r.stage_id == "unqualified-stage-id"]
+    assert len(full) == 12
+    page = store.board_page(view="closed", limit_per_stage=3, windows={"unqualified-stage-id": (9, 3)})
+    assert [r.id for r in page.rows] == full[9:]
 
 
 def test_a_pending_move_puts_the_lead_in_its_new_stage_on_every_page_until_discarded(store: Store) -> None:

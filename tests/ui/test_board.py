@@ -334,7 +334,7 @@ async def test_a_long_stage_reads_a_page_and_the_rest_as_the_rep_goes_down(tmp_p
         await pilot.resize_terminal(*LARGE)
         await settle(app, pilot)
         assert [x.id for x in column.leads] == new_stage[:PAGE_ROWS]  # one page read, in order
-        assert f"of {total}; scroll for more" in str(column.border_subtitle)
+        assert column.virtual_size.height == 2 * total  # the scrollbar is the whole stage's
         for _ in range(PAGE_ROWS + 5):  # j held down: faster than the reads, past the last row read
             board.action_cursor_down()
         await settle(app, pilot)
@@ -342,9 +342,8 @@ async def test_a_long_stage_reads_a_page_and_the_rest_as_the_rep_goes_down(tmp_p
         await pilot.press("end")
         await settle(app, pilot)
         assert board.current_lead is not None and board.current_lead.id == new_stage[-1]
-        assert [x.id for x in column.leads] == new_stage
-        assert "scroll for more" not in str(column.border_subtitle)
-        app.refresh_views()  # a sync or a command re-reads as deep as the rep went; the highlight stays
+        assert [x.id for x in column.leads] == new_stage[column.start :]  # the rows around the end
+        app.refresh_views()  # a sync or a command re-reads the rows the rep is at; the highlight stays
         await settle(app, pilot)
         assert board.current_lead.id == new_stage[-1]
         await pilot.press("slash", "1")  # a filter reads one page again
