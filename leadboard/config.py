@@ -34,6 +34,7 @@ CONFIG_ENV = "LEADBOARD_CONFIG"
 DEFAULT_PORTAL = "https://api.hubapi.com"
 MIN_SYNC_INTERVAL = 30
 MAX_SYNC_INTERVAL = 86_400
+MIN_SYNC_BOUND = 10
 ENV_OVERRIDES = {
     "portal": "LEADBOARD_PORTAL",
     "email": "LEADBOARD_EMAIL",
@@ -147,6 +148,29 @@ def _https_or_loopback_url(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class SyncBounds:
+    """`[sync]`: how far the adaptive interval may move from `sync_interval` (sync/pacing.py):
+    down to `floor` while HubSpot keeps changing, up to `ceiling` while the app's shared budget is
+    short. The interval itself is kept between them."""
+
+    floor: int = 30
+    ceiling: int = 900
+
+    @classmethod
+    def parse(cls, value: Any) -> SyncBounds:
+        if isinstance(value, SyncBounds):
+            return value
+        checker = Checker()
+        table = checker.table(value, (), ("floor", "ceiling"))
+        found = {k: checker.field((k,), _sane_bound, table[k]) for k in ("floor", "ceiling") if k in table}
+        checker.done()
+        bounds = cls(**found)
+        if bounds.floor > bounds.ceiling:
+            raise ValueError("floor must not be above ceiling")
+        return bounds
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a leadboard command needs to know besides the token.
 
@@ -158,6 +182,7 @@ class Settings:
     email: str | None = None
     db: Path = field(default_factory=default_db_path)
     sync_interval: int = 180  # seconds between background pulls
+    sync: SyncBounds = field(default_factory=SyncBounds)
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     sla: SlaSettings = field(default_factory=SlaSettings)
@@ -221,6 +246,14 @@ def _sane_interval(value: Any) -> int:
     return number
 
 
+def _sane_bound(value: Any) -> int:
+    number = whole_number(value)
+    # A quiet pull costs one search: every 10 s is still a small part of HubSpot's 5 a second.
+    if not MIN_SYNC_BOUND <= number <= MAX_SYNC_INTERVAL:
+        raise ValueError(f"must be between {MIN_SYNC_BOUND} and {MAX_SYNC_INTERVAL} seconds")
+    return number
+
+
 def _email_shape(value: Any) -> str | None:
     if value is None:
         return None
@@ -271,6 +304,7 @@ _FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "email": _email_shape,
     "db": _db_path,
     "sync_interval": _sane_interval,
+    "sync": SyncBounds.parse,
     "theme": _theme_name,
     "keymap": _keymap,
     "sla": SlaSettings.parse,

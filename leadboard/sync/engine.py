@@ -38,6 +38,7 @@ from leadboard.sync.errors import (
     RateLimited,
     SignInAgain,
 )
+from leadboard.sync.pacing import Pacer, PacingSettings
 from leadboard.sync.push import DEFAULT_MAX_PAUSE_WAIT, DEFAULT_RECONCILE_GRACE, PushReport, push_ready
 from leadboard.sync.ratelimit import RateLimiter
 from leadboard.time_words import ago, within
@@ -51,9 +52,9 @@ logger = logging.getLogger("leadboard.sync.engine")
 
 #: Seconds before an unknown create is sent again; tests set it short. See push.DEFAULT_RECONCILE_GRACE.
 GRACE_ENV = "LEADBOARD_RECONCILE_GRACE"
+#: Reads turned away by a short 429 go again this often before the pull gives up (hubspot.py).
+READ_RETRIES_AFTER_429 = 3
 METADATA_MAX_AGE_MS = 6 * 3600 * 1000  # pipelines and options change rarely; refresh a few times a day
-RECONCILE_EVERY_MS = 15 * 60 * 1000  # archiving does not bump the cursor: look for it this often
-KEY_LAST_RECONCILE = "last_reconcile_at"
 KEY_META_SAVED = "meta_saved_at"  # written by Store.save_portal_meta
 #: KEY_AUTH_STATE's value when the rep's OAuth sign-in ended (a refresh was refused): only
 #: `leadboard login` mends it, and every process on the cache (board, `leadboard status`) says so.
@@ -91,6 +92,8 @@ class SyncStatus:
     #: Creates wait for an admin's `leadboard setup` (leadboard's op id property is missing and this
     #: credential may not create it): errors.NOT_SET_UP.
     not_set_up: bool = False
+    #: "HubSpot is busy: refreshing every 4 min" while the app's shared budget slows the pulls.
+    busy: str | None = None
 
     def line(self, now: datetime | None = None) -> str:
         """One quiet phrase, the most urgent first: what is wrong, else what waits, else when synced."""
@@ -123,9 +126,8 @@ class SyncStatus:
             return " · ".join(parts)
         if self.pending:
             return f"{waiting} waiting"
-        if self.last_sync_at is None:
-            return "not synced yet"
-        return f"synced {ago(now - self.last_sync_at)}"
+        synced = "not synced yet" if self.last_sync_at is None else f"synced {ago(now - self.last_sync_at)}"
+        return f"{synced} · {self.busy}" if self.busy else synced
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -164,6 +166,7 @@ class SyncEngine:
         self._token = token
         self._on_status = on_status
         self.limiter = limiter if limiter is not None else RateLimiter()
+        self.pacer = Pacer(PacingSettings.of(settings))
         self._timeout = timeout
         env_grace = os.environ.get(GRACE_ENV, "").strip()
         self.reconcile_grace = (
@@ -208,6 +211,7 @@ class SyncEngine:
                 timeout=self._timeout or DEFAULT_TIMEOUT,
                 cancel=self._stop,
                 api_version=self.settings.api_version,
+                read_retries_after_429=READ_RETRIES_AFTER_429,
             )
         return self._gateway
 
@@ -262,6 +266,7 @@ class SyncEngine:
             signed_in_as=self._signed_in_as(),
             account_level=bool(self._token) and self._signed_in_as() is None,
             not_set_up=counts.waiting > 0 and self.store().outbox.waiting_with(NOT_SET_UP) > 0,
+            busy=self.pacer.busy_words(),
         )
 
     def _signed_in_as(self) -> str | None:
@@ -321,9 +326,10 @@ class SyncEngine:
         return store.portal_meta()
 
     def pull(self, *, full: bool = False, progress: ProgressFn | None = None) -> PullReport:
-        """Metadata when missing or stale, then the rep's leads, then (first run and every 15 min)
-        the membership reconcile. Raises GatewayError; `sync()` is the call that never raises."""
+        """Metadata when missing or stale, then the pull cycle (pull_cycle.py: one request when
+        nothing changed). Raises GatewayError; `sync()` is the call that never raises."""
         from leadboard.sync import pull
+        from leadboard.sync.pull_cycle import pull_cycle
 
         store, gateway = self.store(), self.gateway()
         self._restore_pause()
@@ -343,13 +349,7 @@ class SyncEngine:
                 progress("metadata", 0, None)
             meta = pull.pull_metadata(store, gateway, email, user_id=user_id)
         leads_progress = None if progress is None else (lambda n, total: progress("leads", n, total))
-        report = pull.pull_leads(store, gateway, meta, full=full, progress=leads_progress)
-        last_reconcile = store.get_state(KEY_LAST_RECONCILE)
-        if full or report.reconcile_advised or _older_than(last_reconcile, RECONCILE_EVERY_MS):
-            if progress is not None:
-                progress("reconcile", 0, None)
-            report.events += pull.reconcile_membership(store, gateway, meta).events
-            store.set_state(KEY_LAST_RECONCILE, str(now_ms()))
+        report = pull_cycle(store, gateway, meta, full=full, progress=leads_progress)
         self._note_ok()
         return report
 
@@ -389,14 +389,24 @@ class SyncEngine:
         return pull.pull_timeline(self.store(), self.gateway(), lead_id)
 
     def sync(
-        self, *, full: bool = False, progress: ProgressFn | None = None, retry_offline: bool = True
+        self,
+        *,
+        full: bool = False,
+        progress: ProgressFn | None = None,
+        retry_offline: bool = True,
+        background: bool = False,
     ) -> SyncReport:
         """Pull then push. Never raises for network or HubSpot trouble: see the report's `error`.
 
         `retry_offline`: when the pull worked, HubSpot is reachable, so changes deferred only because
         it was not (`Outbox.retry_offline_now`) are pushed now instead of after the rest of their
         backoff: the rep's `leadboard sync` (or `r` on the board) right after coming back online
-        sends what waited. 429 pauses, 5xx backoffs, unknown and failed changes keep their rules."""
+        sends what waited. 429 pauses, 5xx backoffs, unknown and failed changes keep their rules.
+
+        `background`: a pull the rep did not ask for (the board's timer). It gives way to the rep's
+        pushes when the app's shared window is nearly spent, and a 429 it meets stretches the
+        interval (pacing.py) instead of reaching the status line; `pacer.next_delay()` says when
+        the next one should go."""
         if self.stopped:
             return SyncReport(None, None, self._read_status(), "Sync is stopping.")
         self._set(syncing=True, missing_scopes=())
@@ -405,14 +415,23 @@ class SyncEngine:
         error: str | None = None
         try:
             try:
-                pull_report = self.pull(full=full, progress=progress)
+                if background and not self._background_pull_may_go():
+                    logger.info("pull deferred: HubSpot's shared window is nearly spent; pushes go first")
+                else:
+                    pull_report = self.pull(full=full, progress=progress)
+                    self._paced(changed=pull_report.leads_changed > 0 or bool(pull_report.reassigned))
             except GatewayError as exc:
-                logger.info("pull: %s: %s", type(exc).__name__, exc)
-                self._set(pull_failed=not isinstance(exc, Cancelled))
-                self._note_error(exc)
-                error = str(exc)
-                if isinstance(exc, Offline | Dropped | AuthFailed | RateLimited | Cancelled):
-                    return self._finish(pull_report, push_report, error)
+                if background and isinstance(exc, RateLimited) and not exc.daily:
+                    # The shared budget is short: slow down and let the push go; the rep sees no 429.
+                    logger.info("background pull met HubSpot's rate limit; stretching the interval")
+                    self._paced(changed=False, rate_limited=True)
+                else:
+                    logger.info("pull: %s: %s", type(exc).__name__, exc)
+                    self._set(pull_failed=not isinstance(exc, Cancelled))
+                    self._note_error(exc)
+                    error = str(exc)
+                    if isinstance(exc, Offline | Dropped | AuthFailed | RateLimited | Cancelled):
+                        return self._finish(pull_report, push_report, error)
             if progress is not None:
                 progress("push", 0, None)
             if retry_offline and pull_report is not None:
@@ -436,6 +455,19 @@ class SyncEngine:
             return self._finish(pull_report, push_report, error)
         finally:
             self._set(syncing=False)
+
+    # --- pacing (pacing.py) ------------------------------------------------------------------------
+
+    def _background_pull_may_go(self) -> bool:
+        if self.pacer.may_pull(self.limiter.budget, self.limiter.now()):
+            return True
+        self._paced(changed=False)
+        return False
+
+    def _paced(self, *, changed: bool, rate_limited: bool = False) -> None:
+        self.pacer.after_pull(
+            budget=self.limiter.budget, now=self.limiter.now(), changed=changed, rate_limited=rate_limited
+        )
 
     def _finish(self, pull: PullReport | None, push: PushReport | None, error: str | None) -> SyncReport:
         with self._lock:

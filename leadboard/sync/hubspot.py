@@ -98,6 +98,8 @@ SEARCH_PAGE_MAX = 200
 LIST_PAGE_MAX = 100
 LEAD_ENUM_PROPERTIES = ("hs_lead_type", "hs_lead_label", "hs_lead_disqualification_reason")
 CALL_DISPOSITION_PROPERTY = "hs_call_disposition"
+#: The longest 429 pause after which a read is sent again (`read_retries_after_429`).
+READ_RETRY_MAX_PAUSE = 10.0
 # Query parameters HubSpot takes repeated (`properties=a&properties=b`), as the generated client sends them.
 _REPEATED_QUERY = {"properties": "multi", "propertiesWithHistory": "multi"}
 
@@ -141,6 +143,7 @@ class HubSpotGateway(CreatesActivities):
         cancel: threading.Event | None = None,
         max_rate_wait: float = DEFAULT_MAX_RATE_WAIT,
         api_version: str = DEFAULT_API_VERSION,
+        read_retries_after_429: int = 0,
     ) -> None:
         self.tokens = as_provider(token)
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -149,6 +152,7 @@ class HubSpotGateway(CreatesActivities):
         self.paths = HubSpotPaths(api_version)
         self._cancel = cancel
         self._max_rate_wait = max_rate_wait
+        self._read_retries = read_retries_after_429
         self._apis: dict[tuple[str, str], Any] = {}
         self._apis_lock = threading.Lock()
         # The bearer is set on each request (`_send`), so the client's own configuration holds none.
@@ -196,7 +200,7 @@ class HubSpotGateway(CreatesActivities):
         (a 401 means HubSpot did nothing with it, so even a create is safe to repeat)."""
         bearer = self.tokens.bearer()
         try:
-            return self._call_once(
+            return self._call_retrying(
                 operation,
                 fn,
                 *args,
@@ -212,7 +216,7 @@ class HubSpotGateway(CreatesActivities):
         fresh = self.tokens.refresh_after(bearer)  # outside the except: a SignInAgain chains nothing
         if fresh is None:
             raise refused
-        return self._call_once(
+        return self._call_retrying(
             operation,
             fn,
             *args,
@@ -223,6 +227,42 @@ class HubSpotGateway(CreatesActivities):
             expect=expect,
             **kwargs,
         )
+
+    def _call_retrying(
+        self,
+        operation: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        bearer: Secret,
+        method: str,
+        kind: Kind,
+        is_create: bool,
+        expect: type | None,
+        **kwargs: Any,
+    ) -> Any:
+        """With `read_retries_after_429` (the engine's gateway), a read HubSpot turned away with a
+        short 429 (its window, shared by every rep on the app, was full) is sent again once the
+        limiter's pause is over: a 429 is never executed, and a read has nothing to keep exactly
+        once, so a long pull is not thrown away for it. Writes keep their own 429 handling (push.py)."""
+        for attempt in range(self._read_retries + 1):
+            try:
+                return self._call_once(
+                    operation,
+                    fn,
+                    *args,
+                    bearer=bearer,
+                    method=method,
+                    kind=kind,
+                    is_create=is_create,
+                    expect=expect,
+                    **kwargs,
+                )
+            except RateLimited as exc:
+                read = kind == "search" or method == "GET" or str(args[0] if args else "").endswith("/read")
+                short = not exc.daily and (exc.retry_after or 1.0) <= READ_RETRY_MAX_PAUSE
+                if not (read and short and exc.sent) or attempt == self._read_retries:
+                    raise
+        raise AssertionError("unreachable")
 
     def _call_once(
         self,
@@ -247,7 +287,9 @@ class HubSpotGateway(CreatesActivities):
                 **kwargs,
             )
             raw = response.data
+            self.limiter.observe(_headers_of(response))
         except Exception as exc:
+            self.limiter.observe(_headers_of(exc))
             error = translate(
                 exc,
                 operation=operation,
@@ -819,3 +861,11 @@ def _unique(values: Iterable[str]) -> list[str]:
 def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _headers_of(answer: object) -> Mapping[str, str] | None:
+    """The response headers of an answer or an API exception (None for a transport error)."""
+    headers = getattr(answer, "headers", None)
+    if headers is None and callable(getattr(answer, "getheaders", None)):
+        headers = answer.getheaders()  # type: ignore[attr-defined]
+    return headers if isinstance(headers, Mapping) else None

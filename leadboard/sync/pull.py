@@ -84,6 +84,8 @@ class PullReport:
     reconcile_advised: bool = False
     #: What changed on HubSpot's side (not the rep's own changes coming back), as stored in the feed.
     events: list[FeedEvent] = field(default_factory=list)
+    #: On a full pull, every id HubSpot listed as mine: membership without listing them again.
+    listed: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
 def pull_leads(
@@ -96,11 +98,14 @@ def pull_leads(
     lookback_ms: int = LOOKBACK_MS,
     page_size: int = SEARCH_PAGE,
     cap: int = SEARCH_CAP,
+    check_departures: bool = True,
 ) -> PullReport:
     """Pull my leads changed since the cursor (all of them when `full` or on the first pull).
 
     `progress(leads seen, total or None)` is called after each search page. `page_size` and `cap`
-    exist for tests of the re-anchoring; keep the defaults otherwise.
+    exist for tests of the re-anchoring; keep the defaults otherwise. `check_departures=False`
+    leaves the departures search to the caller (the engine asks only when the probe's count says
+    a lead left, pull_probe.py).
     """
     if not meta.owner_id:
         raise ValueError("The rep's HubSpot owner is not known yet: pull the portal metadata first.")
@@ -117,6 +122,7 @@ def pull_leads(
     tally = SearchTally()
     related = RelatedFetcher(store, gateway)
     changed: list[str] = []
+    listed: set[str] = set()
     seen = 0
     max_seen: int | None = None
     mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
@@ -124,6 +130,8 @@ def pull_leads(
         gateway, mine, since, LEAD_PROPERTIES, page_size=page_size, cap=cap, tally=tally
     ):
         seen += len(results)
+        if full:
+            listed.update(obj.id for obj in results)
         for obj in results:
             stamp = modified_ms(obj)
             if stamp is not None and (max_seen is None or stamp > max_seen):
@@ -141,7 +149,7 @@ def pull_leads(
     moved: dict[str, str] = {}
     complete = True
     departures_tally = SearchTally()
-    if since is not None:
+    if since is not None and check_departures:
         moved, complete = departures(
             store, gateway, owner_id, since, page_size=page_size, cap=cap, tally=departures_tally
         )
@@ -174,6 +182,7 @@ def pull_leads(
         cursor=next_cursor,
         reconcile_advised=not complete,
         events=events,
+        listed=frozenset(listed) if full else None,
     )
 
 

@@ -2,11 +2,13 @@
 
 Search only finds what *is* mine, so leaving is found two ways:
 
-- `departures` (every incremental pull, one search page when quiet): leads changed since the
+- `departures` (one search page when quiet; the engine asks only when a lead left): leads changed since the
   cursor that now belong to someone else. Reassigning bumps `hs_lastmodifieddate`, so the next
   pull sees it; archiving does not (and archived leads never appear in search).
-- `reconcile_membership` (the engine runs it at start and every N minutes): list all my lead ids;
-  only when that listing completed, batch-read the local ones missing from it and classify each.
+- `reconcile_membership`: list all my lead ids (or take those a full pull just read); only when
+  that listing completed, batch-read the local ones missing from it and classify each. The engine
+  runs it when the probe's count says a lead left and departures did not explain it
+  (pull_probe.py), and as a safety net once a day.
 
 A lead that left is kept in the cache (its ops need the reason): `owner_id` is the new owner and
 `gone_reason` says "reassigned to …"; archived, merged and deleted ones get `archived = 1` and
@@ -16,6 +18,7 @@ A lead that left is kept in the cache (its ops need the reason): `owner_id` is t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from leadboard.activity import FeedEvent
@@ -93,15 +96,19 @@ def reconcile_membership(
     *,
     page_size: int = SEARCH_PAGE,
     cap: int = SEARCH_CAP,
+    listed: AbstractSet[str] | None = None,
 ) -> ReconcileReport:
     """List all my lead ids; if (and only if) the listing completes, classify the cached ones missing
-    from it. A gateway error during the listing propagates and nothing is marked."""
+    from it. A gateway error during the listing propagates and nothing is marked. `listed`: the ids
+    a full pull just read, so they are not listed a second time."""
     owner_id = _owner(meta)
     tally = SearchTally()
-    listed: set[str] = set()
-    mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
-    for results in by_id(gateway, mine, (OBJECT_ID,), page_size=page_size, cap=cap, tally=tally):
-        listed.update(obj.id for obj in results)
+    if listed is None:
+        walked: set[str] = set()
+        mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
+        for results in by_id(gateway, mine, (OBJECT_ID,), page_size=page_size, cap=cap, tally=tally):
+            walked.update(obj.id for obj in results)
+        listed = walked
     cached = store.owned_lead_ids(owner_id)
     report = ReconcileReport(checked=len(cached), listed=len(listed), requests=tally.requests)
     missing = sorted(cached - listed, key=_id_order)

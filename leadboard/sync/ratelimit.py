@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
@@ -24,6 +24,7 @@ from leadboard.time_words import within
 Kind = Literal["general", "search"]
 
 GENERAL_LIMIT = 150
+HUBSPOT_GENERAL_MAX = 190  # what GENERAL_LIMIT keeps a margin under; a smaller Max scales it down
 GENERAL_WINDOW = 10.0
 SEARCH_LIMIT = 4
 SEARCH_WINDOW = 1.0
@@ -36,6 +37,49 @@ MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
 MIN_PAUSE_SECONDS = 1.0
 # Longest single sleep, so a pause that another thread clears or extends is noticed soon.
 MAX_SLEEP_SLICE = 0.5
+
+
+@dataclass(frozen=True)
+class BudgetReading:
+    """HubSpot's `X-HubSpot-RateLimit-*` headers from the latest answer that carried them: the
+    app's shared window (every rep on one app spends from it) and, where sent, the daily budget."""
+
+    maximum: int
+    remaining: int
+    interval: float  # seconds
+    at: float  # limiter clock
+    daily: int | None = None
+    daily_remaining: int | None = None
+
+    @property
+    def share_left(self) -> float:
+        """The part of the shared window left, 0.0 to 1.0."""
+        return min(1.0, max(0.0, self.remaining / self.maximum)) if self.maximum > 0 else 1.0
+
+
+def read_budget(headers: Mapping[str, str] | None, at: float) -> BudgetReading | None:
+    """The rate-limit headers of one answer, or None when it carried none (search answers)."""
+    if not headers:
+        return None
+    found = {k.lower(): v for k, v in headers.items() if k.lower().startswith("x-hubspot-ratelimit-")}
+    maximum = _header_int(found, "x-hubspot-ratelimit-max")
+    remaining = _header_int(found, "x-hubspot-ratelimit-remaining")
+    if maximum is None or remaining is None:
+        return None
+    interval_ms = _header_int(found, "x-hubspot-ratelimit-interval-milliseconds")
+    return BudgetReading(
+        maximum=maximum,
+        remaining=remaining,
+        interval=(interval_ms or 10_000) / 1000,
+        at=at,
+        daily=_header_int(found, "x-hubspot-ratelimit-daily"),
+        daily_remaining=_header_int(found, "x-hubspot-ratelimit-daily-remaining"),
+    )
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = str(headers.get(name, "")).strip()
+    return int(value) if value.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -97,6 +141,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._pause_until = float("-inf")
         self._pause_reason = ""
+        self._budget: BudgetReading | None = None
 
     def now(self) -> float:
         return self._clock()
@@ -174,6 +219,30 @@ class RateLimiter:
             start = self._clock()
             self._sleep(step, cancel)
             waited += max(self._clock() - start, 0.0)
+
+    # -- HubSpot's own books ----------------------------------------------------------------------
+
+    def observe(self, headers: Mapping[str, str] | None) -> None:
+        """Read the rate-limit headers of an answer: the shared window's state for the pacing
+        (pacing.py), and a smaller `Max` than ours (an OAuth app's 110) lowers our general budget
+        so one rep's full sync stays under it. An exhausted window holds requests a moment."""
+        reading = read_budget(headers, self._clock())
+        if reading is None:
+            return
+        with self._lock:
+            self._budget = reading
+            limit, window = self._limits["general"]
+            fitted = max(1, reading.maximum * GENERAL_LIMIT // HUBSPOT_GENERAL_MAX)
+            if fitted < limit:
+                self._limits["general"] = (fitted, window)
+        if reading.remaining == 0:
+            self.pause_for(max(MIN_PAUSE_SECONDS, reading.interval / 10), "HubSpot's shared window")
+
+    @property
+    def budget(self) -> BudgetReading | None:
+        """The latest reading of HubSpot's headers, or None before any answer carried them."""
+        with self._lock:
+            return self._budget
 
     # -- the queue-wide pause ---------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from leadboard.commands.move_stage import MoveStage
 from leadboard.config import Settings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.state import PROP_NAME
-from leadboard.sync.engine import KEY_LAST_RECONCILE, SyncEngine, SyncStatus
+from leadboard.sync.engine import SyncEngine, SyncStatus
+from leadboard.sync.pull_cycle import KEY_LAST_RECONCILE
 from tests.sync.push_support import TINY_PORTAL, created_with_marker, next_stage, open_lead_ids, remote_lead
 
 
