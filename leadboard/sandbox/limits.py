@@ -11,6 +11,7 @@ daily budget or daily headers (research/hubspot-2026.md §4).
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -32,6 +33,11 @@ class RateLimits:
     search_max: int = 5
     search_window: float = 1.0
     daily_max: int = 650_000
+    #: Simulated other reps on the same app (or token): requests per second they spend from each
+    #: shared burst window, and searches per second from each search window, whether or not
+    #: anyone else is calling. They are refused like anyone else when the window is full.
+    other_load: float = 0.0
+    other_search_load: float = 0.0
 
     @classmethod
     def off(cls) -> RateLimits:
@@ -60,6 +66,7 @@ class _TokenUsage:
     search: deque[float] = field(default_factory=deque)
     day: str = ""
     daily_used: int = 0
+    load_until: dict[str, float] = field(default_factory=dict)  # simulated others, spent up to then
 
 
 def rate_limit_body(policy: str) -> dict[str, Any]:
@@ -116,6 +123,18 @@ class RequestBudgets:
                 limits = replace(limits, burst_max=limits.app_burst_max, daily_max=0)
             if usage.day != today:
                 usage.day, usage.daily_used = today, 0
+            _spend_others(
+                usage.burst, "burst", limits.other_load, limits.burst_max, limits.burst_window, now, usage
+            )
+            _spend_others(
+                usage.search,
+                "search",
+                limits.other_search_load,
+                limits.search_max,
+                limits.search_window,
+                now,
+                usage,
+            )
             if limits.daily_max and usage.daily_used >= limits.daily_max:
                 return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight(now))
             if search:
@@ -178,6 +197,24 @@ class RequestBudgets:
     @staticmethod
     def _reject(policy: str, headers: dict[str, str], retry_after: int) -> LimitDecision:
         return LimitDecision(headers=headers, rejected_body=rate_limit_body(policy), retry_after=retry_after)
+
+
+def _spend_others(
+    window: deque[float], name: str, rate: float, maximum: int, length: float, now: float, usage: _TokenUsage
+) -> None:
+    """Add the simulated other reps' requests up to `now` at a steady `rate`, in time order; each
+    one that finds the window full is turned away (it spends nothing)."""
+    if rate <= 0:
+        return
+    step = 1.0 / rate
+    at = usage.load_until.get(name, now - length)
+    while at + step <= now:
+        at += step
+        while window and window[0] <= at - length:
+            window.popleft()
+        if sum(1 for t in window if t > at - length) < maximum:
+            bisect.insort(window, at)
+    usage.load_until[name] = at
 
 
 def _seconds_to_midnight(now: float) -> int:
