@@ -11,7 +11,6 @@ daily budget or daily headers (research/hubspot-2026.md §4).
 
 from __future__ import annotations
 
-import bisect
 import math
 import threading
 import time
@@ -33,11 +32,11 @@ class RateLimits:
     search_max: int = 5
     search_window: float = 1.0
     daily_max: int = 650_000
-    #: Simulated other reps on the same app (or token): requests per second they spend from each
-    #: shared burst window, and searches per second from each search window, whether or not
-    #: anyone else is calling. They are refused like anyone else when the window is full.
-    other_load: float = 0.0
-    other_search_load: float = 0.0
+    #: Simulated other reps on the same app (or token): how many requests of every burst window,
+    #: and searches of every search window, they keep in use. The headers count them, and a window
+    #: they fill turns everyone else away with HubSpot's 429.
+    other_load: int = 0
+    other_search_load: int = 0
 
     @classmethod
     def off(cls) -> RateLimits:
@@ -66,7 +65,6 @@ class _TokenUsage:
     search: deque[float] = field(default_factory=deque)
     day: str = ""
     daily_used: int = 0
-    load_until: dict[str, float] = field(default_factory=dict)  # simulated others, spent up to then
 
 
 def rate_limit_body(policy: str) -> dict[str, Any]:
@@ -123,18 +121,6 @@ class RequestBudgets:
                 limits = replace(limits, burst_max=limits.app_burst_max, daily_max=0)
             if usage.day != today:
                 usage.day, usage.daily_used = today, 0
-            _spend_others(
-                usage.burst, "burst", limits.other_load, limits.burst_max, limits.burst_window, now, usage
-            )
-            _spend_others(
-                usage.search,
-                "search",
-                limits.other_search_load,
-                limits.search_max,
-                limits.search_window,
-                now,
-                usage,
-            )
             if limits.daily_max and usage.daily_used >= limits.daily_max:
                 return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight(now))
             if search:
@@ -147,6 +133,7 @@ class RequestBudgets:
                     limits,
                     "SECONDLY",
                     search=True,
+                    others=limits.other_search_load,
                 )
             return self._check_window(
                 usage.burst,
@@ -157,6 +144,7 @@ class RequestBudgets:
                 limits,
                 "TEN_SECONDLY_ROLLING",
                 search=False,
+                others=limits.other_load,
             )
 
     def _check_window(
@@ -170,11 +158,12 @@ class RequestBudgets:
         policy: str,
         *,
         search: bool,
+        others: int = 0,
     ) -> LimitDecision:
         while window and window[0] <= now - length:
             window.popleft()
-        if len(window) >= maximum:
-            wait = window[0] + length - now
+        if len(window) + others >= maximum:
+            wait = window[0] + length - now if window else length
             return self._reject(policy, self._headers(usage, limits, search), max(1, math.ceil(wait)))
         window.append(now)
         usage.daily_used += 1
@@ -186,7 +175,9 @@ class RequestBudgets:
             return {}
         headers = {
             "X-HubSpot-RateLimit-Max": str(limits.burst_max),
-            "X-HubSpot-RateLimit-Remaining": str(max(0, limits.burst_max - len(usage.burst))),
+            "X-HubSpot-RateLimit-Remaining": str(
+                max(0, limits.burst_max - len(usage.burst) - limits.other_load)
+            ),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(round(limits.burst_window * 1000)),
         }
         if limits.daily_max:  # an OAuth app's budget (daily_max 0) has no daily headers
@@ -197,24 +188,6 @@ class RequestBudgets:
     @staticmethod
     def _reject(policy: str, headers: dict[str, str], retry_after: int) -> LimitDecision:
         return LimitDecision(headers=headers, rejected_body=rate_limit_body(policy), retry_after=retry_after)
-
-
-def _spend_others(
-    window: deque[float], name: str, rate: float, maximum: int, length: float, now: float, usage: _TokenUsage
-) -> None:
-    """Add the simulated other reps' requests up to `now` at a steady `rate`, in time order; each
-    one that finds the window full is turned away (it spends nothing)."""
-    if rate <= 0:
-        return
-    step = 1.0 / rate
-    at = usage.load_until.get(name, now - length)
-    while at + step <= now:
-        at += step
-        while window and window[0] <= at - length:
-            window.popleft()
-        if sum(1 for t in window if t > at - length) < maximum:
-            bisect.insort(window, at)
-    usage.load_until[name] = at
 
 
 def _seconds_to_midnight(now: float) -> int:

@@ -10,8 +10,9 @@ ratelimit.py) and the 429s it absorbs. The rule, per board:
 - the interval stretches (×1.5, ×2 after a 429) while the window runs low, up to the ceiling, and
   comes back (×0.8 a cycle) when it recovers; a pull that found changes halves it, down to the floor,
   and quiet pulls let it drift back to the configured interval;
-- each interval is jittered ±10 % and a first sync waits a random part of the interval, so boards
-  opened at nine on Monday do not pull in step.
+- each interval is shortened by up to 10 % at random (the interval is a promise: "refreshing every
+  4 min" is never slower) and a first sync waits a random part of the interval, so boards opened
+  at nine on Monday do not pull in step.
 
 Thread-safe: the board's UI thread reads `interval`/`busy_words()` while the sync worker updates it.
 """
@@ -90,8 +91,8 @@ class Pacer:
         return f"HubSpot is busy: refreshing every {duration(timedelta(seconds=self.interval))}"
 
     def next_delay(self) -> float:
-        """Seconds until the next background pull: the interval, jittered."""
-        return self.interval * self._rng.uniform(1 - JITTER, 1 + JITTER)
+        """Seconds until the next background pull: the interval, less up to `JITTER` of it."""
+        return self.interval * self._rng.uniform(1 - JITTER, 1.0)
 
     def first_delay(self) -> float:
         """Seconds a first sync waits, so many boards started together spread out."""

@@ -1,0 +1,184 @@
+"""Reps sharing one HubSpot app: their boards read the shared window from HubSpot's headers, slow
+down when it runs low, say so, and never lose a change to a 429."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from leadboard.commands.add_note import AddNote
+from leadboard.config import Settings
+from leadboard.sandbox.limits import RateLimits
+from leadboard.sandbox.runner import SandboxHandle, running_sandbox
+from leadboard.sandbox.users import portal_users
+from leadboard.sync.engine import SyncEngine, SyncStatus
+from leadboard.sync.pacing import Pacer, PacingSettings
+from leadboard.sync.ratelimit import RateLimiter, read_budget
+from tests.sandbox.oauth_support import authorize_params, exchange, pkce_pair, redirect_query, request
+from tests.sync.push_support import TINY_PORTAL, created_with_marker
+
+ALL_SCOPES = " ".join(
+    (
+        "crm.objects.leads.read",
+        "crm.objects.leads.write",
+        "crm.objects.contacts.read",
+        "crm.objects.contacts.write",
+        "crm.objects.companies.read",
+        "crm.objects.owners.read",
+    )
+)
+#: The app's window: 110 requests per 10 s, as HubSpot gives an OAuth app.
+APP = RateLimits(app_burst_max=110, burst_window=10.0, search_max=50)
+#: Simulated other reps keep 90 of its 110 in use: 20 left, under 40 % but above the reserve.
+BUSY_FLOOR = replace(APP, other_load=90)
+#: Other reps fill the window (a short one here, so its Retry-After is short): every request of
+#: ours is turned away with a 429.
+FULL_FLOOR = replace(APP, other_load=110, burst_window=2.0)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxHandle]:
+    with running_sandbox(TINY_PORTAL, rate_limits=APP) as handle:
+        yield handle
+
+
+def sign_in(sandbox: SandboxHandle, user_id: int) -> str:
+    """One rep's user token for the sandbox's app, through its OAuth pages."""
+    verifier, challenge = pkce_pair()
+    fields = {
+        **authorize_params(sandbox, challenge, scope=ALL_SCOPES),
+        "user_id": str(user_id),
+        "decision": "connect",
+    }
+    code = redirect_query(request(sandbox, "POST", "/oauth/authorize", fields))["code"]
+    token = exchange(sandbox, code, verifier).json()["access_token"]
+    assert isinstance(token, str)
+    return token
+
+
+@pytest.fixture
+def reps(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[list[SyncEngine]]:
+    """Two reps of one team, each with a board (engine, cache, token) on the same app."""
+    sandbox.portal.reset()
+    sandbox.set_rate_limits(APP)
+    engines = []
+    for i, user in enumerate(portal_users(sandbox.portal)[:2]):
+        settings = Settings(portal=sandbox.base_url, email=user.email, db=tmp_path / f"rep{i}.sqlite")
+        engines.append(SyncEngine(settings, sign_in(sandbox, user.user_id), timeout=(2.0, 2.0)))
+    for engine in engines:
+        assert engine.sync().error is None
+    yield engines
+    for engine in engines:
+        engine.close()
+    sandbox.set_rate_limits(APP)
+
+
+def a_lead_of(engine: SyncEngine) -> str:
+    owner = engine.meta().owner_id or ""  # type: ignore[union-attr]
+    return sorted(engine.store().owned_lead_ids(owner))[0]
+
+
+def test_a_window_running_low_stretches_the_pulls_and_says_so(
+    reps: list[SyncEngine], sandbox: SandboxHandle
+) -> None:
+    rep = reps[0]
+    sandbox.set_rate_limits(BUSY_FLOOR)
+    rep.store().outbox.enqueue(AddNote(lead_id=a_lead_of(rep), text="Busy floor"))
+    assert rep.push().done == 1  # its answer carries the window's headers: 19 of 110 left
+
+    report = rep.sync(background=True)
+
+    assert report.error is None
+    assert rep.pacer.interval > rep.settings.sync_interval
+    assert report.status.line().endswith(" · HubSpot is busy: refreshing every 4 min")
+
+    sandbox.set_rate_limits(APP)  # the other reps went home
+    rep.store().outbox.enqueue(AddNote(lead_id=a_lead_of(rep), text="Quiet again"))
+    assert rep.push().done == 1  # a full window in its headers
+    for _ in range(8):
+        report = rep.sync(background=True)
+    assert rep.pacer.interval == rep.settings.sync_interval
+    assert report.status.line() == "synced just now"
+
+
+def test_a_429_pauses_both_reps_and_their_changes_wait_then_go(
+    reps: list[SyncEngine], sandbox: SandboxHandle
+) -> None:
+    ops = [rep.store().outbox.enqueue(AddNote(lead_id=a_lead_of(rep), text="Before the 429")) for rep in reps]
+    sandbox.set_rate_limits(FULL_FLOOR)
+
+    for rep, op in zip(reps, ops, strict=True):
+        report = rep.push(max_pause_wait=0.0)  # the board's push meets the 429 and stops there
+        assert report.done == 0
+        assert rep.limiter.pause is not None  # this board holds its requests
+        assert rep.store().outbox.get(op.op_id).state == "pending"  # queued, not failed
+        # The window is spent: until it recovers, the next background pull gives way to pushes.
+        assert not rep.pacer.may_pull(rep.limiter.budget, rep.limiter.now())
+        assert created_with_marker(sandbox, "note", op.op_id) == []
+
+    sandbox.set_rate_limits(APP)
+    for rep, op in zip(reps, ops, strict=True):
+        assert rep.push(wait=5.0).done == 1  # once its Retry-After has passed
+        assert rep.store().outbox.get(op.op_id).state == "done"
+        assert len(created_with_marker(sandbox, "note", op.op_id)) == 1
+
+
+def test_an_oauth_apps_smaller_window_lowers_the_boards_own_budget() -> None:
+    limiter = RateLimiter()
+    limiter.observe(
+        {
+            "X-HubSpot-RateLimit-Max": "110",
+            "X-HubSpot-RateLimit-Remaining": "30",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        }
+    )
+    budget = limiter.budget
+    assert budget is not None and (budget.maximum, budget.remaining, budget.interval) == (110, 30, 10.0)
+    sent = 0
+    while limiter.try_acquire() == 0.0:
+        sent += 1
+    assert sent < 110  # a margin under the app's window, not the private app's 150
+    assert read_budget({"Content-Type": "application/json"}, 0.0) is None  # search answers carry none
+
+
+def test_the_pacer_stretches_on_a_low_window_and_after_a_429_and_comes_back() -> None:
+    pacer = Pacer(PacingSettings(interval=180, floor=30, ceiling=900), rng=random.Random(1))
+    low = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "20"}, 0.0)
+    full = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "100"}, 0.0)
+
+    assert pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=False) == 270
+    assert pacer.busy_words() == "HubSpot is busy: refreshing every 4 min"
+    assert pacer.after_pull(budget=None, now=1.0, changed=False, rate_limited=True) == 540
+    assert pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=True) == 900  # the ceiling
+    nearly_spent = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "5"}, 0.0)
+    assert not pacer.may_pull(nearly_spent, now=1.0)  # what is left goes to the reps' pushes
+    assert pacer.may_pull(nearly_spent, now=60.0)  # a reading a window old says nothing any more
+    for _ in range(10):
+        pacer.after_pull(budget=full, now=1.0, changed=False, rate_limited=False)
+    assert pacer.interval == 180 and pacer.busy_words() is None
+    assert pacer.after_pull(budget=full, now=1.0, changed=True, rate_limited=False) == 90  # HubSpot is lively
+    assert 0 <= pacer.first_delay() <= 90
+
+
+def test_the_status_line_says_when_the_shared_budget_slows_the_board() -> None:
+    now = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+    status = SyncStatus(
+        last_sync_at=now - timedelta(minutes=2),
+        syncing=False,
+        pending=0,
+        failed=0,
+        conflicts=0,
+        blocked=0,
+        offline=False,
+        rate_limited_until=None,
+        auth_needed=False,
+        missing_scopes=(),
+        busy="HubSpot is busy: refreshing every 4 min",
+    )
+    assert status.line(now) == "synced 2 min ago · HubSpot is busy: refreshing every 4 min"
+    assert replace(status, pending=2).line(now) == "2 changes waiting"
