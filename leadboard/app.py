@@ -5,8 +5,9 @@ board read and every enqueue on one connection; `sync` (a `SyncThread`) owns the
 (imported lazily there, so hubspot is never on the first-paint path) and runs pulls, pushes and
 timeline refreshes one at a time. Async workers await them; worker errors are handled in one place
 (`on_worker_state_changed`). Sync runs: first paint from the cache, then a sync; a push right after
-each command; a pull every `sync_interval` seconds, the timer re-armed after each run so runs never
-overlap; `r` syncs now or says one is running.
+each command; a background pull every `sync_interval` seconds as the engine paces it (longer while
+HubSpot's shared budget is short), the timer re-armed after each run so runs never overlap; `r`
+syncs now or says one is running.
 """
 
 from __future__ import annotations
@@ -368,7 +369,7 @@ class LeadboardApp(App[int]):
     async def _run_sync(self, kind: str, by_rep: bool) -> tuple[str, bool, Any]:
         def run() -> Any:
             engine = self.sync_thread.get_engine()
-            report = engine.sync() if kind == "sync" else engine.push()
+            report = engine.sync(background=not by_rep) if kind == "sync" else engine.push()
             if engine.status().auth_needed:
                 self.sync_thread.forget_engine()
             return report
@@ -389,7 +390,14 @@ class LeadboardApp(App[int]):
             self._push_waiting = False
             self.start_sync("push")
         else:
-            self._arm_timer(self.settings.sync_interval)
+            self._arm_timer(self._next_pull_in())
+
+    def _next_pull_in(self) -> float:
+        """The engine's paced interval (sync/pacing.py: it stretches while the app's shared budget is
+        short), else the configured one."""
+        engine = self.sync_thread.engine
+        pacer = getattr(engine, "pacer", None)
+        return float(pacer.next_delay()) if pacer is not None else float(self.settings.sync_interval)
 
     def _arm_timer(self, seconds: float) -> None:
         if self._sync_timer is not None:
