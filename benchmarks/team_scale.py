@@ -161,8 +161,8 @@ class Floor:
     def _sync(self, rep: Rep) -> None:
         report = rep.engine.sync(background=True)
         self._count_shown(rep, report)
-        if report.pull is not None and not rep.synced and rep.engine.store().get_state("leads_cursor"):
-            rep.synced = True
+        if report.pull is not None and report.error is None:
+            rep.synced = True  # its first sync is in (a rep may own no lead at all)
         self._arrivals(rep)
         with self.tally.lock:
             self.tally.syncs += 1
@@ -296,8 +296,12 @@ def main() -> None:
         for rep in reps:  # Monday, nine o'clock: every board opens; first syncs spread by the pacing
             floor.schedule(rep, t0 + rep.engine.pacer.first_delay(), "sync")
         floor.start()
+        shown_at = time.monotonic()
         while not all(rep.synced for rep in reps):
             time.sleep(0.2)
+            if time.monotonic() - shown_at > 30:
+                shown_at = time.monotonic()
+                print(f"  ... {sum(rep.synced for rep in reps)} of {reps_n} first syncs in", flush=True)
         warm = time.monotonic() - t0
         startup_log = sandbox.request_log()
         sandbox.clear_request_log()

@@ -50,10 +50,12 @@ def pull_cycle(
         raise ValueError("The rep's HubSpot owner is not known yet: pull the portal metadata first.")
     answer = pull_probe.probe(gateway, owner_id)
     cursor = store.get_state(KEY_CURSOR)
-    resumable = cursor is not None and store.get_state(KEY_PULL_STARTED) is None
+    # The fingerprint is remembered only when a whole cycle completed (and forgotten when one
+    # starts), so a match also says no pull broke off since; it holds for a rep with no lead yet.
+    complete = store.get_state(KEY_PULL_STARTED) is None
     safety_due = _older_than(store.get_state(KEY_LAST_RECONCILE), RECONCILE_EVERY_MS)
     advised = store.get_state(KEY_RECONCILE_ADVISED) is not None
-    if not full and resumable and not safety_due and not advised and pull_probe.unchanged(store, answer):
+    if not full and complete and not safety_due and not advised and pull_probe.unchanged(store, answer):
         store.set_state(KEY_LAST_PULL, str(now_ms()))
         return PullReport(
             requests=1,
