@@ -182,3 +182,12 @@ def test_the_status_line_says_when_the_shared_budget_slows_the_board() -> None:
     )
     assert status.line(now) == "synced 2 min ago · HubSpot is busy: refreshing every 4 min"
     assert replace(status, pending=2).line(now) == "2 changes waiting"
+
+
+def test_the_sync_table_bounds_the_adaptive_interval() -> None:
+    settings = Settings.parse({"sync_interval": 120, "sync": {"floor": 20, "ceiling": 600}})
+    assert PacingSettings.of(settings) == PacingSettings(interval=120, floor=20, ceiling=600)
+    with pytest.raises(ValueError, match=r"sync\.floor: must be between 10 and 86400 seconds"):
+        Settings.parse({"sync": {"floor": 5}})
+    with pytest.raises(ValueError, match="floor must not be above ceiling"):
+        Settings.parse({"sync": {"floor": 600, "ceiling": 60}})
