@@ -8,8 +8,8 @@ ratelimit.py) and the 429s it absorbs. The rule, per board:
 - the rep's own changes go first: a background pull waits a cycle when the shared window is nearly
   spent (`RESERVE`), so what is left goes to pushes;
 - the interval stretches (×1.5, ×2 after a 429) while the window runs low, up to the ceiling, and
-  comes back (×0.8 a cycle) when it recovers; a pull that found changes halves it, down to the floor,
-  and quiet pulls let it drift back to the configured interval;
+  comes back (×0.8 a cycle) when it recovers; a pull that found changes shortens it (×0.8, down to
+  the floor) and quiet pulls let it drift back to the configured interval;
 - each interval is shortened by up to 10 % at random (the interval is a promise: "refreshing every
   4 min" is never slower) and a first sync waits a random part of the interval, so boards opened
   at nine on Monday do not pull in step.
@@ -35,6 +35,8 @@ LOW = 0.4
 STRETCH = 1.5
 STRETCH_AFTER_429 = 2.0
 RECOVER = 0.8
+#: A pull that found changes shortens the next interval by this factor (down to the floor).
+LIVELY = 0.8
 JITTER = 0.1
 #: A first sync (no cache yet, or a board just opened) waits up to this part of the interval.
 FIRST_SYNC_SPREAD = 0.5
@@ -114,7 +116,7 @@ class Pacer:
                 current = min(ceiling, max(current, base) * (STRETCH_AFTER_429 if rate_limited else STRETCH))
                 self._stretched = True
             elif changed:
-                current = max(floor, min(current, base) / 2)
+                current = max(floor, min(current, base) * LIVELY)
                 self._stretched = False
             elif current > base:
                 current = max(base, current * RECOVER)
