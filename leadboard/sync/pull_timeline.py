@@ -1,11 +1,11 @@
 """One lead's timeline on demand: the calls, notes, tasks, emails and meetings on the lead and its contact.
 
 HubSpot shows a lead its contact's activity too, and leadboard logs each call and note on both,
-so both are read: v4 batch association reads (lead → calls/notes/tasks, contact → the same), then
-one batch read per kind. Tasks matter for recycling (issue 5): the follow-up task a disqualify left
-on the contact shows on the contact's later lead. `Store.replace_timeline` stores the bodies as
-clean text without the `lb:<op id>` marker the push appends, and drops activities HubSpot no
-longer links to the lead or its contact.
+so both are read: v4 batch association reads (lead → each kind, contact → the same), then one batch
+read per kind. Tasks matter for recycling (issue 5): the follow-up task a disqualify left on the
+contact shows on the contact's later lead. `Store.replace_timeline` stores the bodies as clean text
+(an email's HTML is stripped like a note's) without the `lb:<op id>` marker the push appends, and
+drops activities HubSpot no longer links to the lead or its contact.
 """
 
 from __future__ import annotations
