@@ -8,7 +8,8 @@ included), against the sandbox. Printed:
   sizes allow: metadata calls + ceil(leads/200) search pages + association batches of 1,000
   (lead → contacts, lead → companies, and contact → companies where a lead has no company and its
   contact no `associatedcompanyid`) + object batches of 100 for the distinct contacts and companies
-  + the calls and notes on the leads and their contacts (association batches, object batches of 100);
+  + the activities of the leads whose first touch HubSpot's record does not settle (activity but no
+  first outreach date) and of their contacts (association batches, object batches of 100);
   the ratio (target: within 10%),
 - wall time against the rate-limit floor (requests ÷ 19/s and search pages ÷ 5/s, HubSpot's; and
   the same for leadboard's own, stricter budget),
@@ -64,15 +65,33 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
     """The fewest requests a first sync can make, from the portal's ground truth."""
     portal = sandbox.portal
     owner = portal.rep_owner_id
-    leads = [
-        lead["id"] for lead in portal.objects("leads") if lead["properties"].get("hubspot_owner_id") == owner
-    ]
+    mine = [lead for lead in portal.objects("leads") if lead["properties"].get("hubspot_owner_id") == owner]
+    leads = [lead["id"] for lead in mine]
+    # first touch from HubSpot's record (pull_activity.py): only a lead with activity and no first
+    # outreach date is read; on the lead the kinds its counters name (notes always), on its contact all
+    unsettled = {
+        lead["id"]: lead["properties"]
+        for lead in mine
+        if lead["properties"].get("hs_last_activity_date")
+        and not lead["properties"].get("hs_lead_first_outreach_date")
+    }
+    counters = {
+        "calls": "hs_lead_call_count",
+        "emails": "hs_lead_email_count",
+        "meetings": "hs_lead_meeting_count",
+    }
     contacts: set[str] = set()
     companies: set[str] = set()
-    activities: dict[str, set[str]] = {"calls": set(), "notes": set()}
+    activities: dict[str, set[str]] = {"calls": set(), "notes": set(), "emails": set(), "meetings": set()}
+    on_leads: dict[str, int] = dict.fromkeys(activities, 0)
+    unsettled_contacts = 0
     via_contact = 0
     for lead_id in leads:
-        for kind, found in activities.items():  # first touch from HubSpot's record (pull_activity.py)
+        props = unsettled.get(lead_id)
+        for kind, found in activities.items():
+            if props is None or (kind in counters and not int(props.get(counters[kind]) or 0)):
+                continue
+            on_leads[kind] += 1
             found.update(
                 str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, kind)["results"]
             )
@@ -83,7 +102,8 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
             str(r["toObjectId"]) for r in portal.association_page("leads", lead_id, "companies")["results"]
         ]
         contacts.update(lead_contacts[:1])
-        for contact_id in lead_contacts[:1]:
+        for contact_id in lead_contacts[:1] if props is not None else []:
+            unsettled_contacts += 1
             for kind, found in activities.items():
                 page = portal.association_page("contacts", contact_id, kind)["results"]
                 found.update(str(r["toObjectId"]) for r in page)
@@ -103,12 +123,12 @@ def minimum_requests(sandbox: SandboxHandle) -> tuple[int, dict[str, int]]:
         + math.ceil(via_contact / ASSOCIATION_BATCH_MAX),
         "contact batches": math.ceil(len(contacts) / BATCH_READ_MAX),
         "company batches": math.ceil(len(companies) / BATCH_READ_MAX),
-        # calls and notes: per kind, the leads' and the contacts' association batches, object batches
+        # per kind, the unsettled leads' and their contacts' association batches, object batches
         "activity batches": sum(
-            math.ceil(len(leads) / ASSOCIATION_BATCH_MAX)
-            + math.ceil(len(contacts) / ASSOCIATION_BATCH_MAX)
+            math.ceil(on_leads[kind] / ASSOCIATION_BATCH_MAX)
+            + math.ceil(unsettled_contacts / ASSOCIATION_BATCH_MAX)
             + math.ceil(len(found) / BATCH_READ_MAX)
-            for found in activities.values()
+            for kind, found in activities.items()
         ),
         "leads": len(leads),
         "contacts": len(contacts),

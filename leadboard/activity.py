@@ -63,7 +63,8 @@ class FeedEvent:
 
 
 def event_words(event: FeedEvent) -> str:
-    """The event in one line: "Pedro Novák moved to Connected", "Ann Lee: new call by Ben Carter"."""
+    """The event in one line: "Pedro Novák moved to Connected", "Ann Lee: new call by Ben Carter",
+    "Pedro Novák replied" (a prospect's email)."""
     name = _plain(event.lead_name) or f"lead {event.lead_id}"
     detail = _plain(event.detail)
     by = f" by {_plain(event.actor)}" if event.actor else ""
@@ -80,6 +81,8 @@ def event_words(event: FeedEvent) -> str:
             return f"{name}: lead type set to {detail or 'none'}{by}"
         case "label":
             return f"{name}: label set to {detail or 'none'}{by}"
+        case "activity" if detail == "reply":
+            return f"{name} replied"
         case _:
             return f"{name}: new {detail or 'activity'}{by}"
 

@@ -51,6 +51,9 @@ LEAD_PROPERTIES: tuple[str, ...] = (
     "hs_lastmodifieddate",
     "hs_lead_first_outreach_date",
     "hs_last_activity_date",
+    "hs_lead_call_count",  # with the two below: which activities pull_activity.py reads
+    "hs_lead_email_count",
+    "hs_lead_meeting_count",
     "hs_primary_contact_id",
     "hs_associated_contact_email",
     "hs_associated_contact_firstname",

@@ -4,11 +4,14 @@ table in SQL (issue 4: a 10,000-lead board reads only what it shows; issue 5: th
 Each lead row keeps:
 - `sla_deadline` and `sla_allowance` (epoch ms / ms), from `leadboard.sla` and the SLA settings in
   force;
-- `first_touch` (epoch ms): the earliest of HubSpot's `hs_lead_first_outreach_date`, a cached call or
-  note by its owner on the lead or on its contact (one made since the lead was created; every pull
-  caches those of the leads it found changed, sync/pull_activity.py), and the rep's own
-  call/note-making ops that were not discarded (a cached task is not a touch: it is work still to
-  do, and its date is when it falls due);
+- `first_touch` (epoch ms): HubSpot's `hs_lead_first_outreach_date` (its first call, email sent or
+  meeting on the lead) where the lead has one; only where it has none, the earliest call, note,
+  meeting or sent email by its owner on the lead or on its contact (one made since the lead was
+  created), which sync/pull_activity.py caches by the same rule, and the rep's own call/note-making
+  ops that were not discarded. The rep's open (unpushed) ops count in either case, so a change counts
+  at once. A note before the first outreach does not count once HubSpot has one: two caches then
+  agree without either reading the notes of every lead HubSpot already settles. (A cached task is not
+  a touch: it is work still to do, and its date is when it falls due.)
 - `board_stage` and `last_touch_at`: the stage and last touch the rep sees, with their open ops
   applied (the same overlay `read_model._SELECT` computes per row, stored for the page query).
 
@@ -56,6 +59,8 @@ TOUCH_KINDS = frozenset(str(kind) for kind in FIRST_TOUCH_KINDS)
 LAST_TOUCH_SQL = ", ".join(f"'{kind}'" for kind in sorted(LAST_TOUCH_KINDS))
 
 _OPEN = "'pending', 'in_flight', 'unknown', 'failed', 'conflict', 'blocked'"  # outbox.OPEN_STATES
+#: A cached activity that touches its lead: a call, note or meeting, or an email sent (not a reply).
+TOUCH_ACTIVITY_SQL = "(a.kind IN ('call', 'note', 'meeting') OR (a.kind = 'email' AND a.direction = 'EMAIL'))"
 
 # The earliest touch of each lead in `where`: the outbox's `touch_at` is set at enqueue (a logged
 # call counts at the time the rep gave for it) and a cancelled op no longer counts. The board's
@@ -67,15 +72,19 @@ UPDATE leads SET
     SELECT min(t) FROM (
       SELECT leads.first_outreach_at AS t
       UNION ALL
+      SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state IN ({_OPEN})
+      UNION ALL
+      SELECT min(o.touch_at) FROM outbox o
+      WHERE leads.first_outreach_at IS NULL AND o.lead_id = leads.id AND o.state != 'cancelled'
+      UNION ALL
       SELECT min(a.timestamp) FROM activities a
-      WHERE a.lead_id = leads.id AND a.kind IN ('call', 'note')
+      WHERE leads.first_outreach_at IS NULL AND a.lead_id = leads.id AND {TOUCH_ACTIVITY_SQL}
         AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id
       UNION ALL
       SELECT min(a.timestamp) FROM activities a
-      WHERE leads.contact_id IS NOT NULL AND a.contact_id = leads.contact_id AND a.kind IN ('call', 'note')
-        AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id AND a.timestamp >= leads.created_at
-      UNION ALL
-      SELECT min(o.touch_at) FROM outbox o WHERE o.lead_id = leads.id AND o.state != 'cancelled')),
+      WHERE leads.first_outreach_at IS NULL AND leads.contact_id IS NOT NULL
+        AND a.contact_id = leads.contact_id AND {TOUCH_ACTIVITY_SQL}
+        AND a.owner_id IS NOT NULL AND a.owner_id = leads.owner_id AND a.timestamp >= leads.created_at)),
   board_stage = coalesce(
     (SELECT o.new_stage_id FROM outbox o
      WHERE o.lead_id = leads.id AND o.state IN ({_OPEN}) AND o.new_stage_id IS NOT NULL

@@ -393,8 +393,19 @@ def _unowned(owner_id: str) -> str:
 
 
 #: Each timeline kind's body and title properties (a task's title is its subject).
-_BODY_PROPERTY = {"call": "hs_call_body", "note": "hs_note_body", "task": "hs_task_body"}
-_TITLE_PROPERTY = {"call": "hs_call_title", "task": "hs_task_subject"}
+_BODY_PROPERTY = {
+    "call": "hs_call_body",
+    "note": "hs_note_body",
+    "task": "hs_task_body",
+    "email": "hs_email_html",
+    "meeting": "hs_meeting_body",
+}
+_TITLE_PROPERTY = {
+    "call": "hs_call_title",
+    "task": "hs_task_subject",
+    "email": "hs_email_subject",
+    "meeting": "hs_meeting_title",
+}
 
 
 def _body_property(kind: str) -> str:
@@ -404,7 +415,9 @@ def _body_property(kind: str) -> str:
 def _activity_rows(
     kind: str, objects: Iterable[Mapping[str, Any]], lead_id: str | None, contact_id: str | None
 ) -> list[dict[str, Any]]:
-    """Activity rows from HubSpot calls, notes or tasks; a None link leaves the stored one as it is.
+    """Activity rows from HubSpot calls, notes, tasks, emails or meetings; a None link leaves the stored
+    one as it is. An email's body is its HTML (else its plain text) and `direction` its
+    `hs_email_direction` (EMAIL sent, INCOMING_EMAIL a reply).
 
     A task's `timestamp` is when it is due (HubSpot's `hs_timestamp`), its `title` the subject and
     its `status` HubSpot's `hs_task_status` (NOT_STARTED, COMPLETED, …)."""
@@ -417,10 +430,10 @@ def _activity_rows(
             "id": str(obj["id"]),
             "kind": kind,
             "timestamp": ms(timestamp),
-            "body_text": html_to_text(str(p.get(_body_property(kind)) or "")),
+            "body_text": html_to_text(str(p.get(_body_property(kind)) or p.get("hs_email_text") or "")),
             "title": _clean(p.get(_TITLE_PROPERTY[kind])) if kind in _TITLE_PROPERTY else None,
             "status": _clean(p.get("hs_task_status")) if kind == "task" else None,
-            "direction": _clean(p.get("hs_call_direction")),
+            "direction": _clean(p.get("hs_email_direction" if kind == "email" else "hs_call_direction")),
             "disposition_id": _clean(p.get("hs_call_disposition")),
             "duration_ms": int(float(duration)) if duration not in (None, "") else None,
             "owner_id": _clean(p.get("hubspot_owner_id")),

@@ -170,3 +170,26 @@ def m005_activity_feed(db: Database) -> None:
         "ALTER TABLE owners ADD COLUMN user_id INTEGER",
     ):
         db.conn.execute(statement)
+
+
+@migrations()
+def m006_email_meeting_activities(db: Database) -> None:
+    """Emails and meetings join the timeline and count as touches (issue 12: HubSpot's record of first
+    touch). The kind's CHECK constraint cannot change in place, so the table is rebuilt, every row kept."""
+    script = """
+        CREATE TABLE activities_new (
+          id TEXT PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('call', 'note', 'task', 'email', 'meeting')),
+          lead_id TEXT, contact_id TEXT, timestamp INTEGER, body_text TEXT NOT NULL DEFAULT '',
+          title TEXT, direction TEXT, disposition_id TEXT, duration_ms INTEGER, owner_id TEXT,
+          props_json TEXT NOT NULL DEFAULT '{}', fetched_at INTEGER NOT NULL, status TEXT);
+        INSERT INTO activities_new SELECT id, kind, lead_id, contact_id, timestamp, body_text, title,
+          direction, disposition_id, duration_ms, owner_id, props_json, fetched_at, status FROM activities;
+        DROP TABLE activities;
+        ALTER TABLE activities_new RENAME TO activities;
+        CREATE INDEX activities_lead ON activities(lead_id, timestamp);
+        CREATE INDEX activities_contact ON activities(contact_id, timestamp);
+        """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)

@@ -19,6 +19,8 @@ TYPE_IDS: dict[str, str] = {
     "tasks": "0-27",
     "notes": "0-46",
     "calls": "0-48",
+    "emails": "0-49",
+    "meetings": "0-47",
     "leads": "0-136",
 }
 _SINGULAR = {
@@ -28,6 +30,8 @@ _SINGULAR = {
     "task": "tasks",
     "note": "notes",
     "call": "calls",
+    "email": "emails",
+    "meeting": "meetings",
     "lead": "leads",
 }
 _ALIASES: dict[str, str] = {
@@ -35,7 +39,7 @@ _ALIASES: dict[str, str] = {
     **{tid: name for name, tid in TYPE_IDS.items()},
     **_SINGULAR,
 }
-ACTIVITY_TYPES = ("notes", "calls", "tasks")
+ACTIVITY_TYPES = ("notes", "calls", "tasks", "emails", "meetings")
 
 
 def resolve_type(object_type: str) -> str:
@@ -56,7 +60,8 @@ def singular(object_type: str) -> str:
 def required_scopes(object_type: str, write: bool) -> list[str]:
     """The scope a private app needs for an object endpoint (the spec's per-operation `security`).
 
-    Notes, calls and tasks use the contacts scopes in HubSpot's spec.
+    Notes, calls, tasks, emails and meetings use the contacts scopes in HubSpot's spec (an email's
+    content also needs `sales-email-read` at HubSpot; the sandbox does not model that scope).
     """
     name = resolve_type(object_type)
     family = "contacts" if name in ACTIVITY_TYPES else name
@@ -87,7 +92,9 @@ def _pair(
 
 
 # Each row: the unlabelled type first, then labelled ones. Inverse ids that research/hubspot-api.md
-# does not list (579, 581, 599…) follow HubSpot's n / n+1 pairing, which 582/583 confirms.
+# does not list (579, 581, 599…) follow HubSpot's n / n+1 pairing, which 582/583 confirms. The email
+# and meeting pairs with contacts, companies and deals (197-200, 185-188, 209-212) are the values of
+# the hubspot-api-client's `hubspot/crm/association_type.py` (research lists only lead ↔ email/meeting).
 ASSOCIATION_TYPES: list[AssociationType] = [
     *_pair("leads", "contacts", 608, 609),
     *_pair("leads", "contacts", 578, 579, "Primary"),
@@ -98,6 +105,8 @@ ASSOCIATION_TYPES: list[AssociationType] = [
     *_pair("leads", "calls", 596, 597),
     *_pair("leads", "notes", 854, 855),
     *_pair("leads", "tasks", 646, 647),
+    *_pair("leads", "emails", 598, 599),
+    *_pair("leads", "meetings", 600, 601),
     *_pair("contacts", "companies", 279, 280),
     *_pair("contacts", "companies", 1, 2, "Primary"),
     *_pair("deals", "contacts", 3, 4),
@@ -112,6 +121,12 @@ ASSOCIATION_TYPES: list[AssociationType] = [
     *_pair("tasks", "contacts", 204, 203),
     *_pair("tasks", "companies", 192, 191),
     *_pair("tasks", "deals", 216, 215),
+    *_pair("emails", "contacts", 198, 197),
+    *_pair("emails", "companies", 186, 185),
+    *_pair("emails", "deals", 210, 209),
+    *_pair("meetings", "contacts", 200, 199),
+    *_pair("meetings", "companies", 188, 187),
+    *_pair("meetings", "deals", 212, 211),
 ]
 ASSOCIATION_BY_ID: dict[int, AssociationType] = {a.type_id: a for a in ASSOCIATION_TYPES}
 

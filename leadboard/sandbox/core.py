@@ -214,13 +214,22 @@ class PortalCore:
                 (c for c, t in via.items() if CONTACT_PRIMARY_COMPANY in t), next(iter(via), None)
             )
         company = self._records["companies"].get(company_id) if company_id is not None else None
-        calls = [self._records["calls"][c] for c in self._live_targets("leads", lead.id, "calls")]
-        notes = [self._records["notes"][n] for n in self._live_targets("leads", lead.id, "notes")]
-        call_times = [t for c in calls if (t := parse_instant(c.props.get("hs_timestamp", ""))) is not None]
-        activity_times = call_times + [
-            t for n in notes if (t := parse_instant(n.props.get("hs_timestamp", ""))) is not None
+        calls = self._lead_activities(lead, "calls")
+        emails = self._lead_activities(lead, "emails")
+        meetings = self._lead_activities(lead, "meetings")
+        notes = self._lead_activities(lead, "notes")
+        sent = [e for e in emails if e.props.get("hs_email_direction") == "EMAIL"]
+        # HubSpot's outreach: a call, an email sent to the prospect or a meeting (a reply or a note is not).
+        outreach = calls + sent + meetings
+        outreach_times = [
+            t for r in outreach if (t := parse_instant(r.props.get("hs_timestamp", ""))) is not None
         ]
-        first = min(call_times) if call_times else None
+        activity_times = [
+            t
+            for r in (*calls, *emails, *meetings, *notes)
+            if (t := parse_instant(r.props.get("hs_timestamp", ""))) is not None
+        ]
+        first = min(outreach_times) if outreach_times else None
         derived = {
             "hs_primary_contact_id": contact.sid if contact else "",
             "hs_associated_contact_email": contact.props.get("email", "") if contact else "",
@@ -230,7 +239,9 @@ class PortalCore:
             "hs_associated_company_domain": company.props.get("domain", "") if company else "",
             "hs_lead_associated_deals_count": str(len(self._live_targets("leads", lead.id, "deals"))),
             "hs_lead_call_count": str(len(calls)),
-            "hs_lead_outreach_activity_count": str(len(calls)),
+            "hs_lead_email_count": str(len(emails)),
+            "hs_lead_meeting_count": str(len(meetings)),
+            "hs_lead_outreach_activity_count": str(len(outreach)),
             "hs_lead_first_outreach_date": iso(first) if first is not None else "",
             "hs_lead_time_to_first_outreach": str(max(0, first - lead.created_ms))
             if first is not None
@@ -246,6 +257,9 @@ class PortalCore:
                 else:
                     lead.props.pop(name, None)
         return changed
+
+    def _lead_activities(self, lead: Record, object_type: str) -> list[Record]:
+        return [self._records[object_type][i] for i in self._live_targets("leads", lead.id, object_type)]
 
     # --- association links ------------------------------------------------------------------------
 

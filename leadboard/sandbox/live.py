@@ -1,4 +1,4 @@
-"""HubSpot-side events for the demo's live mode: new leads, replies, emails, reassignments, notes.
+"""HubSpot-side events for the demo's live mode: new leads, replies, emails, meetings, reassignments, notes.
 
 Each event goes through the portal's normal write paths, so it bumps `hs_lastmodifieddate`, keeps
 history and waits out the search lag exactly like a change made by a colleague in HubSpot; a
@@ -20,6 +20,18 @@ from leadboard.sandbox.seed import COUNTRIES, FIRST_NAMES, JOB_TITLES, LAST_NAME
 
 if TYPE_CHECKING:
     from leadboard.sandbox.core import PortalCore
+    from leadboard.sandbox.records import Record
+
+_SUBJECTS = ("Quick question about your team's pipeline", "Following up on your demo request", "Pricing")
+_REPLIES = (
+    "Thanks for reaching out, can we talk on Thursday?",
+    "Yes, interested. Send over the pricing please.",
+    "Happy to chat next week.",
+)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def live_tick(portal: PortalCore, rng: random.Random) -> str | None:
@@ -102,30 +114,105 @@ def new_lead(portal: PortalCore, rng: random.Random) -> str | None:
     return f"New lead {lead.id} for {first} {last} arrived in New"
 
 
+def _log_activity(
+    portal: PortalCore, object_type: str, props: dict[str, str], lead: Record, now: int
+) -> Record:
+    """Create an email or meeting on the lead and its contacts, as HubSpot logs one (both links)."""
+    to_lead, to_contact = _ACTIVITY_LINKS[object_type]
+    record = portal._insert(object_type, {"hs_timestamp": iso(now), **props}, now)
+    portal._link(object_type, record.id, "leads", lead.id, to_lead, now)
+    for contact_id in list(portal._live_targets("leads", lead.id, "contacts")):
+        portal._link(object_type, record.id, "contacts", contact_id, to_contact, now)
+    portal._after_change(record, now)
+    return record
+
+
+#: (→ lead, → contact) association type ids of the activities live events log (catalog.py).
+_ACTIVITY_LINKS = {"emails": (599, 198), "meetings": (601, 200), "notes": (855, 202)}
+
+
 def prospect_replies(portal: PortalCore, rng: random.Random) -> str | None:
-    """A prospect replies to an email: HubSpot moves the lead to Connected."""
+    """A prospect replies to an email: HubSpot logs the reply (INCOMING_EMAIL) on the lead and its
+    contact, and moves the lead to Connected."""
     candidates = _rep_open_leads(portal, ("new-stage-id", "attempting-stage-id"))
     if not candidates:
         return None
     lead = portal._records["leads"][rng.choice(sorted(candidates))]
+    name = lead.props.get("hs_lead_name", "")
+    now = portal._now_ms()
     with _acting_as(None):
-        portal._write(
-            lead, {"hs_pipeline_stage": "connected-stage-id"}, portal._now_ms(), source="AUTOMATION_PLATFORM"
+        _log_activity(
+            portal,
+            "emails",
+            {
+                "hs_email_direction": "INCOMING_EMAIL",
+                "hs_email_status": "SENT",
+                "hs_email_subject": "Re: " + rng.choice(_SUBJECTS),
+                "hs_email_html": f"<div><p>{rng.choice(_REPLIES)}</p><p>{_escape(name)}</p></div>",
+                "hs_email_text": rng.choice(_REPLIES),
+                "hubspot_owner_id": lead.props.get("hubspot_owner_id", ""),
+            },
+            lead,
+            now,
         )
-    return f"Lead {lead.id} ({lead.props.get('hs_lead_name', '')}) replied and moved to Connected"
+        portal._write(lead, {"hs_pipeline_stage": "connected-stage-id"}, now, source="AUTOMATION_PLATFORM")
+    return f"Lead {lead.id} ({name}) replied and moved to Connected"
 
 
 def owner_sends_email(portal: PortalCore, rng: random.Random) -> str | None:
-    """The rep's email goes out from HubSpot (a sequence): HubSpot moves the New lead to Attempting."""
+    """The rep's email goes out from HubSpot (a sequence): HubSpot logs it (EMAIL, by the lead's owner)
+    on the lead and its contact, which sets the lead's first outreach, and moves the New lead to
+    Attempting."""
     candidates = _rep_open_leads(portal, ("new-stage-id",))
     if not candidates:
         return None
     lead = portal._records["leads"][rng.choice(sorted(candidates))]
+    now = portal._now_ms()
+    subject = rng.choice(_SUBJECTS)
     with _acting_as(None):
-        portal._write(
-            lead, {"hs_pipeline_stage": "attempting-stage-id"}, portal._now_ms(), source="AUTOMATION_PLATFORM"
+        _log_activity(
+            portal,
+            "emails",
+            {
+                "hs_email_direction": "EMAIL",
+                "hs_email_status": "SENT",
+                "hs_email_subject": subject,
+                "hs_email_html": f"<p>Hi {_escape(lead.props.get('hs_lead_name', ''))},</p><p>{subject}?</p>",
+                "hubspot_owner_id": portal._rep_owner_id,
+            },
+            lead,
+            now,
         )
+        portal._write(lead, {"hs_pipeline_stage": "attempting-stage-id"}, now, source="AUTOMATION_PLATFORM")
     return f"An email went to lead {lead.id} ({lead.props.get('hs_lead_name', '')}): moved to Attempting"
+
+
+def colleague_meeting(portal: PortalCore, rng: random.Random) -> str | None:
+    """A colleague books a meeting with the contact of one of the rep's open leads."""
+    candidates = _rep_open_leads(portal, ("new-stage-id", "attempting-stage-id", "connected-stage-id"))
+    colleagues = _colleagues(portal)
+    if not candidates or not colleagues:
+        return None
+    lead = portal._records["leads"][rng.choice(sorted(candidates))]
+    owner = rng.choice(colleagues)
+    now = portal._now_ms()
+    with _acting_as(owner):
+        _log_activity(
+            portal,
+            "meetings",
+            {
+                "hs_meeting_title": "Intro call with " + lead.props.get("hs_lead_name", ""),
+                "hs_meeting_body": "<p>Booked from the partner event.</p>",
+                "hs_meeting_start_time": iso(now),
+                "hs_meeting_end_time": iso(now + 30 * 60 * 1000),
+                "hs_meeting_outcome": "SCHEDULED",
+                "hubspot_owner_id": owner["id"],
+            },
+            lead,
+            now,
+        )
+    who = f"{owner['firstName']} {owner['lastName']}"
+    return f"{who} booked a meeting on lead {lead.id} ({lead.props.get('hs_lead_name', '')})"
 
 
 def colleague_note(portal: PortalCore, rng: random.Random) -> str | None:
@@ -138,19 +225,16 @@ def colleague_note(portal: PortalCore, rng: random.Random) -> str | None:
     owner = rng.choice(colleagues)
     now = portal._now_ms()
     with _acting_as(owner):
-        note = portal._insert(
+        _log_activity(
+            portal,
             "notes",
             {
-                "hs_timestamp": iso(now),
                 "hs_note_body": "<p>Met them at the partner event; they asked about pricing.</p>",
                 "hubspot_owner_id": owner["id"],
             },
+            lead,
             now,
         )
-        portal._link("notes", note.id, "leads", lead.id, 855, now)
-        for contact_id in list(portal._live_targets("leads", lead.id, "contacts")):
-            portal._link("notes", note.id, "contacts", contact_id, 202, now)
-        portal._after_change(note, now)
     who = f"{owner['firstName']} {owner['lastName']}"
     return f"{who} left a note on lead {lead.id} ({lead.props.get('hs_lead_name', '')})"
 
@@ -175,5 +259,6 @@ LIVE_EVENTS: dict[str, tuple[Callable[[PortalCore, random.Random], str | None], 
     "prospect_replies": (prospect_replies, 3),
     "owner_sends_email": (owner_sends_email, 2),
     "colleague_note": (colleague_note, 2),
+    "colleague_meeting": (colleague_meeting, 1),
     "reassign_to_colleague": (reassign_to_colleague, 1),
 }

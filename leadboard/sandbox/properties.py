@@ -326,6 +326,54 @@ _CALL_PROPS: list[PropertyDef] = [
     _owner(_G_ENG),
     *_system(_G_ENG, createdate=False),
 ]
+# HubSpot's email and meeting engagement properties (its emails and meetings API guides).
+_EMAIL_PROPS: list[PropertyDef] = [
+    _dt("hs_timestamp", "Activity date", _G_ENG),
+    _enum(
+        "hs_email_direction",
+        "Email direction",
+        _G_ENG,
+        [("EMAIL", "Email sent"), ("INCOMING_EMAIL", "Reply"), ("FORWARDED_EMAIL", "Forwarded email")],
+    ),
+    _s("hs_email_subject", "Email subject", _G_ENG),
+    _s("hs_email_text", "Email body", _G_ENG, "textarea"),
+    _s("hs_email_html", "Email HTML body", _G_ENG, "html"),
+    _enum(
+        "hs_email_status",
+        "Email send status",
+        _G_ENG,
+        [(s, s.title()) for s in ("BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT")],
+    ),
+    _s("hs_email_headers", "Email headers", _G_ENG, "textarea"),
+    _s("hs_attachment_ids", "Attached file IDs", _G_ENG),
+    _calc("hs_body_preview", "Body preview", _G_ENG, "string"),
+    _owner(_G_ENG),
+    *_system(_G_ENG, createdate=False),
+]
+_MEETING_PROPS: list[PropertyDef] = [
+    _dt("hs_timestamp", "Activity date", _G_ENG),
+    _s("hs_meeting_title", "Meeting name", _G_ENG),
+    _s("hs_meeting_body", "Meeting description", _G_ENG, "html"),
+    _s("hs_internal_meeting_notes", "Internal meeting notes", _G_ENG, "html"),
+    _s("hs_meeting_external_url", "External URL", _G_ENG),
+    _s("hs_meeting_location", "Location", _G_ENG),
+    _dt("hs_meeting_start_time", "Start time", _G_ENG),
+    _dt("hs_meeting_end_time", "End time", _G_ENG),
+    _enum(
+        "hs_meeting_outcome",
+        "Meeting outcome",
+        _G_ENG,
+        [
+            (s, s.replace("_", " ").title())
+            for s in ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
+        ],
+    ),
+    _s("hs_activity_type", "Call and meeting type", _G_ENG),
+    _s("hs_attachment_ids", "Attached file IDs", _G_ENG),
+    _calc("hs_body_preview", "Body preview", _G_ENG, "string"),
+    _owner(_G_ENG),
+    *_system(_G_ENG, createdate=False),
+]
 _TASK_PROPS: list[PropertyDef] = [
     _dt("hs_timestamp", "Due date", _G_ENG),
     _s("hs_task_subject", "Task title", _G_ENG),
@@ -367,6 +415,8 @@ PROPERTIES: dict[str, dict[str, PropertyDef]] = {
         "deals": _DEAL_PROPS,
         "notes": _NOTE_PROPS,
         "calls": _CALL_PROPS,
+        "emails": _EMAIL_PROPS,
+        "meetings": _MEETING_PROPS,
         "tasks": _TASK_PROPS,
     }.items()
 }
@@ -388,6 +438,8 @@ DEFAULT_PROPERTIES: dict[str, tuple[str, ...]] = {
     ),
     "notes": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "calls": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    "emails": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    "meetings": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "tasks": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
 }
 # The properties a free-text search `query` looks in.
@@ -398,5 +450,7 @@ QUERY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "deals": ("dealname",),
     "notes": ("hs_note_body",),
     "calls": ("hs_call_title", "hs_body_preview"),
+    "emails": ("hs_email_subject", "hs_body_preview"),
+    "meetings": ("hs_meeting_title", "hs_body_preview"),
     "tasks": ("hs_task_subject", "hs_task_body"),
 }

@@ -103,7 +103,7 @@ TASK_DONE = "COMPLETED"
 
 
 def activity_text(entry: Activity, meta: PortalMeta, calendar: RepCalendar) -> Text:
-    """A timeline entry (call, note or task) with its body cut to a readable length.
+    """A timeline entry (call, note, task, email or meeting) with its body cut to a readable length.
 
     A task reads as what is still to do, not as a touch: a box (ticked when completed), the day it
     is due, its status and its subject, e.g. "☐ Mon 22 Feb 09:00 · follow-up task · NOT_STARTED —
@@ -125,6 +125,15 @@ def activity_text(entry: Activity, meta: PortalMeta, calendar: RepCalendar) -> T
         for bit in bits:
             if bit:
                 text.append(" · " + clean_untrusted(bit).lower())
+    elif entry.kind == "email":
+        what = "reply" if entry.direction == "INCOMING_EMAIL" else "email"
+        text.append(f"✉ {when_text(entry.timestamp, calendar)} · {what}", style="bold")
+        if entry.title:
+            text.append(" — " + " ".join(_plain(entry.title).split()))
+    elif entry.kind == "meeting":
+        text.append(f"◷ {when_text(entry.timestamp, calendar)} · meeting", style="bold")
+        if entry.title:
+            text.append(" — " + " ".join(_plain(entry.title).split()))
     else:
         text.append(f"✎ {when_text(entry.timestamp, calendar)} · note", style="bold")
     body = clean_untrusted(entry.body_text).strip()

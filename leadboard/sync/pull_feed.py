@@ -5,8 +5,9 @@ written); `after` compares HubSpot's version with it: a new lead of mine, a stag
 type or label changed. A change is the rep's own, and no event, when the cache already holds it
 (an acked push writes HubSpot's answer into the cache, with its new modified time) or when one of
 the rep's open or recently pushed ops sets that value. Leads leaving (reassigned, archived) come
-from the departures check and the reconcile (pull_membership.py); new calls and notes from
-pull_activity.py. A first, full pull of an empty cache finds no events: everything is new then.
+from the departures check and the reconcile (pull_membership.py); new activity (a colleague's call,
+note or meeting, a prospect's reply) from pull_activity.py. A first, full pull of an empty cache
+finds no events: everything is new then.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""One lead's timeline on demand: the calls, notes and tasks on the lead and on its contact.
+"""One lead's timeline on demand: the calls, notes, tasks, emails and meetings on the lead and its contact.
 
 HubSpot shows a lead its contact's activity too, and leadboard logs each call and note on both,
-so both are read: v4 batch association reads (lead → calls/notes/tasks, contact → the same), then
-one batch read per kind. Tasks matter for recycling (issue 5): the follow-up task a disqualify left
-on the contact shows on the contact's later lead. `Store.replace_timeline` stores the bodies as
-clean text without the `lb:<op id>` marker the push appends, and drops activities HubSpot no
-longer links to the lead or its contact.
+so both are read: v4 batch association reads (lead → each kind, contact → the same), then one batch
+read per kind. Tasks matter for recycling (issue 5): the follow-up task a disqualify left on the
+contact shows on the contact's later lead. `Store.replace_timeline` stores the bodies as clean text
+(an email's HTML is stripped like a note's) without the `lb:<op id>` marker the push appends, and
+drops activities HubSpot no longer links to the lead or its contact.
 """
 
 from __future__ import annotations
@@ -26,16 +26,36 @@ CALL_PROPERTIES = (
     "hubspot_owner_id",
 )
 NOTE_PROPERTIES = ("hs_timestamp", "hs_note_body", "hubspot_owner_id")
+EMAIL_PROPERTIES = (
+    "hs_timestamp",
+    "hs_email_direction",
+    "hs_email_subject",
+    "hs_email_html",
+    "hs_email_text",
+    "hs_email_status",
+    "hubspot_owner_id",
+)
+MEETING_PROPERTIES = (
+    "hs_timestamp",
+    "hs_meeting_title",
+    "hs_meeting_body",
+    "hs_meeting_start_time",
+    "hs_meeting_outcome",
+    "hubspot_owner_id",
+)
 TASK_PROPERTIES = ("hs_timestamp", "hs_task_subject", "hs_task_body", "hs_task_status", "hubspot_owner_id")
 KINDS = (
     ("call", "calls", CALL_PROPERTIES),
     ("note", "notes", NOTE_PROPERTIES),
     ("task", "tasks", TASK_PROPERTIES),
+    ("email", "emails", EMAIL_PROPERTIES),
+    ("meeting", "meetings", MEETING_PROPERTIES),
 )
 
 
 def pull_timeline(store: Store, gateway: HubSpotGateway, lead_id: str) -> int:
-    """Fetch and store the lead's calls, notes and tasks (and its contact's); return how many are stored."""
+    """Fetch and store the lead's calls, notes, tasks, emails and meetings (and its contact's); return
+    how many are stored."""
     contact_id = store.lead_contact_id(lead_id)
     if not contact_id:
         links = gateway.batch_read_associations("leads", "contacts", [lead_id])

@@ -101,9 +101,14 @@ def expected_first_touch(store: Store, lead_id: str) -> datetime | None:
         )
     ]
     outreach = conn.execute("SELECT first_outreach_at FROM leads WHERE id = ?", [lead_id]).fetchone()[0]
-    moments += [outreach] if outreach is not None else []
+    if outreach is not None:  # HubSpot's first outreach settles it; only the rep's unpushed ops go first
+        moments = [outreach]
     for op in store.outbox.ops(lead_id=lead_id):
-        if op.state == "cancelled" or op.kind == "set_lead_type":
+        if (
+            op.state == "cancelled"
+            or op.kind == "set_lead_type"
+            or (outreach is not None and op.state == "done")
+        ):
             continue
         at = op.command.at if isinstance(op.command, LogCall) else None
         moments.append(ms(at) if at is not None else op.created_at)
@@ -246,8 +251,11 @@ def test_a_logged_call_counts_at_once_at_its_own_time_and_a_discard_takes_it_bac
 
 
 def test_a_pulled_activity_and_a_reassignment_update_the_first_touch(store: Store) -> None:
-    store.upsert_activities("call", [activity("c14", 14, ME, hours=3)], "14", None)
-    assert next(r for r in store.board() if r.id == "14").first_touch == created(14) + timedelta(hours=3)
+    store.upsert_activities("call", [activity("c16", 16, ME, hours=3)], "16", None)
+    assert next(r for r in store.board() if r.id == "16").first_touch == created(16) + timedelta(hours=3)
+    # HubSpot's first outreach settles a lead's first touch: a note made before it does not count
+    store.upsert_activities("note", [activity("n14", 14, ME, hours=-3)], "14", None)
+    assert next(r for r in store.board() if r.id == "14").first_touch == created(15)
     store.mark_leads_reassigned({"6": OTHER_OWNER})  # the note on 6 was by OTHER_OWNER: now the owner's
     row = next(r for r in store.board(owner_id=OTHER_OWNER) if r.id == "6")
     assert row.first_touch == created(6) + timedelta(hours=1)

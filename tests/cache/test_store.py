@@ -56,6 +56,7 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
         ("m003_board_columns",),
         ("m004_task_activities",),
         ("m005_activity_feed",),
+        ("m006_email_meeting_activities",),
     ]
 
 
@@ -88,7 +89,7 @@ def test_an_older_cache_keeps_its_calls_and_notes_when_tasks_join_the_timeline(t
         assert {"activities_lead", "activities_contact"} <= indexes
         store.upsert_activities("task", [_task("t1")], "1", "c1")  # the new kind is accepted
         with pytest.raises(sqlite3.IntegrityError):
-            store.db.conn.execute("INSERT INTO activities (id, kind, fetched_at) VALUES ('x', 'meeting', 0)")
+            store.db.conn.execute("INSERT INTO activities (id, kind, fetched_at) VALUES ('x', 'sms', 0)")
 
 
 def test_a_file_that_is_not_a_database_gets_a_friendly_error(tmp_path: Path) -> None:

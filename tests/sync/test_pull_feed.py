@@ -1,5 +1,6 @@
-"""What a pull finds changed on HubSpot's side (issue 12), and what reading it costs: the calls and
-notes of the changed leads only, in batches, and nothing more on a quiet pull."""
+"""What a pull finds changed on HubSpot's side (issue 12), and what reading it costs: the activities
+of the changed leads that HubSpot's record does not settle or that have new activity, in batches,
+and nothing more on a quiet pull."""
 
 from __future__ import annotations
 
@@ -32,9 +33,19 @@ def test_a_pull_reads_only_the_changed_leads_activities_and_reports_what_changed
             for r in sandbox.request_log()
             if r.path.endswith("/batch/read")
         }
-        changed = sorted({moved, noted})
-        assert inputs["/crm/associations/2026-09/leads/calls/batch/read"] == changed
-        assert inputs["/crm/associations/2026-09/leads/notes/batch/read"] == changed
+        props = {lead_id: lead["properties"] for lead_id, lead in rep_leads(sandbox).items()}
+        unsettled_or_new = sorted(
+            lead_id
+            for lead_id in {moved, noted}
+            if lead_id == noted
+            or (
+                not props[lead_id].get("hs_lead_first_outreach_date")
+                and props[lead_id].get("hs_last_activity_date")
+            )
+        )
+        assert inputs["/crm/associations/2026-09/leads/notes/batch/read"] == unsettled_or_new
+        called = sorted(i for i in unsettled_or_new if int(props[i].get("hs_lead_call_count") or 0))
+        assert inputs.get("/crm/associations/2026-09/leads/calls/batch/read", []) == called
         assert report.requests == len(sandbox.request_log())
         found = {(e.kind, e.lead_id, e.detail) for e in report.events}
         assert ("stage", moved, "Connected") in found

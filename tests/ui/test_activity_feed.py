@@ -56,7 +56,8 @@ async def test_a_pull_that_finds_changes_says_so_marks_the_cards_and_lists_them(
         activity = app.screen
         assert isinstance(activity, ActivityScreen)
         listed = screen_text(app)
-        assert "What changed in HubSpot: 3 events, newest first" in listed
+        assert "What changed in HubSpot: 4 events, newest first" in listed
+        assert f"{moved} replied" in listed  # the prospect's email, read from HubSpot
         assert f"{gone} reassigned to {colleague}  · left your board" in listed
         assert f"{moved} moved to Connected" in listed
         assert "New lead: " in listed
