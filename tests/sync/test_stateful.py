@@ -148,6 +148,11 @@ class SyncMachine(RuleBasedStateMachine):
         if conflicts:
             resolve = self.store.outbox.keep_mine if keep_mine else self.store.outbox.take_theirs
             resolve(conflicts[0].op_id)
+            # Taking theirs keeps the rep's text as a new note on the lead: that note is the rep's too.
+            for op in self.store.outbox.ops():
+                if op.op_id not in self.made:
+                    assert not keep_mine and op.lead_id == conflicts[0].lead_id, (op.kind, keep_mine)
+                    self.made[op.op_id] = COMMAND_ADAPTER.dump_json(op.command).decode()
 
     # --- HubSpot's side -----------------------------------------------------------------------------
 
