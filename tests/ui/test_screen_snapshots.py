@@ -1,5 +1,6 @@
 """Pictures of the screens the board and modal snapshots leave out: the work queue, the stats, a
-conflict, an empty board, the closed view, and the status line offline and rate limited.
+conflict, an empty board, the closed view, the activity feed, and the status line offline and rate
+limited.
 
 Each runs the real app over a real SQLite cache with the clock fixed (the board's `FIXED_NOW`, the
 stats' seeded portal at its own `NOW`) and the time zone set to UTC, at 120x40, the size a rep
@@ -205,3 +206,41 @@ def test_status_rate_limited(snap_compare: SnapCompare, tmp_path: Path) -> None:
         assert status_line(app) == "rate limited, resuming in 45 min"
 
     assert snap_compare(app, terminal_size=REP, run_before=run_before)
+
+
+# --- the activity feed (`a`) -----------------------------------------------------------------------------
+
+
+def test_activity_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """Newest first, in the notification's words; a lead that left the board says so; a colleague's
+    hostile name (markup, escape sequences, a bidi override) shows as plain text."""
+    from leadboard.activity import FeedEvent
+    from leadboard.cache.activity_feed import record_events
+    from leadboard.screens.activity import ActivityScreen
+    from tests.ui.board_support import HOSTILE_NAME
+
+    db = tmp_path / "activity.sqlite"
+    store = fill_cache(db, 6)
+    minute = 60_000
+    at = int(FIXED_NOW.timestamp() * 1000)
+    with store.transaction() as conn:
+        record_events(
+            conn,
+            [
+                FeedEvent("new_lead", "1", "Lead 001 Person", at - 90 * minute),
+                FeedEvent("stage", "2", "Lead 002 Person", at - 30 * minute, "Connected", HOSTILE_NAME),
+                FeedEvent("activity", "3", "Lead 003 Person", at - 20 * minute, "reply"),
+                FeedEvent("reassigned", "99", "Gone Gary", at - 10 * minute, "Ben Carter"),
+                FeedEvent("activity", "4", "Lead 004 Person", at - 5 * minute, "note", "Ann Lee"),
+            ],
+        )
+    store.close()
+
+    def on_the_feed(pilot: Pilot[Any]) -> None:
+        assert isinstance(pilot.app.screen, ActivityScreen)
+        text = screen_text(pilot.app)
+        assert text.index("Lead 004 Person: new note by Ann Lee") < text.index("New lead: Lead 001 Person")
+        assert "\x1b" not in text and "\u202e" not in text
+
+    app = board_app(db, sla=UTC_SLA)
+    assert snap_compare(app, terminal_size=REP, run_before=pressing("a", then=on_the_feed))
