@@ -53,18 +53,24 @@ ACCOUNT_KEYS = (
     ("ui_domain", "portal_ui_domain"),
 )
 #: The last migration the read queries need; `first_board` falls back to `Store.open` before it.
-SCHEMA_NEEDED = "m005_activity_feed"
+SCHEMA_NEEDED = "m007_urgent_order_index"
 
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATES)
 #: Outbox kinds that count as the lead's last touch while they wait (the registry's), as SQL.
 LAST_TOUCH_SQL = ", ".join(f"'{kind}'" for kind in sorted(LAST_TOUCH_KINDS))
-# Orders over the leads table's stored columns. "urgent" is `leadboard.sla.urgency_key` in SQL: untouched
-# leads by deadline (longest breached first), then untouched without an SLA (oldest first), then
-# touched ones (oldest first); unknown creation times last, the id breaks ties.
+# "urgent" is `leadboard.sla.urgency_key` in SQL: untouched leads by deadline (longest breached
+# first), then untouched without an SLA (oldest first), then touched ones (oldest first); unknown
+# creation times last (the largest integer rather than NULLS LAST, which no index can serve), the
+# id breaks ties. The index `leads_urgent` (schema.m007) holds these very expressions: change
+# them only with a migration that indexes the new ones.
+URGENT_RANK = "CASE WHEN l.first_touch IS NOT NULL THEN 2 WHEN l.sla_deadline IS NOT NULL THEN 0 ELSE 1 END"
+URGENT_AT = (
+    "coalesce(CASE WHEN l.first_touch IS NULL AND l.sla_deadline IS NOT NULL THEN l.sla_deadline "
+    "ELSE l.created_at END, 9223372036854775807)"
+)
+# Orders over the leads table's stored columns.
 _ORDER = {
-    "urgent": "CASE WHEN l.first_touch IS NOT NULL THEN 2 WHEN l.sla_deadline IS NOT NULL THEN 0 ELSE 1 END, "
-    "CASE WHEN l.first_touch IS NULL AND l.sla_deadline IS NOT NULL THEN l.sla_deadline "
-    "ELSE l.created_at END NULLS LAST, l.id",
+    "urgent": f"{URGENT_RANK}, {URGENT_AT}, l.id",
     "newest": "l.created_at DESC, l.id DESC",
     "oldest": "l.created_at ASC, l.id ASC",
     "last_touch": "l.last_touch_at DESC NULLS LAST, l.created_at DESC, l.id DESC",
@@ -185,6 +191,9 @@ class BoardPage:
     counts: dict[str, int]
     #: Where each stage's rows start in the stage (a window read further down; absent: 0).
     starts: dict[str, int] = dataclass_field(default_factory=dict)
+    #: Stages whose rows filled the page and that were not counted (`board_page(count=False)`):
+    #: their totals are absent from `counts` until `board_counts` reads them.
+    uncounted: frozenset[str] = frozenset()
 
     def total(self, stage_id: str) -> int:
         return self.counts.get(stage_id, 0)
@@ -247,6 +256,19 @@ _STAGE_ROWS = (
     "SELECT l.id FROM leads l WHERE {where} AND l.board_stage IS :stage "
     "ORDER BY {order} LIMIT :limit OFFSET :offset"
 )
+# The stages that hold any of the owner's leads, found by skipping from one stage to the next along
+# the owner's index (a few index seeks, not a walk over every lead), with the view's condition; in
+# the order the counted page reads them (leads of no stage first).
+_STAGES_PRESENT = """WITH RECURSIVE present(stage) AS (
+  SELECT (SELECT min(l.board_stage) FROM leads l WHERE l.owner_id = :owner AND l.archived = 0)
+  UNION ALL
+  SELECT (SELECT min(l.board_stage) FROM leads l
+          WHERE l.owner_id = :owner AND l.archived = 0 AND l.board_stage > present.stage)
+  FROM present WHERE present.stage IS NOT NULL)
+SELECT NULL FROM (SELECT NULL AS closed) st WHERE {view} AND EXISTS (
+  SELECT 1 FROM leads l WHERE l.owner_id = :owner AND l.archived = 0 AND l.board_stage IS NULL)
+UNION ALL
+SELECT p.stage FROM present p LEFT JOIN stages st ON st.id = p.stage WHERE p.stage IS NOT NULL AND {view}"""
 _BY_IDS = "l.id IN (SELECT value FROM json_each(:ids))"
 _NEEDLE = "instr(l.search_fold, :needle)"
 
@@ -293,6 +315,8 @@ def board_page(
     owner_id: str | None = None,
     limit_per_stage: int | None = None,
     windows: Mapping[str, tuple[int, int]] | None = None,
+    count: bool = True,
+    keep: Mapping[str, str] | None = None,
 ) -> BoardPage:
     """The rep's leads for the board or `leadboard leads`, and each stage's total.
 
@@ -303,8 +327,15 @@ def board_page(
     (open ops applied) in SQL, so a 10,000-lead board builds only the rows it shows; `windows`
     reads other rows for some stages instead: by stage id, (start, rows) in the stage's order (a
     start past the stage's end reads its last rows; `BoardPage.starts` says where each begins).
+    `count=False` (first rows only, no `windows`) leaves out the count of each stage whose rows
+    fill the page (`BoardPage.uncounted`): counting a filter's matches walks every lead, while the
+    first rows of a stage are read in order and the read stops at the page's end. `keep` (stage id →
+    lead id, the lead a column highlights): a stage whose first rows leave that lead out, while it
+    still matches, is read around it instead, so a new filter or sort keeps it highlighted.
     """
     where, args = _filters(conn, needle, owner_id)
+    if not count and limit_per_stage is not None and not windows and "owner" in args:
+        return _first_rows(conn, where, args, view, sort, limit_per_stage, keep or {})
     if limit_per_stage is None:
         sql = _ALL_ROWS.format(where=" AND ".join(where + _view(view)), order=_order(view, sort))
         rows = [_row(r) for r in conn.execute(sql, args)]
@@ -321,14 +352,90 @@ def board_page(
         return BoardPage([], counts)
     ids: list[str] = []
     starts: dict[str, int] = {}
+    order = _order(view, sort)
     for stage, n in totals:
         first, size = (windows or {}).get(stage or "", (0, limit_per_stage))
         first = max(0, min(first, n - size))
+        found = _window_ids(conn, " AND ".join(where), args, order, stage, n, first, size)
+        kept = (keep or {}).get(stage or "")
+        if kept is not None and kept not in found and n > len(found):
+            first, found = _around(conn, where, args, order, stage, kept, size, first, found, n)
         if first:
             starts[stage or ""] = first
-        ids += _window_ids(conn, " AND ".join(where), args, _order(view, sort), stage, n, first, size)
-    found = _rows_where(conn, _BY_IDS, {"ids": json.dumps(ids)})
-    return BoardPage([found[i] for i in ids if i in found], counts, starts)
+        ids += found
+    by_id = _rows_where(conn, _BY_IDS, {"ids": json.dumps(ids)})
+    return BoardPage([by_id[i] for i in ids if i in by_id], counts, starts)
+
+
+def _first_rows(
+    conn: sqlite3.Connection,
+    where: list[str],
+    args: dict[str, Any],
+    view: View,
+    sort: Sort,
+    limit: int,
+    keep: Mapping[str, str],
+) -> BoardPage:
+    """The first `limit` rows of each stage present, counted only where they fall short of `limit`
+    (or the rows around the stage's kept lead, see `board_page`)."""
+    view_sql = " AND ".join(_view(view)) or "1"
+    stages = [r[0] for r in conn.execute(_STAGES_PRESENT.format(view=view_sql), {"owner": args["owner"]})]
+    ids: list[str] = []
+    counts: dict[str, int] = {}
+    uncounted: set[str] = set()
+    if limit < 1:
+        return BoardPage([], counts, uncounted=frozenset(stage or "" for stage in stages))
+    starts: dict[str, int] = {}
+    order = _order(view, sort)
+    for stage in stages:
+        found = _window_ids(conn, " AND ".join(where), args, order, stage, limit, 0, limit)
+        if len(found) < limit:
+            if found:
+                counts[stage or ""] = len(found)
+        else:
+            uncounted.add(stage or "")
+            kept = keep.get(stage or "")
+            if kept is not None and kept not in found:
+                first, found = _around(conn, where, args, order, stage, kept, limit, 0, found, None)
+                if first:
+                    starts[stage or ""] = first
+        ids += found
+    rows = _rows_where(conn, _BY_IDS, {"ids": json.dumps(ids)})
+    return BoardPage([rows[i] for i in ids if i in rows], counts, starts, frozenset(uncounted))
+
+
+# Where one lead stands in its stage's order (from 0), under the page's conditions; no row when it
+# does not match them. Sorts the stage: read only for a kept lead past a stage's first rows.
+_POSITION = """SELECT n FROM (
+  SELECT l.id, row_number() OVER (ORDER BY {order}) - 1 AS n FROM leads l
+  WHERE {where} AND l.board_stage IS :stage) WHERE id = :kept"""
+#: A stage length larger than any: `_window_ids` then reads forward from the start it is given.
+_UNKNOWN_TOTAL = 1 << 62
+
+
+def _around(
+    conn: sqlite3.Connection,
+    where: list[str],
+    args: dict[str, Any],
+    order: str,
+    stage: str | None,
+    kept: str,
+    size: int,
+    first: int,
+    found: list[str],
+    total: int | None,
+) -> tuple[int, list[str]]:
+    """The window of `size` rows with lead `kept` in its middle, when it matches; else the rows
+    `found` from `first`, as they were read."""
+    sql = _POSITION.format(order=order, where=" AND ".join(where))
+    position = conn.execute(sql, {**args, "stage": stage, "kept": kept}).fetchone()
+    if position is None:
+        return first, found
+    first = max(0, position[0] - size // 2)
+    if total is not None:
+        first = max(0, min(first, total - size))
+    stage_total = _UNKNOWN_TOTAL if total is None else total
+    return first, _window_ids(conn, " AND ".join(where), args, order, stage, stage_total, first, size)
 
 
 def _window_ids(

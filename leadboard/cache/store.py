@@ -140,8 +140,11 @@ class Store(CacheDatabase):
         *,
         limit_per_stage: int | None = None,
         windows: Mapping[str, tuple[int, int]] | None = None,
+        count: bool = True,
+        keep: Mapping[str, str] | None = None,
     ) -> BoardPage:
-        """The first `limit_per_stage` rows of each stage (or a window of it) and every stage's total."""
+        """The first `limit_per_stage` rows of each stage (or a window of it) and every stage's total
+        (with `count=False`, only of the stages whose rows fall short of the page)."""
         return board_page(
             self.db.conn,
             view=view,
@@ -150,6 +153,8 @@ class Store(CacheDatabase):
             owner_id=owner_id,
             limit_per_stage=limit_per_stage,
             windows=windows,
+            count=count,
+            keep=keep,
         )
 
     def board_counts(

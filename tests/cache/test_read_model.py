@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,6 +178,43 @@ def test_a_window_anywhere_in_a_stage_is_that_slice_of_the_full_board(
         )
         assert (begun, [r.id for r in rows]) == (begins, ids[begins : begins + size])
     assert [r.id for r in store.iter_board(sort=sort)] == [r.id for r in store.board(sort=sort)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("view", ["open", "closed", "all"])
+@pytest.mark.parametrize("needle", ["", "acme", "lead 01", "nobody"])
+def test_a_rows_first_page_has_the_same_rows_and_counts_only_the_stages_it_read_to_the_end(
+    store: Store, view: str, needle: str
+) -> None:
+    """What a filter keystroke reads before its rows show: the same rows as the counted page, the
+    exact count of each stage whose rows fall short of the page, the others left to count after."""
+    from leadboard.commands.disqualify import Disqualify
+
+    for i in (1, 4, 13):
+        store.outbox.enqueue(Disqualify(lead_id=str(i), reason="BAD_TIMING", note="later"))
+    store.upsert_leads(
+        [lead_object(50, hs_pipeline_stage="gone-stage-id"), lead_object(51, hs_pipeline_stage="")]
+    )
+    for sort in SORTS:
+        for limit in (1, 3, 100):
+            kwargs: dict[str, Any] = {"view": view, "needle": needle, "sort": sort, "limit_per_stage": limit}
+            counted = store.board_page(**kwargs)
+            first = store.board_page(**kwargs, count=False)
+            assert [r.id for r in first.rows] == [r.id for r in counted.rows]
+            assert first.counts == {stage: n for stage, n in counted.counts.items() if n < limit}
+            assert first.uncounted == {stage for stage, n in counted.counts.items() if n >= limit}
+
+
+def test_a_new_page_is_read_around_the_kept_lead_while_it_matches(store: Store) -> None:
+    """A column highlighting a lead past a stage's first rows keeps it on a new filter or sort: the
+    page holds the rows around it, counted or not; a lead that no longer matches changes nothing."""
+    full = [r.id for r in store.board(sort="newest") if r.stage_id == STAGES[0]]
+    kept = full[9]
+    for count in (True, False):
+        page = store.board_page(sort="newest", limit_per_stage=4, keep={STAGES[0]: kept}, count=count)
+        stage = [r.id for r in page.rows if r.stage_id == STAGES[0]]
+        assert kept in stage and stage == full[page.start(STAGES[0]) : page.start(STAGES[0]) + 4]
+        unmoved = store.board_page(needle="globex", limit_per_stage=4, keep={STAGES[0]: "1"}, count=count)
+        assert unmoved.start(STAGES[0]) == 0  # lead 1 is an Acme: not among the matches
 
 
 def test_the_closed_view_reads_its_last_rows_backwards_in_the_same_order(store: Store) -> None:

@@ -57,7 +57,37 @@ def test_migrations_rerun_as_a_no_op_and_keep_data(tmp_path: Path) -> None:
         ("m004_task_activities",),
         ("m005_activity_feed",),
         ("m006_email_meeting_activities",),
+        ("m007_urgent_order_index",),
     ]
+
+
+def test_an_older_cache_gets_the_urgent_order_index_and_keeps_its_order(tmp_path: Path) -> None:
+    """m007: a cache from before it reads the urgent order (unknown creation times last, touched
+    leads after untouched ones) the same, and a stage's first rows come off the new index in that
+    order, filtered or not, without sorting the stage."""
+    from leadboard.cache.read_model import URGENT_AT, URGENT_RANK
+
+    path = tmp_path / "c.db"
+    with seeded_store(path, leads=8) as store:
+        conn = store.db.conn
+        conn.execute("UPDATE leads SET sla_deadline = NULL")
+        conn.execute("UPDATE leads SET created_at = NULL WHERE id = '5'")
+        conn.execute("UPDATE leads SET first_touch = created_at + 1 WHERE id IN ('2', '7')")
+        conn.execute("DROP INDEX leads_urgent")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_urgent_order_index'")
+        conn.commit()
+    with Store.open(path) as store:
+        assert board_ids(store, sort="urgent") == ["1", "3", "4", "6", "8", "5", "2", "7"]
+        plan = " ".join(
+            str(row[3])
+            for row in store.db.conn.execute(
+                "EXPLAIN QUERY PLAN SELECT l.id FROM leads l WHERE l.owner_id = ? AND l.archived = 0 "
+                "AND l.board_stage IS ? AND instr(l.search_fold, ?) "
+                f"ORDER BY {URGENT_RANK}, {URGENT_AT}, l.id LIMIT 60",
+                [ME, "new-stage-id", "lead"],
+            )
+        )
+    assert "COVERING INDEX leads_urgent" in plan and "TEMP B-TREE" not in plan
 
 
 def test_an_older_cache_keeps_its_calls_and_notes_when_tasks_join_the_timeline(tmp_path: Path) -> None:
