@@ -104,11 +104,18 @@ def read_board(
     limit: int,
     store: Store,
     windows: Mapping[str, tuple[int, int]] | None = None,
+    *,
+    count: bool = True,
+    keep: Mapping[str, str] | None = None,
 ) -> BoardRead:
     """What the board shows, read on the cache thread: the first `limit` rows of each stage (or the
     window a column asked for: stage id → (start, rows)) with each stage's total, the portal's
-    metadata and the sync status."""
-    page = store.board_page(view=view, needle=needle, sort=sort, limit_per_stage=limit, windows=windows)
+    metadata and the sync status. `count=False`: the totals of stages whose rows fill the page are
+    left for `BoardPage.uncounted` (a filter keystroke reads them after its rows are shown).
+    `keep`: stage id → the lead its column highlights, read around if past the first rows."""
+    page = store.board_page(
+        view=view, needle=needle, sort=sort, limit_per_stage=limit, windows=windows, count=count, keep=keep
+    )
     return page, store.portal_meta(), store.sync_status()
 
 
@@ -180,6 +187,8 @@ class BoardScreen(LeadActions, Screen[None]):
         self._frame_hold: ExitStack | None = None
         self._hold_timer: Timer | None = None
         self._hold_until = 0
+        #: Stages shown without their count yet (a filter keystroke's rows come first, then the counts).
+        self._uncounted: frozenset[str] = frozenset()
 
     @property
     def lb_app(self) -> AppApi:
@@ -267,30 +276,88 @@ class BoardScreen(LeadActions, Screen[None]):
         cache_status: SyncCounts
         request: int
 
-    def reload(self, *, new_page: bool = False) -> None:
+    @dataclass
+    class CountsLoaded(Message):
+        """The stage totals a rows-first read left out were counted (applied on the UI thread)."""
+
+        counts: dict[str, int]
+        request: int
+
+    def reload(self, *, new_page: bool = False, rows_first: bool = False) -> None:
         """Read the board again (after a command, a sync, a filter or sort change).
 
         `new_page`: the filter, sort or view changed, so read one page again however deep the rep
-        had scrolled."""
+        had scrolled. `rows_first`: show the rows as soon as they are read and count the stages
+        after (a filter keystroke: the rows stop at the page's end, a count walks every match).
+        A new page is read around the active column's highlighted lead when it is past the first
+        rows and still matches, so it stays highlighted."""
+        keep: dict[str, str] = {}
         if new_page:
             self.windows = {}
             for column in self.columns:
                 column.forget_window()
+            active = self.active_column
+            lead = active.current_lead if active is not None else None
+            if active is not None and lead is not None:
+                keep[active.stage.id] = lead.id
         self._request += 1
-        self._read_board(self._request, self.view, self.needle, self.sort, dict(self.windows))
+        self._read_board(
+            self._request,
+            self.view,
+            self.needle,
+            self.sort,
+            dict(self.windows),
+            count=not rows_first,
+            keep=keep,
+        )
 
     @work(exclusive=True, group="board-read", exit_on_error=False)
     async def _read_board(
-        self, request: int, view: View, needle: str, sort: Sort, windows: dict[str, tuple[int, int]]
+        self,
+        request: int,
+        view: View,
+        needle: str,
+        sort: Sort,
+        windows: dict[str, tuple[int, int]],
+        *,
+        count: bool = True,
+        keep: dict[str, str] | None = None,
     ) -> None:
         first = (view, needle, sort, windows) == ("open", "", DEFAULT_SORT, {})
         started = self.lb_app.take_first_read() if first else None
         if started is not None:
             page, meta, status = await asyncio.wrap_future(started)
         else:
-            read = partial(read_board, view, needle, sort, PAGE_ROWS, windows=windows)
+            read = partial(read_board, view, needle, sort, PAGE_ROWS, windows=windows, count=count, keep=keep)
             page, meta, status = await self.lb_app.cache.read(read)
         self.post_message(self.PageLoaded(page, meta, status, request))
+
+    @work(exclusive=True, group="board-count", exit_on_error=False)
+    async def _count_stages(self, request: int, view: View, needle: str) -> None:
+        """Count each stage's leads for a page read rows first; skipped once a newer read started
+        (the cache thread runs reads in order: a stale count would delay the next keystroke's rows)."""
+
+        def count(store: Store) -> dict[str, int] | None:
+            if self._request != request:  # an int read across threads: a newer read is queued
+                return None
+            return store.board_counts(view=view, needle=needle)
+
+        counts = await self.lb_app.cache.read(count)
+        if counts is not None:
+            self.post_message(self.CountsLoaded(counts, request))
+
+    @on(CountsLoaded)
+    def _counts_loaded(self, event: CountsLoaded) -> None:
+        event.stop()
+        if event.request != self._applied or event.request != self._request:
+            return  # a newer read is shown, or on its way, with its own counts
+        uncounted = self._uncounted
+        _rows, totals = self._split(self._stages_for_view(), BoardPage([], event.counts))
+        with self.app.batch_update():
+            for column in self.columns:
+                if column.stage.id in uncounted:
+                    column.set_total(totals.get(column.stage.id, 0))
+            self._update_tabs_labels({column.stage.id: column.total for column in self.columns})
 
     @on(CacheChanged)
     def _cache_changed(self, event: CacheChanged) -> None:
@@ -306,6 +373,8 @@ class BoardScreen(LeadActions, Screen[None]):
         self.meta = event.meta
         self.lb_app.cache_counts_read(event.cache_status)
         changed = await self._show(event.page)
+        if self._uncounted and event.request == self._request:
+            self._count_stages(event.request, self.view, self.needle)
         if self._frame_hold is not None and event.request >= self._hold_until:
             if changed:  # a column tells the screen it changed only once it is idle, after the frame
                 # the release lets through: marking the columns' area draws them in that frame
@@ -325,10 +394,18 @@ class BoardScreen(LeadActions, Screen[None]):
         self, stages: list[Stage], page: BoardPage
     ) -> tuple[dict[str, list[BoardLead]], dict[str, int]]:
         """The page's rows and totals by column. In the open view a stage the pipeline no longer
-        lists still counts as open: its leads go to the first column."""
+        lists still counts as open: its leads go to the first column. A column whose stage was
+        not counted (`page.uncounted`) keeps its total and joins `_uncounted` until it is."""
         by_stage: dict[str, list[BoardLead]] = {s.id: [] for s in stages}
         totals = {s.id: page.total(s.id) for s in stages}
         first = stages[0].id if stages and self.view == "open" else None
+        shown = {column.stage.id: column.total for column in self.columns}
+        uncounted = {s.id for s in stages if s.id in page.uncounted}
+        if first is not None and any(stage not in totals for stage in page.uncounted):
+            uncounted.add(first)
+        for stage_id in uncounted:
+            totals[stage_id] = shown.get(stage_id, 0)
+        self._uncounted = frozenset(uncounted)
         for lead in page.rows:
             bucket = by_stage.get(lead.stage_id or "")
             if bucket is None and first is not None:
@@ -456,8 +533,11 @@ class BoardScreen(LeadActions, Screen[None]):
     @on(StageColumn.WindowWanted)
     def _window_wanted(self, event: StageColumn.WindowWanted) -> None:
         """Read the rows around a column's viewport: that stage's rows alone (its total is known), so
-        End on a 20,000-row stage reads ~120 rows; a sync or a command re-reads the same windows."""
+        End on a 20,000-row stage reads ~120 rows; a sync or a command re-reads the same windows.
+        A stage still being counted waits for its count (`set_total` asks again)."""
         column = event.column
+        if column.stage.id in self._uncounted:
+            return
         window = (event.start, event.rows)
         if self.windows.get(column.stage.id) == window:
             return
@@ -532,7 +612,7 @@ class BoardScreen(LeadActions, Screen[None]):
         frame one or two frame periods (16-33 ms at 60 fps) behind it."""
         self.needle = value
         self._show_filter_state()
-        self.reload(new_page=True)
+        self.reload(new_page=True, rows_first=True)
         self._hold_frames()
 
     def _hold_frames(self) -> None:

@@ -449,6 +449,20 @@ class StageColumn(ScrollView, can_focus=True):
             self.post_message(self.LeadHighlighted(self, current))
         return replaced or shown != (self.scroll_y, self.highlighted, self._titles)
 
+    def set_total(self, total: int) -> None:
+        """The stage's count, read after its rows were shown (a filter keystroke shows its rows
+        first, `show_leads` keeping the previous count meanwhile): resize, retitle, and ask for the
+        rows around the viewport again if the new length calls for them."""
+        total = max(total, self.start + len(self.leads))
+        if total == self.total:
+            return
+        self.total = total
+        self._size_to_rows()
+        self.refresh()
+        self._asked = None
+        self._want_window()
+        self._title()
+
     def forget_window(self) -> None:
         """The board reads a first page again (a new filter, sort or view): a window asked for
         earlier will not come."""

@@ -15,8 +15,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Input
 
+from leadboard.cache.store import Store
 from leadboard.screens.board import PAGE_ROWS, BoardScreen
-from leadboard.sla_settings import SlaSettings
 from leadboard.widgets.stage_column import StageColumn
 from tests.ui.board_support import board_app, cache_path, fill_cache, settle
 
@@ -79,34 +79,69 @@ async def test_the_highlight_stays_on_its_lead_as_the_filter_narrows_and_widens(
 
 
 async def test_typing_a_filter_deep_in_a_long_stage(tmp_path: Path) -> None:
-    """Typing, then deleting, with the highlight far down a stage longer than a page: the board keeps
-    running and the highlighted lead stays highlighted while it matches."""
+    """Typing, then deleting, with the highlight far down a stage longer than a page (the default
+    SLA's order): the board keeps running and the highlighted lead stays highlighted while it
+    matches, also when it is past the rows a new filter reads first."""
     path = tmp_path / "long.sqlite"
     fill_cache(path, 3 * (PAGE_ROWS + 20)).close()
-    # The order this test was written against (unlabelled leads without an SLA). Under the default
-    # SLA the highlight is lost after "12" → backspace when the kept lead is past the loaded page:
-    # a known bug of the column's paging (stage_column.show_leads), left to its rewrite.
-    app = board_app(path, sla=SlaSettings.parse({"default": "none"}))
-    async with app.run_test(size=LARGE) as pilot:
-        await settle(app, pilot)
-        board = board_of(app)
-        column = board.columns[0]
-        for _ in range(40):
-            board.action_cursor_down()
-        await settle(app, pilot)
-        assert column.scroll_offset.y > 0
-        deep = board.current_lead
-        assert deep is not None
-        await pilot.press("slash")
-        for key in ("1", "2", "backspace", "backspace"):
-            await pilot.press(key)
+    app = board_app(path)
+    with Store.open(path) as store:
+        async with app.run_test(size=LARGE) as pilot:
             await settle(app, pilot)
-            assert app.is_running and isinstance(app.screen, BoardScreen)
-            listed = [x.id for x in column.leads]
-            assert listed and board.current_lead is not None and board.current_lead.id in listed
-            if deep.id in listed:
-                assert board.current_lead.id == deep.id
-        assert board.current_lead is not None and board.current_lead.id == deep.id  # no filter again
+            board = board_of(app)
+            column = board.columns[0]
+            for _ in range(40):
+                board.action_cursor_down()
+            await settle(app, pilot)
+            assert column.scroll_offset.y > 0
+            await pilot.press("slash")
+            typed = ""
+            for key in ("1", "2", "backspace", "backspace"):
+                before = board.current_lead
+                assert before is not None
+                typed = typed[:-1] if key == "backspace" else typed + key
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert app.is_running and isinstance(app.screen, BoardScreen)
+                listed = [x.id for x in column.leads]
+                assert listed and board.current_lead is not None and board.current_lead.id in listed
+                if before.id in {lead.id for lead in store.board(needle=typed)}:
+                    assert board.current_lead.id == before.id, typed
+            # the last lead kept stands past the first page of the unfiltered stage
+            assert column.highlighted is not None and column.highlighted >= PAGE_ROWS
+
+
+async def test_each_keystroke_ends_on_the_read_models_rows_and_counts(tmp_path: Path) -> None:
+    """Typed fast (no pause between keys) or slowly, the columns end on what the read model gives
+    for the last text: a page of each stage's rows (its first, or those around the highlighted
+    lead) and every stage's count, which a keystroke reads after its rows."""
+    path = tmp_path / "many.sqlite"
+    fill_cache(path, 3000).close()
+    app = board_app(path)
+    with Store.open(path) as store:
+        async with app.run_test(size=LARGE) as pilot:
+            await settle(app, pilot)
+            board = board_of(app)
+            await pilot.press("slash")
+            field = board.query_one("#filter", Input)
+            for burst in (
+                ["l", "le", "lea", "lead"],
+                ["lead 1", "lead 12", "lead 123"],
+                ["lead 12"],
+                ["pat29"],
+                [""],
+            ):
+                for text in burst:
+                    field.value = text
+                await settle(app, pilot)
+                full = store.board(needle=burst[-1])
+                for column in board.columns:
+                    stage = [lead.id for lead in full if lead.stage_id == column.stage.id]
+                    held = [lead.id for lead in column.leads]
+                    assert held == stage[column.start : column.start + len(held)], burst[-1]
+                    assert bool(held) == bool(stage), burst[-1]
+                    assert column.total == len(stage), burst[-1]
+                    assert f"· {len(stage):,}" in str(column.border_title)
 
 
 async def test_click_and_hover_find_the_lead_under_the_mouse_in_a_scrolled_column(tmp_path: Path) -> None:
