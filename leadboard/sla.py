@@ -336,13 +336,19 @@ def level_from_ms(
         return "done"
     if now_ms > deadline_ms:
         return "breached"
-    remaining = timedelta(milliseconds=deadline_ms - now_ms)
+    return "due_soon" if (deadline_ms - now_ms) * 1000 <= _due_soon_us(allowance_ms) else "ok"
+
+
+@lru_cache(maxsize=64)
+def _due_soon_us(allowance_ms: int | None) -> int:
+    """How near its deadline (in microseconds) an untouched lead allowed `allowance_ms` is due soon:
+    worked out once per allowance (a handful of rules), with `state_from`'s timedelta arithmetic."""
     share = (
         max(timedelta(milliseconds=allowance_ms), timedelta(0)) * DUE_SOON_SHARE
         if allowance_ms is not None
         else timedelta(0)
     )
-    return "due_soon" if remaining <= max(share, DUE_SOON_MIN) else "ok"
+    return max(share, DUE_SOON_MIN) // timedelta(microseconds=1)
 
 
 def sla_state(

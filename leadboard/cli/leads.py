@@ -37,6 +37,7 @@ from leadboard.commands.move_stage import MoveStage
 from leadboard.commands.qualify import Deal, Qualify
 from leadboard.commands.registry import CommandKind, spec_for
 from leadboard.commands.set_lead_type import SetLeadType
+from leadboard.logs import may_redact
 from leadboard.state import (
     CommandRefused,
     PortalMeta,
@@ -99,24 +100,91 @@ def write_lines(lines: Iterable[str]) -> None:
 
 def json_lines(leads: Iterable[BoardLead], labels: Labels) -> Iterator[str]:
     """The leads as one JSON array, a lead at a time: the same text as `json.dumps(every lead_json,
-    ensure_ascii=False, indent=2)`, without holding the list."""
+    ensure_ascii=False, indent=2)`, without holding the list. Each lead's values are written
+    straight into the layout of the first lead's (`_json_values`), with no dict built per lead."""
     now = datetime.now(UTC)
+    now_ms = int(now.timestamp() * 1000)
     held: str | None = None
     template: JsonTemplate | None = None
     for lead in leads:
-        item = lead_json(lead, labels.meta, now, labels)
         if template is None:
-            template = JsonTemplate(item)
+            template = JsonTemplate(lead_json(lead, labels.meta, now, labels))
         if held is None:
             yield "["
         else:
             yield held + ","
-        held = template.text(item)
+        values = _json_values(lead, labels, now_ms)
+        held = (
+            template.format(*values)
+            if len(values) == template.count
+            else template.text(lead_json(lead, labels.meta, now, labels))
+        )
     if held is None:
         yield "[]"
     else:
         yield held
         yield "]"
+
+
+def _json_values(lead: BoardLead, labels: Labels, now_ms: int) -> list[str]:
+    """`lead_json(lead)`'s values as `json.dumps` writes them, in its order (kept in step with it:
+    the listing test compares the whole output with `json.dumps`). The four texts from HubSpot
+    are checked at once: when together they are plain one-line text, each is as `one_line` gives it."""
+    from leadboard.sla import level_from_ms
+
+    name, contact, email, company = lead.name, lead.contact_name, lead.contact_email, lead.company_name
+    if not _all_one_line(name, contact or "", email or "", company or ""):
+        name = one_line(name)
+        contact = one_line(contact) if contact else None
+        email = one_line(email) if email else None
+        company = one_line(company) if company else None
+    lead_type, label = lead.lead_type, lead.label
+    type_label, label_label = labels.lead_type(lead_type), labels.label(label)
+    level = level_from_ms(lead.sla_deadline_ms, lead.first_touch_ms, now_ms, lead.sla_allowance_ms)
+    marker = lead.marker
+    return [
+        encode_basestring(lead.id),
+        encode_basestring(name),
+        "null" if lead.stage_id is None else encode_basestring(lead.stage_id),
+        encode_basestring(labels.stage(lead.stage_id)),
+        "null" if lead_type is None else encode_basestring(lead_type),
+        "null" if type_label is None else encode_basestring(type_label),
+        "null" if label is None else encode_basestring(label),
+        "null" if label_label is None else encode_basestring(label_label),
+        encode_basestring(contact) if contact else "null",
+        encode_basestring(email) if email else "null",
+        encode_basestring(company) if company else "null",
+        "true" if lead.closed else "false",
+        _iso_json(lead.created_at),
+        _iso_json(lead.last_touch_at),
+        _iso_json(lead.sla_deadline_ms),
+        encode_basestring(level),
+        "null" if marker is None else encode_basestring(marker),
+        repr(lead.n_pending),
+    ]
+
+
+def _all_one_line(*texts: str) -> bool:
+    """True when `one_line` leaves each of `texts` as it is (as `common.one_line`'s fast path checks
+    one text), checked over them joined: one pass instead of one per text."""
+    joined = "|".join(texts)
+    return (
+        joined.isascii()
+        and joined.isprintable()  # printable ASCII: a space is the only blank left to check
+        and "  " not in joined
+        and " |" not in joined  # a text ending in a space (or one holding " |": checked one by one)
+        and "| " not in joined
+        and joined[:1] != " "
+        and joined[-1:] != " "
+        and not may_redact(joined)
+    )
+
+
+def _iso_json(epoch_ms: int | None) -> str:
+    """`_iso` as a JSON value, in one call (150,000 of them at 50,000 leads)."""
+    if epoch_ms is None:
+        return "null"
+    return '"' + datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat().replace("+00:00", "Z") + '"'
 
 
 class JsonTemplate:
@@ -145,6 +213,7 @@ class JsonTemplate:
         self.format = "\n".join(lines).format
 
     def text(self, item: dict[str, Any]) -> str:
+        """The item's JSON text: its values filled into the layout, or `json.dumps` if it does not fit."""
         values: list[str | None] = []
         for value in item.values():
             if type(value) is dict:

@@ -28,6 +28,8 @@ def long_cache(path: Path) -> None:
             "  spaced   out {i} ",
             'Quote " and \\ {i}',
             "Esc\x1b[31m {i}",
+            "Pipe | and trailing {i} ",
+            "Token pat-na1-{i}",
         )
         store.upsert_leads(
             hubspot_lead(
