@@ -374,7 +374,8 @@ class BoardScreen(LeadActions, Screen[None]):
         self.lb_app.cache_counts_read(event.cache_status)
         changed = await self._show(event.page)
         if self._uncounted and event.request == self._request:
-            self._count_stages(event.request, self.view, self.needle)
+            # after the frame that shows the rows: counting then takes nothing from that frame
+            self.call_after_refresh(self._count_stages, event.request, self.view, self.needle)
         if self._frame_hold is not None and event.request >= self._hold_until:
             if changed:  # a column tells the screen it changed only once it is idle, after the frame
                 # the release lets through: marking the columns' area draws them in that frame
