@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from leadboard.cache.read_model import SORTS, BoardLead, open_for_first_read, read_first_board, stage_window
+from leadboard.cache.read_model import SCHEMA_NEEDED, SORTS, BoardLead, open_for_first_read, read_first_board, stage_window
 from leadboard.cache.store import Store
 from leadboard.commands.add_note import AddNote
 from leadboard.commands.log_call import LogCall
@@ -361,7 +361,7 @@ def test_the_first_read_declines_a_missing_or_older_cache(tmp_path: Path) -> Non
     assert open_for_first_read(tmp_path / "missing.sqlite") is None
     old = tmp_path / "old.sqlite"
     with Store.open(old) as store:
-        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_activity_feed'")
+        store.db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [SCHEMA_NEEDED])
     assert open_for_first_read(old) is None
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"not a database at all" * 100)
