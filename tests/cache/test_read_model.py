@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from leadboard.cache.read_model import SCHEMA_NEEDED, SORTS, BoardLead, open_for_first_read, read_first_board, stage_window
+from leadboard.cache.read_model import (
+    SCHEMA_NEEDED,
+    SORTS,
+    BoardLead,
+    open_for_first_read,
+    read_first_board,
+    stage_window,
+)
 from leadboard.cache.store import Store
 from leadboard.commands.add_note import AddNote
 from leadboard.commands.log_call import LogCall
