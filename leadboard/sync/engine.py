@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ from leadboard.sync.errors import (
     RateLimited,
     SignInAgain,
 )
-from leadboard.sync.pacing import Pacer, PacingSettings
+from leadboard.sync.pacing import RESERVE, Pacer, PacingSettings
 from leadboard.sync.push import DEFAULT_MAX_PAUSE_WAIT, DEFAULT_RECONCILE_GRACE, PushReport, push_ready
 from leadboard.sync.ratelimit import RateLimiter
 from leadboard.time_words import ago, within
@@ -104,8 +105,12 @@ class SyncStatus:
                 return SIGN_IN_AGAIN + (f" · {waiting} waiting" if self.pending else "")
             return "token needs attention" + (f": {waiting} waiting" if self.pending else "")
         if self.rate_limited_until is not None and self.rate_limited_until > now:
+            # A 429 is HubSpot's shared budget, not the rep's doing: the changes wait and go after.
             seconds = max(1, round((self.rate_limited_until - now).total_seconds()))
-            return f"rate limited, resuming {within(timedelta(seconds=seconds))}"
+            resuming = f"resuming {within(timedelta(seconds=seconds))}"
+            if self.pending:
+                return f"HubSpot is busy: {waiting} waiting, {resuming}"
+            return f"HubSpot is busy: {resuming}"
         if self.offline:
             return f"offline: {waiting} waiting" if self.pending else "offline"
         if self.syncing:
@@ -403,8 +408,9 @@ class SyncEngine:
         backoff: the rep's `leadboard sync` (or `r` on the board) right after coming back online
         sends what waited. 429 pauses, 5xx backoffs, unknown and failed changes keep their rules.
 
-        `background`: a pull the rep did not ask for (the board's timer). It gives way to the rep's
-        pushes when the app's shared window is nearly spent, and a 429 it meets stretches the
+        `background`: a pull the rep did not ask for (the board's timer, a board's first sync). It
+        gives way to the reps' pushes when the app's shared window is nearly spent, before it starts
+        and before each page (resuming once the window recovers), and a 429 it meets stretches the
         interval (pacing.py) instead of reaching the status line; `pacer.next_delay()` says when
         the next one should go."""
         if self.stopped:
@@ -418,8 +424,13 @@ class SyncEngine:
                 if background and not self._background_pull_may_go():
                     logger.info("pull deferred: HubSpot's shared window is nearly spent; pushes go first")
                 else:
-                    pull_report = self.pull(full=full, progress=progress)
-                    self._paced(changed=pull_report.leads_changed > 0 or bool(pull_report.reassigned))
+                    met = self.limiter.rate_limits_met
+                    with self.limiter.yielding(RESERVE) if background else nullcontext():
+                        pull_report = self.pull(full=full, progress=progress)  # page by page
+                    self._paced(
+                        changed=pull_report.leads_changed > 0 or bool(pull_report.reassigned),
+                        rate_limited=self.limiter.rate_limits_met > met,  # 429s the pull retried
+                    )
             except GatewayError as exc:
                 if background and isinstance(exc, RateLimited) and not exc.daily:
                     # The shared budget is short: slow down and let the push go; the rep sees no 429.

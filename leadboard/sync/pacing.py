@@ -7,12 +7,19 @@ ratelimit.py) and the 429s it absorbs. The rule, per board:
 
 - the rep's own changes go first: a background pull waits a cycle when the shared window is nearly
   spent (`RESERVE`), so what is left goes to pushes;
-- the interval stretches (×1.5, ×2 after a 429) while the window runs low, up to the ceiling, and
-  comes back (×0.8 a cycle) when it recovers; a pull that found changes shortens it (×0.8, down to
-  the floor) and quiet pulls let it drift back to the configured interval;
-- each interval is shortened by up to 10 % at random (the interval is a promise: "refreshing every
-  4 min" is never slower) and a first sync waits a random part of the interval, so boards opened
-  at nine on Monday do not pull in step.
+- the interval grows by about a quarter when a pull met a 429 (absorbed: HubSpot's search allowance,
+  5 a second per account, sends no headers, so a 429's `SECONDLY` policy is the only news of it) or
+  when the window's headers run low, up to the ceiling; it comes back by a fixed step a cycle
+  (additive increase of the rate, multiplicative decrease: AIMD). Every board steering this way
+  converges, without a coordinator, to an interval just above what the shared allowance permits:
+  a multiplicative cut costs a board with a long interval more than one with a short one, so the
+  boards' intervals move towards one another, and few 429s are met;
+- the stretch is randomised (±10 %) and every interval is shortened by up to 10 % at random (the
+  interval is a promise: "refreshing every 4 min" is never slower), so boards that met the same
+  429 part ways instead of coming back in lock-step; a first sync waits a random part of the
+  interval, so boards opened at nine on Monday do not pull in step;
+- a pull that found changes shortens the interval (×0.8, down to the floor) only while the board
+  is not held back by the shared budget.
 
 Thread-safe: the board's UI thread reads `interval`/`busy_words()` while the sync worker updates it.
 """
@@ -32,8 +39,13 @@ from leadboard.time_words import duration
 RESERVE = 0.15
 #: Below this share, the interval stretches.
 LOW = 0.4
-STRETCH = 1.5
-STRETCH_AFTER_429 = 2.0
+STRETCH = 1.25
+STRETCH_AFTER_429 = 1.25
+#: The stretch is drawn from ±this share around its factor, so boards that met one 429 part ways.
+STRETCH_SPREAD = 0.1
+#: A stretched interval comes back by this share of the configured interval a cycle (additive).
+RECOVER_STEP = 1 / 12
+#: Below the configured interval (after lively pulls), quiet pulls bring it back by this factor.
 RECOVER = 0.8
 #: A pull that found changes shortens the next interval by this factor (down to the floor).
 LIVELY = 0.8
@@ -113,13 +125,16 @@ class Pacer:
         with self._lock:
             current = self._interval
             if rate_limited or low:
-                current = min(ceiling, max(current, base) * (STRETCH_AFTER_429 if rate_limited else STRETCH))
+                factor = (STRETCH_AFTER_429 if rate_limited else STRETCH) * self._rng.uniform(
+                    1 - STRETCH_SPREAD, 1 + STRETCH_SPREAD
+                )
+                current = min(ceiling, max(current, base) * factor)
                 self._stretched = True
-            elif changed:
-                current = max(floor, min(current, base) * LIVELY)
-                self._stretched = False
             elif current > base:
-                current = max(base, current * RECOVER)
+                current = max(base, current - base * RECOVER_STEP)
+            elif changed:
+                current = max(floor, current * LIVELY)
+                self._stretched = False
             else:
                 current = min(base, current / RECOVER)
                 self._stretched = False

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
@@ -142,6 +143,8 @@ class RateLimiter:
         self._pause_until = float("-inf")
         self._pause_reason = ""
         self._budget: BudgetReading | None = None
+        self._rate_limits_met = 0
+        self._yield_below: float | None = None
 
     def now(self) -> float:
         return self._clock()
@@ -161,6 +164,16 @@ class RateLimiter:
         if now < self._pause_until:
             return self._pause_until - now, self._pause_reason
         wait, reason = 0.0, ""
+        budget = self._budget
+        if (
+            self._yield_below is not None
+            and budget is not None
+            and now - budget.at <= budget.interval
+            and budget.share_left < self._yield_below
+        ):
+            # A background pull gives way: the rest of the shared window is the reps' pushes. The
+            # reading goes stale after one window, and the next answer says how much is left then.
+            wait, reason = budget.at + budget.interval - now, "the shared window, left to pushes"
         for bucket in self._buckets(kind):
             limit, window = self._limits[bucket]
             sent = self._sent[bucket]
@@ -238,6 +251,18 @@ class RateLimiter:
         if reading.remaining == 0:
             self.pause_for(max(MIN_PAUSE_SECONDS, reading.interval / 10), "HubSpot's shared window")
 
+    @contextmanager
+    def yielding(self, reserve: float) -> Iterator[None]:
+        """While inside, every request (each page of a pull) waits whenever HubSpot's latest headers
+        say less than `reserve` of the shared window is left, and goes once it has recovered."""
+        with self._lock:
+            self._yield_below = reserve
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._yield_below = None
+
     @property
     def budget(self) -> BudgetReading | None:
         """The latest reading of HubSpot's headers, or None before any answer carried them."""
@@ -271,8 +296,17 @@ class RateLimiter:
     def pause_for_rate_limit(self, policy: str | None, retry_after: float | None) -> float:
         """Pause the queue as a 429 with this policy and Retry-After asks; returns the seconds."""
         seconds = self.pause_seconds_for(policy, retry_after)
+        with self._lock:
+            self._rate_limits_met += 1
         self.pause_for(seconds, policy or "RATE_LIMITED")
         return seconds
+
+    @property
+    def rate_limits_met(self) -> int:
+        """How many 429s HubSpot answered so far, retried or not: the pacing's news that the shared
+        allowance is short (search answers carry no headers to say it sooner)."""
+        with self._lock:
+            return self._rate_limits_met
 
     def pause_until_epoch(self, until_ms: int, reason: str, *, now_ms: int) -> None:
         """Carry a pause saved in the cache (epoch ms) over to this limiter's clock: a DAILY limit

@@ -128,6 +128,44 @@ def test_a_429_pauses_both_reps_and_their_changes_wait_then_go(
         assert len(created_with_marker(sandbox, "note", op.op_id)) == 1
 
 
+def test_a_push_that_meets_a_429_stays_pending_and_the_rep_sees_no_429(
+    reps: list[SyncEngine], sandbox: SandboxHandle
+) -> None:
+    rep = reps[0]
+    op = rep.store().outbox.enqueue(AddNote(lead_id=a_lead_of(rep), text="Pushed into a full window"))
+    sandbox.set_rate_limits(FULL_FLOOR)
+
+    report = rep.push(max_pause_wait=0.0)  # the board's push: a pause it meets ends the run
+
+    assert (report.done, report.errors) == (0, [])
+    assert rep.store().outbox.get(op.op_id).state == "pending"
+    line = rep.status().line()
+    assert line.startswith("HubSpot is busy: 1 change waiting, resuming in ")
+    assert "rate limit" not in line.lower() and "429" not in line
+    report_of_sync = rep.sync(background=True)  # the board's timer meanwhile
+    assert report_of_sync.error is None
+    assert "rate limit" not in report_of_sync.status.line().lower()
+
+    sandbox.set_rate_limits(APP)  # the window recovers: the change goes
+    assert rep.push(wait=5.0).done == 1
+    assert len(created_with_marker(sandbox, "note", op.op_id)) == 1
+
+
+def test_after_a_shared_429_the_reps_next_intervals_differ(
+    reps: list[SyncEngine], sandbox: SandboxHandle
+) -> None:
+    # Other reps hold the account's whole search allowance for a moment: every probe meets a 429.
+    sandbox.set_rate_limits(replace(APP, search_max=1, other_search_load=1))
+
+    reports = [rep.sync(background=True) for rep in reps]
+
+    assert [report.error for report in reports] == [None, None]  # absorbed: no rep is shown a 429
+    assert all("rate limit" not in report.status.line().lower() for report in reports)
+    intervals = [rep.pacer.interval for rep in reps]
+    assert all(interval > rep.settings.sync_interval for interval, rep in zip(intervals, reps, strict=True))
+    assert intervals[0] != intervals[1]  # they part ways instead of coming back together
+
+
 def test_an_oauth_apps_smaller_window_lowers_the_boards_own_budget() -> None:
     limiter = RateLimiter()
     limiter.observe(
@@ -151,20 +189,32 @@ def test_the_pacer_stretches_on_a_low_window_and_after_a_429_and_comes_back() ->
     low = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "20"}, 0.0)
     full = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "100"}, 0.0)
 
-    assert pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=False) == 270
-    assert pacer.busy_words() == "HubSpot is busy: refreshing every 4 min"
-    assert pacer.after_pull(budget=None, now=1.0, changed=False, rate_limited=True) == 540
-    assert pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=True) == 900  # the ceiling
+    stretched = pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=False)
+    assert 180 * 1.1 < stretched < 180 * 1.4  # about a quarter longer
+    assert pacer.after_pull(budget=None, now=1.0, changed=False, rate_limited=True) > stretched * 1.1
+    for _ in range(20):
+        pacer.after_pull(budget=low, now=1.0, changed=False, rate_limited=True)
+    assert pacer.interval == 900  # the ceiling
+    assert pacer.busy_words() == "HubSpot is busy: refreshing every 15 min"
     nearly_spent = read_budget({"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "5"}, 0.0)
     assert not pacer.may_pull(nearly_spent, now=1.0)  # what is left goes to the reps' pushes
     assert pacer.may_pull(nearly_spent, now=60.0)  # a reading a window old says nothing any more
-    for _ in range(10):
+    assert pacer.after_pull(budget=full, now=1.0, changed=True, rate_limited=False) == 885  # a step back
+    for _ in range(60):  # additive: a step of the configured interval a quiet cycle, never below it
         pacer.after_pull(budget=full, now=1.0, changed=False, rate_limited=False)
     assert pacer.interval == 180 and pacer.busy_words() is None
     assert (
         pacer.after_pull(budget=full, now=1.0, changed=True, rate_limited=False) == 144
     )  # HubSpot is lively
     assert 0 <= pacer.first_delay() <= 90
+
+
+def test_boards_that_met_the_same_429_part_ways() -> None:
+    settings = PacingSettings(interval=180, floor=30, ceiling=900)
+    boards = [Pacer(settings, rng=random.Random(n)) for n in (1, 2)]
+    after = [board.after_pull(budget=None, now=1.0, changed=False, rate_limited=True) for board in boards]
+    assert after[0] != after[1]  # not back in lock-step
+    assert all(180 < interval < 900 for interval in after)
 
 
 def test_the_status_line_says_when_the_shared_budget_slows_the_board() -> None:
