@@ -272,8 +272,10 @@ class Pusher:
         self.store.set_state(KEY_RATE_PAUSE_UNTIL, str(until))
         self.report.rate_limited_until = until
         self.report.deferred += 1
-        if exc.daily or seconds > self.max_pause_wait:
+        if exc.daily:  # the account's whole day is spent: the rep must know nothing goes before midnight
             self.report.errors.append(str(exc))
+            return "stop"
+        if seconds > self.max_pause_wait:  # the change stays pending and goes when the window recovers
             return "stop"
         logger.info("HubSpot rate limit: the queue waits %.1f s", seconds)
         if self.stop.wait(seconds):

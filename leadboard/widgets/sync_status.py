@@ -1,7 +1,7 @@
 """The quiet status line: how fresh the board is and whether the rep's work reached HubSpot.
 
 It shows the engine's `SyncStatus.line()` ("synced 2 min ago", "syncing…", "offline: 3 changes
-waiting", "1 conflict", "rate limited, resuming in 8 s", "token needs attention"). Before the
+waiting", "1 conflict", "HubSpot is busy: resuming in 8 s", "token needs attention"). Before the
 engine has reported, it says what the cache knows. It re-reads the line every few seconds so
 "2 min ago" and "resuming in 8 s" stay true, and changes nothing else on screen.
 

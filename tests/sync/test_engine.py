@@ -208,7 +208,11 @@ def status(**changes: object) -> SyncStatus:
         ({"offline": True, "pending": 3}, "offline: 3 changes waiting"),
         ({"conflicts": 1}, "1 conflict"),
         ({"conflicts": 2, "failed": 1}, "2 conflicts · 1 failed"),
-        ({"rate_limited_until": NOW + timedelta(seconds=8)}, "rate limited, resuming in 8 s"),
+        ({"rate_limited_until": NOW + timedelta(seconds=8)}, "HubSpot is busy: resuming in 8 s"),
+        (
+            {"rate_limited_until": NOW + timedelta(seconds=8), "pending": 2},
+            "HubSpot is busy: 2 changes waiting, resuming in 8 s",
+        ),
         ({"auth_needed": True, "offline": True}, "token needs attention"),
         ({"pending": 1}, "1 change waiting"),
         ({"missing_scopes": ("crm.objects.contacts.write",)}, "token lacks crm.objects.contacts.write"),

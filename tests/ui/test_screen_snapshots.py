@@ -1,6 +1,6 @@
 """Pictures of the screens the board and modal snapshots leave out: the work queue, the stats, a
-conflict, an empty board, the closed view, the activity feed, and the status line offline and rate
-limited.
+conflict, an empty board, the closed view, the activity feed, and the status line offline and paused
+by HubSpot's rate limit.
 
 Each runs the real app over a real SQLite cache with the clock fixed (the board's `FIXED_NOW`, the
 stats' seeded portal at its own `NOW`) and the time zone set to UTC, at 120x40, the size a rep
@@ -203,7 +203,7 @@ def test_status_rate_limited(snap_compare: SnapCompare, tmp_path: Path) -> None:
         await settle(app, pilot)
         app.post_message(SyncStatusChanged(paused))
         await settle(app, pilot)
-        assert status_line(app) == "rate limited, resuming in 45 min"
+        assert status_line(app) == "HubSpot is busy: resuming in 45 min"
 
     assert snap_compare(app, terminal_size=REP, run_before=run_before)
 
