@@ -13,6 +13,7 @@ syncs now or says one is running.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
@@ -155,6 +156,7 @@ class LeadboardApp(App[int]):
         sync: bool = True,
         clock: Callable[[], datetime] | None = None,
         engine_factory: EngineFactory | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         # The first read starts before Textual's own set-up, so it has that long to finish.
         cache = CacheThread(settings.db)
@@ -168,6 +170,9 @@ class LeadboardApp(App[int]):
         self.sync_thread = SyncThread(lambda: factory(settings, token, self._engine_status))
         self._push_waiting = False
         self._sync_timer: Timer | None = None
+        self._rng = rng or random.Random()
+        #: Seconds the armed background sync was set to wait (None: none armed), for tests and status.
+        self.next_sync_in: float | None = None
         self._saved_theme = settings.theme
         #: Set by `run` (a rep's session, one app per process), never under `run_test`, where
         #: many apps share a process and frozen objects would never be freed.
@@ -272,7 +277,22 @@ class LeadboardApp(App[int]):
             freeze_long_lived()  # the board's widgets
         self._apply_sla_settings()
         if self.sync_enabled:
-            self.start_sync("sync")
+            delay = self._first_sync_delay()
+            if delay > 0:
+                self._arm_timer(delay)
+            else:
+                self.start_sync("sync")
+
+    def _first_sync_delay(self) -> float:
+        """A board with a cache has something to show, so its first pull waits a random part of the
+        interval (pacing.py): a floor of boards opened at nine does not pull in step. A board with
+        no cache has nothing to show: it syncs at once."""
+        cached = self.sync_status.cached
+        if cached is None or cached.last_pull_at is None:
+            return 0.0
+        from leadboard.sync.pacing import Pacer, PacingSettings
+
+        return Pacer(PacingSettings.of(self.settings), rng=self._rng).first_delay()
 
     @work(group="sla-settings", exit_on_error=False)
     async def _apply_sla_settings(self) -> None:
@@ -362,6 +382,7 @@ class LeadboardApp(App[int]):
         if self._sync_timer is not None:
             self._sync_timer.stop()
             self._sync_timer = None
+            self.next_sync_in = None
         self._set_busy(True)
         self._run_sync(kind, by_rep)
 
@@ -403,9 +424,11 @@ class LeadboardApp(App[int]):
         if self._sync_timer is not None:
             self._sync_timer.stop()
         self._sync_timer = self.set_timer(seconds, self._periodic_sync)
+        self.next_sync_in = seconds
 
     def _periodic_sync(self) -> None:
         self._sync_timer = None
+        self.next_sync_in = None
         if isinstance(self.screen, ModalScreen):
             self._arm_timer(MODAL_RETRY_SECONDS)  # never pull the board from under a half-typed modal
             return
