@@ -173,6 +173,22 @@ def serve(
     metavar="SECONDS",
     help="How long an OAuth access token lives.",
 )
+@click.option(
+    "--other-load",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Simulated other reps on the same app or token: requests of every 10-second window they use.",
+)
+@click.option(
+    "--other-search-load",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Simulated other reps' searches in every one-second search window.",
+)
 @click.option("--client-id", default=None, help="Client id of the user-level app (default: a fixed demo id).")
 @click.option(
     "--client-secret", default=None, help="Client secret of that app (default: a fixed demo secret)."
@@ -202,6 +218,8 @@ def sandbox(
     client_id: str | None,
     client_secret: str | None,
     redirect_uris: tuple[str, ...],
+    other_load: int,
+    other_search_load: int,
 ) -> None:
     """Serve a HubSpot-compatible sandbox portal on loopback.
 
@@ -240,6 +258,8 @@ def sandbox(
         client_id=client_id or DEFAULT_CLIENT_ID,
         client_secret=client_secret or DEFAULT_CLIENT_SECRET,
         redirect_uris=redirect_uris,
+        other_load=other_load,
+        other_search_load=other_search_load,
     )
 
 

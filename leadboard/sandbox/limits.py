@@ -6,7 +6,8 @@ non-search response, a separate per-second window for search (which HubSpot answ
 limit headers), and a daily budget. A request turned away with 429 spends no budget.
 
 An OAuth app's tokens share one budget, keyed by the client id: 110 requests per 10 s, with no
-daily budget or daily headers (research/hubspot-2026.md §4).
+daily budget or daily headers (research/hubspot-2026.md §4). The search allowance (5 a second) is
+the account's: every token and app of the portal spends from one (research/hubspot-api.md).
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class LimitDecision:
 
     def rejection_headers(self) -> dict[str, str]:
         return {**self.headers, "Retry-After": str(self.retry_after)}
+
+
+#: The key of the account-wide search window among the per-token and per-app budgets.
+ACCOUNT_SEARCH = "account:search"
 
 
 @dataclass
@@ -123,9 +128,9 @@ class RequestBudgets:
                 usage.day, usage.daily_used = today, 0
             if limits.daily_max and usage.daily_used >= limits.daily_max:
                 return self._reject("DAILY", self._headers(usage, limits, search), _seconds_to_midnight(now))
-            if search:
+            if search:  # one allowance for the whole account, whichever token or app asks
                 return self._check_window(
-                    usage.search,
+                    self._usage.setdefault(ACCOUNT_SEARCH, _TokenUsage()).search,
                     limits.search_max,
                     limits.search_window,
                     now,

@@ -322,6 +322,8 @@ def serve_forever(
     client_id: str = DEFAULT_CLIENT_ID,
     client_secret: str = DEFAULT_CLIENT_SECRET,
     redirect_uris: tuple[str, ...] = (),
+    other_load: int = 0,
+    other_search_load: int = 0,
 ) -> None:
     """What `leadboard sandbox` runs: print how to connect, then serve until Ctrl+C (or SIGTERM)."""
     overrides: dict[str, Any] = {"rep_email": rep_email} if rep_email else {}
@@ -337,7 +339,11 @@ def serve_forever(
         with running_sandbox(
             settings,
             token=token or DEFAULT_TOKEN,
-            rate_limits=rate_limits,
+            rate_limits=(
+                RateLimits(other_load=other_load, other_search_load=other_search_load)
+                if rate_limits
+                else False
+            ),
             host=host,
             port=port,
             data_file=data_file,
