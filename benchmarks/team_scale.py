@@ -8,10 +8,11 @@ each engine's background sync when its pacing (sync/pacing.py) says it is due; a
 does not need 1,000 threads.
 
 While they run, HubSpot-side changes arrive at a steady rate (a lead of a random rep renamed in
-the portal) and reps add notes that are pushed at once. After every sync, a rep's pending changes
-are looked up in its cache: freshness is the time from the change in the portal to its arrival
-there. `rep_429` counts the 429s that reached a rep: a status line saying "rate limited" or a
-sync or push error that a 429 caused. Background 429s the engine absorbs are printed apart.
+the portal) and reps add notes that are pushed at once, as the board pushes (a 429 pause ends the
+run; the note waits for the next). After every sync, a rep's pending changes are looked up in its
+cache: freshness is the time from the change in the portal to its arrival there. `rep_429` counts
+the syncs and pushes after which a 429 reached the rep: its status line or an error shown speaking
+of a rate limit or a 429. 429s the engines absorb are printed apart.
 
 Time compression (`--compress K`, default 4 above 100 reps): the sandbox's windows, the engines'
 limiters and their pacing intervals are all K times shorter, so K simulated seconds pass in one
@@ -74,7 +75,6 @@ class Rep:
     engine: SyncEngine
     leads: list[str] = field(default_factory=list)
     pending: dict[str, tuple[str, float]] = field(default_factory=dict)  # lead → (name, real time)
-    shown_pauses: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # leads the rep just noted, queued by its worker
     lock: threading.Lock = field(default_factory=threading.Lock)
     synced: bool = False
@@ -170,6 +170,7 @@ class Floor:
         self._arrivals(rep)
         with self.tally.lock:
             self.tally.syncs += 1
+            self.tally.notes_pushed += report.push.done if report.push is not None else 0
         self.schedule(rep, time.monotonic() + rep.engine.pacer.next_delay(), "sync")
 
     def _push(self, rep: Rep) -> None:
@@ -177,28 +178,22 @@ class Floor:
             notes, rep.notes = rep.notes, []
         for lead_id in notes:
             rep.engine.store().outbox.enqueue(AddNote(lead_id=lead_id, text="Called back, left a voicemail"))
-        report = rep.engine.push()
+        # The board's push: a 429 pause it meets ends the run (the note stays pending for the next).
+        report = rep.engine.push(max_pause_wait=0.0)
         with self.tally.lock:
             self.tally.pushes += 1
             self.tally.notes_pushed += report.done
-            if any("rate limit" in e.lower() or "slow down" in e.lower() for e in report.errors):
-                self.tally.rep_429 += 1
-        self._count_shown(rep, None)
+        self._count_shown(rep, None, report.errors)
 
-    def _count_shown(self, rep: Rep, report: SyncReport | None) -> None:
+    def _count_shown(self, rep: Rep, report: SyncReport | None, errors: list[str] | None = None) -> None:
+        """A 429 reached the rep when its status line or an error it is shown speaks of one."""
         status: SyncStatus = rep.engine.status()
-        shown = 0
-        until = status.rate_limited_until
-        if until is not None and until.timestamp() > time.time():
-            stamp = int(until.timestamp())
-            if stamp not in rep.shown_pauses:
-                rep.shown_pauses.add(stamp)
-                shown += 1
-        if report is not None and report.error and ("rate limit" in report.error.lower()):
-            shown += 1
-        if shown:
+        shown = [status.line(), *(errors or ())]
+        if report is not None and report.error:
+            shown.append(report.error)
+        if any(_speaks_of_429(text) for text in shown):
             with self.tally.lock:
-                self.tally.rep_429 += shown
+                self.tally.rep_429 += 1
 
     def _arrivals(self, rep: Rep) -> None:
         with rep.lock:
@@ -217,6 +212,11 @@ class Floor:
                     del rep.pending[lead_id]
         with self.tally.lock:
             self.tally.freshness.extend((now - made_at) * self.compress for _, made_at in arrived)
+
+
+def _speaks_of_429(text: str) -> bool:
+    lowered = text.lower()
+    return "rate limit" in lowered or "429" in lowered or "slow down" in lowered
 
 
 def percentile(values: list[float], p: float) -> float:
