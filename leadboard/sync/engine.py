@@ -427,10 +427,11 @@ class SyncEngine:
                     met = self.limiter.rate_limits_met
                     with self.limiter.yielding(RESERVE) if background else nullcontext():
                         pull_report = self.pull(full=full, progress=progress)  # page by page
-                    self._paced(
-                        changed=pull_report.leads_changed > 0 or bool(pull_report.reassigned),
-                        rate_limited=self.limiter.rate_limits_met > met,  # 429s the pull retried
-                    )
+                    if not pull_report.full:  # a first sync's 429s are its own size, not the floor's load
+                        self._paced(
+                            changed=pull_report.leads_changed > 0 or bool(pull_report.reassigned),
+                            rate_limited=self.limiter.rate_limits_met > met,  # 429s the pull retried
+                        )
             except GatewayError as exc:
                 if background and isinstance(exc, RateLimited) and not exc.daily:
                     # The shared budget is short: slow down and let the push go; the rep sees no 429.

@@ -20,7 +20,7 @@ Gateway errors propagate unchanged; the engine classifies them (errors.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from leadboard.activity import FeedEvent
@@ -99,13 +99,15 @@ def pull_leads(
     page_size: int = SEARCH_PAGE,
     cap: int = SEARCH_CAP,
     check_departures: bool = True,
+    prefetched: Sequence[RemoteObject] | None = None,
 ) -> PullReport:
     """Pull my leads changed since the cursor (all of them when `full` or on the first pull).
 
     `progress(leads seen, total or None)` is called after each search page. `page_size` and `cap`
     exist for tests of the re-anchoring; keep the defaults otherwise. `check_departures=False`
     leaves the departures search to the caller (the engine asks only when the probe's count says
-    a lead left, pull_probe.py).
+    a lead left, pull_probe.py). `prefetched`: on an incremental pull, every lead of mine changed
+    since the cursor less the lookback, already at hand (the probe's page): no search is sent.
     """
     if not meta.owner_id:
         raise ValueError("The rep's HubSpot owner is not known yet: pull the portal metadata first.")
@@ -126,9 +128,12 @@ def pull_leads(
     seen = 0
     max_seen: int | None = None
     mine = [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]
-    for results in by_modified(
-        gateway, mine, since, LEAD_PROPERTIES, page_size=page_size, cap=cap, tally=tally
-    ):
+    pages: Iterable[list[RemoteObject]] = (
+        [list(prefetched)]
+        if prefetched is not None and since is not None
+        else by_modified(gateway, mine, since, LEAD_PROPERTIES, page_size=page_size, cap=cap, tally=tally)
+    )
+    for results in pages:
         seen += len(results)
         if full:
             listed.update(obj.id for obj in results)

@@ -4,7 +4,8 @@
 
 - The probe (pull_probe.py) goes first: one search. When HubSpot's answer is the one the last
   complete pull left, the pull ends there: "anything new?" costs one request.
-- Otherwise the leads pull (pull.py): everything on a first or `full` pull, else since the cursor.
+- Otherwise the leads pull (pull.py): everything on a first or `full` pull, else since the cursor,
+  taken from the probe's page when it holds every change since then (no second search).
 - Membership: after a full pull it is known (the ids just read, nothing listed twice); after an
   incremental one it is checked only when the cache holds more of my leads than HubSpot counts:
   departures (leads changed since the cursor that now have another owner) first, the full listing
@@ -68,7 +69,15 @@ def pull_cycle(
         )
 
     pull_probe.forget(store)
-    report = pull_leads(store, gateway, meta, full=full, progress=progress, check_departures=False)
+    # A few changes since the last pull are in the probe's page already: no second search.
+    prefetched = (
+        pull_probe.changed_since(answer, int(cursor) - LOOKBACK_MS)
+        if not full and complete and cursor is not None and cursor.lstrip("-").isdigit()
+        else None
+    )
+    report = pull_leads(
+        store, gateway, meta, full=full, progress=progress, check_departures=False, prefetched=prefetched
+    )
     report.requests += 1  # the probe
     if report.listed is not None:
         membership = reconcile_membership(store, gateway, meta, listed=report.listed)

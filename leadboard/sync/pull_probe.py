@@ -8,7 +8,11 @@ asks. Its `total` is how many leads HubSpot gives me now and its one result is t
 - a lead that leaves (reassigned, archived, merged, deleted) lowers the total, stamp or no stamp.
 
 So when (total, newest id, newest stamp) equals what the last complete pull left, nothing changed
-and the pull ends after that one request. Otherwise the engine runs the incremental pull; then the
+and the pull ends after that one request. The search asks for a short page (`PROBE_PAGE`) with
+every lead property, not one result: when that page reaches back past the cursor (or holds all my
+leads), it already is everything that changed, and the incremental pull uses it instead of a
+second search; the search allowance (5 a second per account) is what a sales floor runs short of.
+Otherwise the engine runs the incremental pull; then the
 cache's count of my leads is compared with the total: when the cache holds more, something left,
 and only then are departures looked for (pull_membership.py), the full listing being the last
 resort. A writer the search index has not caught up with yet is seen by a later probe.
@@ -16,12 +20,16 @@ resort. A writer the search index has not caught up with yet is seen by a later 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from leadboard.cache.store import Store
-from leadboard.state import PROP_OWNER
+from leadboard.state import LEAD_PROPERTIES, PROP_OWNER
 from leadboard.sync.hubspot import HubSpotGateway
 from leadboard.sync.pull_search import MODIFIED, modified_ms
+from leadboard.sync.remote import RemoteObject
+
+#: How many of my most recently changed leads the probe brings: a few minutes' changes of one rep.
+PROBE_PAGE = 20
 
 #: sync_state: the probe's answer when the cache was last complete ("total:id:stamp").
 KEY_PROBE = "leads_probe"
@@ -37,25 +45,39 @@ class Probe:
     total: int
     newest_id: str | None
     newest_ms: int | None
+    #: The page itself, newest change first.
+    results: tuple[RemoteObject, ...] = field(default=(), compare=False, repr=False)
 
     def fingerprint(self) -> str:
         return f"{self.total}:{self.newest_id or ''}:{self.newest_ms if self.newest_ms is not None else ''}"
 
 
 def probe(gateway: HubSpotGateway, owner_id: str) -> Probe:
-    """One search: my leads, newest change first, one result."""
+    """One search: my leads, newest change first, a short page of them with every lead property."""
     page = gateway.search_leads(
         [{"filters": [{"propertyName": PROP_OWNER, "operator": "EQ", "value": owner_id}]}],
         [{"propertyName": MODIFIED, "direction": "DESCENDING"}],
-        (MODIFIED,),
-        limit=1,
+        LEAD_PROPERTIES,
+        limit=PROBE_PAGE,
     )
     newest = page.results[0] if page.results else None
     return Probe(
         total=page.total,
         newest_id=None if newest is None else newest.id,
         newest_ms=None if newest is None else modified_ms(newest),
+        results=tuple(page.results),
     )
+
+
+def changed_since(answer: Probe, since_ms: int) -> list[RemoteObject] | None:
+    """My leads changed at or after `since_ms`, oldest change first, when the probe's page holds
+    all of them (it reaches back past `since_ms`, or holds all my leads); else None."""
+    results = answer.results
+    oldest = modified_ms(results[-1]) if results else None
+    if len(results) < answer.total and (oldest is None or oldest >= since_ms):
+        return None
+    fresh = [obj for obj in results if (modified_ms(obj) or 0) >= since_ms]
+    return sorted(fresh, key=lambda obj: modified_ms(obj) or 0)
 
 
 def unchanged(store: Store, answer: Probe) -> bool:

@@ -14,6 +14,7 @@ from leadboard.config import Settings
 from leadboard.sandbox.portal import PortalSettings
 from leadboard.sandbox.runner import SandboxHandle, running_sandbox
 from leadboard.sync.engine import SyncEngine
+from leadboard.sync.pull_probe import PROBE_PAGE
 
 SEARCH_PATH = "/crm/objects/2026-09/leads/search"
 PORTAL = PortalSettings(seed=9, rep_leads=300, owners=3, other_leads=40, search_lag=0.0)
@@ -69,7 +70,7 @@ def test_a_background_sync_with_nothing_new_is_one_search(engine: SyncEngine, sa
     log = sandbox.request_log()
     assert report.error is None
     assert [(r.method, r.path) for r in log] == [("POST", SEARCH_PATH)]
-    assert json.loads(log[0].request_body or b"{}")["limit"] == 1
+    assert json.loads(log[0].request_body or b"{}")["limit"] == PROBE_PAGE  # one short page
 
 
 def test_a_hubspot_edit_after_a_quiet_sync_still_arrives(engine: SyncEngine, sandbox: SandboxHandle) -> None:
@@ -97,9 +98,10 @@ def test_reassigned_and_archived_leads_leave_the_board_without_a_full_relisting(
     engine.sync(background=True)
 
     assert mine[3] not in engine.store().owned_lead_ids(owner)
-    # The probe, the changed leads since the cursor, and one page of departures: no id listing.
+    # The probe (its page holds the leads changed since the cursor: no second search for them) and
+    # one page of departures: no id listing.
     sorted_by = [s["sorts"][0]["propertyName"] for s in searches(sandbox)]  # type: ignore[index]
-    assert sorted_by == ["hs_lastmodifieddate"] * 3
+    assert sorted_by == ["hs_lastmodifieddate"] * 2
 
     sandbox.portal.archive_object("leads", mine[4])
     engine.sync(background=True)
