@@ -433,10 +433,14 @@ class SyncEngine:
                             rate_limited=self.limiter.rate_limits_met > met,  # 429s the pull retried
                         )
             except GatewayError as exc:
-                if background and isinstance(exc, RateLimited) and not exc.daily:
-                    # The shared budget is short: slow down and let the push go; the rep sees no 429.
-                    logger.info("background pull met HubSpot's rate limit; stretching the interval")
-                    self._paced(changed=False, rate_limited=True)
+                if isinstance(exc, RateLimited) and not exc.daily:
+                    # The shared budget is short: slow down and let the push go; the rep sees no 429,
+                    # at most "HubSpot is busy" while the pause lasts.
+                    logger.info("pull met HubSpot's rate limit; the next one goes later")
+                    if background:
+                        self._paced(changed=False, rate_limited=True)
+                    else:
+                        self._note_error(exc)
                 else:
                     logger.info("pull: %s: %s", type(exc).__name__, exc)
                     self._set(pull_failed=not isinstance(exc, Cancelled))

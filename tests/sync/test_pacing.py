@@ -166,6 +166,9 @@ def test_after_a_shared_429_the_reps_next_intervals_differ(
     intervals = [rep.pacer.interval for rep in reps]
     assert all(interval > rep.settings.sync_interval for interval, rep in zip(intervals, reps, strict=True))
     assert intervals[0] != intervals[1]  # they part ways instead of coming back together
+    by_rep = reps[0].sync()  # the rep pressed `r` meanwhile: no 429 in their face either
+    assert by_rep.error is None
+    assert "rate limit" not in by_rep.status.line().lower() and "429" not in by_rep.status.line()
 
 
 def test_an_oauth_apps_smaller_window_lowers_the_boards_own_budget() -> None:
