@@ -241,13 +241,18 @@ def main() -> None:
     parser.add_argument("--changes-per-rep-hour", type=float, default=6.0)
     parser.add_argument("--notes-per-rep-hour", type=float, default=2.0)
     parser.add_argument("--leads-per-rep", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="threads driving the engines (default 8, 32 > 100 reps)"
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     reps_n = args.reps
     k = args.compress if args.compress is not None else (1.0 if reps_n <= 100 else 4.0)
     interval = args.interval if args.interval is not None else (30 if reps_n <= 100 else 180)
     rng = random.Random(args.seed)
+    # A rep's engine waits out a 429's Retry-After (whole real seconds) on its worker thread: with
+    # few threads, those waits queue every other engine behind them. Real boards each have a thread.
+    workers = args.workers if args.workers is not None else (8 if reps_n <= 100 else 32)
 
     limits = RateLimits(burst_window=10.0 / k, search_window=1.0 / k)
     portal_settings = PortalSettings(
@@ -268,7 +273,7 @@ def main() -> None:
             f"(sandbox windows {10 / k:g} s and {1 / k:g} s); engines: sync_interval {interval} s, "
             f"[sync] floor {args.floor} s, ceiling {args.ceiling} s (simulated); "
             f"{args.changes_per_rep_hour:g} HubSpot-side changes and {args.notes_per_rep_hour:g} notes "
-            f"per rep-hour; {args.workers} worker threads. Load average "
+            f"per rep-hour; {workers} worker threads. Load average "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (measured under load)."
         )
         reps: list[Rep] = []
@@ -295,7 +300,7 @@ def main() -> None:
         print(f"seeded and {reps_n} tokens minted in {time.perf_counter() - started:.1f} s")
 
         tally = Tally()
-        floor = Floor(reps, min(args.workers, reps_n), tally, k)
+        floor = Floor(reps, min(workers, reps_n), tally, k)
         t0 = time.monotonic()
         for rep in reps:  # Monday, nine o'clock: every board opens; first syncs spread by the pacing
             floor.schedule(rep, t0 + rep.engine.pacer.first_delay(), "sync")
@@ -320,6 +325,8 @@ def main() -> None:
         change_gap = 3600.0 / k / max(1e-9, args.changes_per_rep_hour * reps_n)
         note_gap = 3600.0 / k / max(1e-9, args.notes_per_rep_hour * reps_n)
         steady_start = time.monotonic()
+        with tally.lock:
+            tally.late.clear()  # how late engines ran in steady state, not behind the warm-up's queue
         next_change, next_note, seq, made = steady_start, steady_start, 0, 0
         notes_queued = 0
         while time.monotonic() - steady_start < real_seconds:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
+from leadboard.cache.read_model import KEY_AUTH_STATE, KEY_LAST_PULL, KEY_LAST_SYNC, KEY_RATE_PAUSE_UNTIL
 from leadboard.cache.store import Store, SyncLockHeld, now_ms
 from leadboard.config import Settings
 from leadboard.secret import Secret
@@ -437,7 +437,9 @@ class SyncEngine:
                     # The shared budget is short: slow down and let the push go; the rep sees no 429,
                     # at most "HubSpot is busy" while the pause lasts.
                     logger.info("pull met HubSpot's rate limit; the next one goes later")
-                    if background:
+                    if background and self.store().get_state(KEY_LAST_PULL) is None:
+                        self.pacer.retry_soon()  # a first sync: its 429s are its size, not the floor's
+                    elif background:
                         self._paced(changed=False, rate_limited=True)
                     else:
                         self._note_error(exc)

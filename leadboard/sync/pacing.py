@@ -86,6 +86,7 @@ class Pacer:
         self._lock = threading.Lock()
         self._interval = self.settings.interval
         self._stretched = False  # the last change of the interval was the shared budget's doing
+        self._soon = False  # a first sync broke off: the next try goes within the floor
 
     @property
     def interval(self) -> float:
@@ -106,7 +107,17 @@ class Pacer:
 
     def next_delay(self) -> float:
         """Seconds until the next background pull: the interval, less up to `JITTER` of it."""
+        with self._lock:
+            soon, self._soon = self._soon, False
+        if soon:
+            return self.settings.floor * self._rng.uniform(0.5, 1.0)
         return self.interval * self._rng.uniform(1 - JITTER, 1.0)
+
+    def retry_soon(self) -> None:
+        """A first sync met HubSpot's limit before it finished: the rep has nothing to see yet, so
+        the next try goes within the floor (at a random point of it), not after a whole interval."""
+        with self._lock:
+            self._soon = True
 
     def first_delay(self) -> float:
         """Seconds a first sync waits, so many boards started together spread out."""

@@ -212,6 +212,9 @@ def test_the_pacer_stretches_on_a_low_window_and_after_a_429_and_comes_back() ->
         pacer.after_pull(budget=full, now=1.0, changed=True, rate_limited=False) == 144
     )  # HubSpot is lively
     assert 0 <= pacer.first_delay() <= 90
+    pacer.retry_soon()  # a first sync broke off on a 429: the rep has nothing to see yet
+    assert pacer.next_delay() <= 30  # within the floor, not a whole interval
+    assert pacer.next_delay() > 100  # once
 
 
 def test_boards_that_met_the_same_429_part_ways() -> None:
