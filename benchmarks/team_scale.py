@@ -363,6 +363,7 @@ def main() -> None:
 
     statuses = Counter(r.status for r in log)
     searches = sum(1 for r in log if r.path.endswith(SEARCH_PATH_END))
+    search_429 = sum(1 for r in log if r.path.endswith(SEARCH_PATH_END) and r.status == 429)
     general = len(log) - searches
     sim_steady = steady * k
     burst_capacity = limits.app_burst_max * sim_steady / 10.0
@@ -378,7 +379,7 @@ def main() -> None:
     )
     print(
         f"  requests {len(log)} ({searches} searches, {general} others), 429s answered "
-        f"{statuses.get(429, 0)} (absorbed unless counted in rep_429)"
+        f"{statuses.get(429, 0)} ({search_429} to searches; absorbed unless counted in rep_429)"
     )
     print(
         f"  app burst budget used {budget_used:.1f} % (110 per 10 s); search allowance used "

@@ -37,8 +37,8 @@ from leadboard.time_words import duration
 
 #: Below this share of the shared window left, background pulls wait: the rest is the reps' pushes.
 RESERVE = 0.15
-#: Below this share, the interval stretches.
-LOW = 0.4
+#: Below this share, the interval stretches (a floor keeping the window three-quarters used is fine).
+LOW = 0.25
 STRETCH = 1.25
 STRETCH_AFTER_429 = 1.25
 #: The stretch is drawn from ±this share around its factor, so boards that met one 429 part ways.
