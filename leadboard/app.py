@@ -286,9 +286,10 @@ class LeadboardApp(App[int]):
     def _first_sync_delay(self) -> float:
         """A board with a cache has something to show, so its first pull waits a random part of the
         interval (pacing.py): a floor of boards opened at nine does not pull in step. A board with
-        no cache has nothing to show: it syncs at once."""
+        no cache has nothing to show, and the rep's changes waiting in the outbox go first: either
+        syncs at once."""
         cached = self.sync_status.cached
-        if cached is None or cached.last_pull_at is None:
+        if cached is None or cached.last_pull_at is None or cached.waiting > 0:
             return 0.0
         from leadboard.sync.pacing import Pacer, PacingSettings
 

@@ -103,5 +103,5 @@ def test_after_a_daily_429_nothing_is_sent_until_the_reset(sandbox: SandboxHandl
     assert second.exit_code == EXIT_WAITING, second.output
     assert "HubSpot's limit resets at" in second.output
     synced = cli("sync")
-    assert "rate limited" in synced.output
+    assert "HubSpot's rate limit paused the sync" in synced.output
     assert note_posts(sandbox) == [429], "nothing may be sent before the daily limit resets"

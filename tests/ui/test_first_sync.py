@@ -2,7 +2,8 @@
 
 A board with a cache has something to show at once, so its first background sync waits a random
 part of the interval (`Pacer.first_delay`, drawn from the random source the app is given); a board
-with no cache has nothing to show, so it syncs at once. Against the real sandbox over HTTP.
+with no cache has nothing to show, and the rep's changes waiting go first: either syncs at once.
+Against the real sandbox over HTTP.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from leadboard.cache.store import Store
+from leadboard.commands.add_note import AddNote
 from leadboard.sandbox.runner import SandboxHandle
 from leadboard.screens.board import BoardScreen
 from leadboard.sync.pacing import Pacer, PacingSettings
@@ -51,3 +54,18 @@ async def test_a_board_with_no_cache_syncs_at_once(sandbox: SandboxHandle, tmp_p
         assert isinstance(board, BoardScreen) and board.current_lead is not None  # pulled and shown
         first_delay = Pacer(PacingSettings.of(app.settings), rng=random.Random(3)).first_delay()
         assert app.next_sync_in is not None and app.next_sync_in != first_delay  # the next pull's timer
+
+
+async def test_a_board_with_changes_waiting_syncs_at_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    db = tmp_path / "cache.sqlite"
+    yesterday = sandbox_app(sandbox, db)
+    async with yesterday.run_test() as pilot:
+        await until_idle(yesterday, pilot)
+    with Store.open(db) as store:  # written while the board was closed (`leadboard note`)
+        lead_id = next(lead.id for lead in store.board())
+        store.outbox.enqueue(AddNote(lead_id=lead_id, text="Left before the board opened"))
+
+    app = sandbox_app(sandbox, db, rng=random.Random(3))
+    async with app.run_test() as pilot:
+        await until_idle(app, pilot)
+        assert app.sync_status.engine is not None and app.sync_status.engine.pending == 0  # it went
