@@ -187,14 +187,22 @@ def owner_sends_email(portal: PortalCore, rng: random.Random) -> str | None:
     return f"An email went to lead {lead.id} ({lead.props.get('hs_lead_name', '')}): moved to Attempting"
 
 
-def colleague_meeting(portal: PortalCore, rng: random.Random) -> str | None:
-    """A colleague books a meeting with the contact of one of the rep's open leads."""
+def _colleague_and_open_lead(portal: PortalCore, rng: random.Random) -> tuple[dict[str, Any], Any] | None:
+    """A colleague and one of the rep's open leads, both picked by `rng`; None when either is lacking."""
     candidates = _rep_open_leads(portal, ("new-stage-id", "attempting-stage-id", "connected-stage-id"))
     colleagues = _colleagues(portal)
     if not candidates or not colleagues:
         return None
     lead = portal._records["leads"][rng.choice(sorted(candidates))]
-    owner = rng.choice(colleagues)
+    return rng.choice(colleagues), lead
+
+
+def colleague_meeting(portal: PortalCore, rng: random.Random) -> str | None:
+    """A colleague books a meeting with the contact of one of the rep's open leads."""
+    picked = _colleague_and_open_lead(portal, rng)
+    if picked is None:
+        return None
+    owner, lead = picked
     now = portal._now_ms()
     with _acting_as(owner):
         _log_activity(
@@ -217,12 +225,10 @@ def colleague_meeting(portal: PortalCore, rng: random.Random) -> str | None:
 
 def colleague_note(portal: PortalCore, rng: random.Random) -> str | None:
     """A colleague leaves a note on one of the rep's open leads (and its contact)."""
-    candidates = _rep_open_leads(portal, ("new-stage-id", "attempting-stage-id", "connected-stage-id"))
-    colleagues = _colleagues(portal)
-    if not candidates or not colleagues:
+    picked = _colleague_and_open_lead(portal, rng)
+    if picked is None:
         return None
-    lead = portal._records["leads"][rng.choice(sorted(candidates))]
-    owner = rng.choice(colleagues)
+    owner, lead = picked
     now = portal._now_ms()
     with _acting_as(owner):
         _log_activity(
