@@ -37,6 +37,7 @@ failures (see errors.py for what each means to the engine); ValueError for a cal
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -198,35 +199,26 @@ class HubSpotGateway(CreatesActivities):
     ) -> Any:
         """Send with the current bearer; after a 401, refresh once and send the same request again
         (a 401 means HubSpot did nothing with it, so even a create is safe to repeat)."""
-        bearer = self.tokens.bearer()
-        try:
-            return self._call_retrying(
-                operation,
-                fn,
-                *args,
-                bearer=bearer,
-                method=method,
-                kind=kind,
-                is_create=is_create,
-                expect=expect,
-                **kwargs,
-            )
-        except AuthFailed as exc:
-            refused: AuthFailed = exc
-        fresh = self.tokens.refresh_after(bearer)  # outside the except: a SignInAgain chains nothing
-        if fresh is None:
-            raise refused
-        return self._call_retrying(
+        send = functools.partial(
+            self._call_retrying,
             operation,
             fn,
             *args,
-            bearer=fresh,
             method=method,
             kind=kind,
             is_create=is_create,
             expect=expect,
             **kwargs,
         )
+        bearer = self.tokens.bearer()
+        try:
+            return send(bearer=bearer)
+        except AuthFailed as exc:
+            refused: AuthFailed = exc
+        fresh = self.tokens.refresh_after(bearer)  # outside the except: a SignInAgain chains nothing
+        if fresh is None:
+            raise refused
+        return send(bearer=fresh)
 
     def _call_retrying(
         self,
